@@ -1,0 +1,234 @@
+// Node-API glue: argument conversion only. Socket calls live behind socket.h
+// (posix.cc, later win.cc), the accept watcher in poller.cc. Functions return
+// a non-negative result or a negative OS error number; lib/native.ts turns
+// those into OpErrors, so no error text is built here.
+#include <napi.h>
+
+#include "poller.h"
+#include "socket.h"
+
+namespace {
+
+using lc::sock_t;
+
+sock_t ToSock(const Napi::Value& v) {
+  return static_cast<sock_t>(v.As<Napi::Number>().Int64Value());
+}
+
+Napi::Value Num(Napi::Env env, double v) { return Napi::Number::New(env, v); }
+
+// socket(family) -> sock | -err
+Napi::Value Socket(const Napi::CallbackInfo& info) {
+  return Num(info.Env(), (double)lc::Socket(info[0].As<Napi::Number>().Int32Value()));
+}
+
+// setsockopt(sock, level, name, buffer) -> 0 | -err
+Napi::Value SetSockOpt(const Napi::CallbackInfo& info) {
+  auto buf = info[3].As<Napi::Uint8Array>();
+  return Num(info.Env(), lc::SetSockOpt(ToSock(info[0]), info[1].As<Napi::Number>().Int32Value(),
+                                       info[2].As<Napi::Number>().Int32Value(), buf.Data(),
+                                       buf.ByteLength()));
+}
+
+// getsockopt(sock, level, name, buffer) -> bytes written | -err
+Napi::Value GetSockOpt(const Napi::CallbackInfo& info) {
+  auto buf = info[3].As<Napi::Uint8Array>();
+  size_t len = buf.ByteLength();
+  int r = lc::GetSockOpt(ToSock(info[0]), info[1].As<Napi::Number>().Int32Value(),
+                         info[2].As<Napi::Number>().Int32Value(), buf.Data(), &len);
+  return Num(info.Env(), r < 0 ? r : (double)len);
+}
+
+// bind(sock, family, ip, zone, port) -> 0 | -err
+Napi::Value Bind(const Napi::CallbackInfo& info) {
+  std::string ip = info[2].As<Napi::String>().Utf8Value();
+  std::string zone = info[3].As<Napi::String>().Utf8Value();
+  return Num(info.Env(), lc::Bind(ToSock(info[0]), info[1].As<Napi::Number>().Int32Value(),
+                                 ip.c_str(), zone.c_str(), info[4].As<Napi::Number>().Int32Value()));
+}
+
+// listen(sock, backlog) -> 0 | -err
+Napi::Value Listen(const Napi::CallbackInfo& info) {
+  return Num(info.Env(), lc::Listen(ToSock(info[0]), info[1].As<Napi::Number>().Int32Value()));
+}
+
+// getsockname(sock) -> { family, ip, zone, port } | -err
+Napi::Value GetSockName(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  lc::SockName sn;
+  int r = lc::GetSockName(ToSock(info[0]), &sn);
+  if (r < 0) return Num(env, r);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("family", sn.family);
+  o.Set("ip", sn.ip);
+  o.Set("zone", sn.zone);
+  o.Set("port", sn.port);
+  return o;
+}
+
+// close(sock) -> 0 | -err
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  return Num(info.Env(), lc::Close(ToSock(info[0])));
+}
+
+// listenQueue(sock) -> [queued, backlog] | -err
+Napi::Value ListenQueue(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t queued = 0, backlog = 0;
+  int r = lc::ListenQueue(ToSock(info[0]), &queued, &backlog);
+  if (r < 0) return Num(env, r);
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(0u, queued);
+  a.Set(1u, backlog);
+  return a;
+}
+
+// strerror(err) -> the OS's text
+Napi::Value StrError(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), lc::StrError(info[0].As<Napi::Number>().Int32Value()));
+}
+
+// new Acceptor(sock, [keepalive, idle, interval, count, nodelay], out, cb)
+//
+// Owns the listening socket from then on. While started, each wake-up
+// accepts up to kAcceptBatch connections into the Int32Array `out` and calls
+// cb(n, err) once; cb returns true to keep watching.
+class Acceptor : public Napi::ObjectWrap<Acceptor> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Acceptor",
+                       {InstanceMethod<&Acceptor::Start>("start"),
+                        InstanceMethod<&Acceptor::Stop>("stop"),
+                        InstanceMethod<&Acceptor::Ref>("ref"),
+                        InstanceMethod<&Acceptor::Unref>("unref"),
+                        InstanceMethod<&Acceptor::CloseJs>("close"),
+                        StaticValue("batch", Napi::Number::New(env, lc::kAcceptBatch))});
+  }
+
+  explicit Acceptor(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<Acceptor>(info),
+        async_(info.Env(), "listenconfig:accept") {
+    Napi::Env env = info.Env();
+    sock_t s = ToSock(info[0]);
+    Napi::Array o = info[1].As<Napi::Array>();
+    lc::AcceptOptions opts;
+    opts.keepalive = o.Get(0u).As<Napi::Number>().Int32Value();
+    opts.idle = o.Get(1u).As<Napi::Number>().Int32Value();
+    opts.interval = o.Get(2u).As<Napi::Number>().Int32Value();
+    opts.count = o.Get(3u).As<Napi::Number>().Int32Value();
+    opts.nodelay = o.Get(4u).ToBoolean().Value();
+    Napi::Int32Array out = info[2].As<Napi::Int32Array>();
+    if (out.ElementLength() < (size_t)lc::kAcceptBatch) {
+      Napi::RangeError::New(env, "accept buffer too small").ThrowAsJavaScriptException();
+      return;
+    }
+    out_ = Napi::Persistent(out);
+    out_data_ = out.Data();
+    cb_ = Napi::Persistent(info[3].As<Napi::Function>());
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    int err = 0;
+    w_ = lc::AcceptWatcher::New(loop, s, opts, OnAccept, this, &err);
+    if (w_ == nullptr) {
+      Napi::Error e = Napi::Error::New(env, "uv_poll_init failed");
+      e.Set("errno", Napi::Number::New(env, err));
+      e.ThrowAsJavaScriptException();
+      return;
+    }
+    // Worker threads: close the handle and socket when the environment
+    // goes away; Node keeps the loop running until libuv has released it.
+    napi_add_async_cleanup_hook(env, OnEnvCleanup, this, &hook_);
+  }
+
+  ~Acceptor() override {
+    if (w_ != nullptr) ReleaseWatcher();
+  }
+
+ private:
+  static bool OnAccept(void* ctx, const sock_t* socks, int n, int err) {
+    Acceptor* self = static_cast<Acceptor*>(ctx);
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    for (int i = 0; i < n; i++) self->out_data_[i] = (int32_t)socks[i];
+    try {
+      Napi::Value r = self->cb_.MakeCallback(self->Value(), {Num(env, n), Num(env, err)},
+                                             self->async_);
+      return r.ToBoolean().Value();
+    } catch (const Napi::Error& e) {
+      napi_fatal_exception(env, e.Value());
+      return false;
+    }
+  }
+
+  static void OnEnvCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+    Acceptor* self = static_cast<Acceptor*>(arg);
+    self->hook_ = nullptr;
+    lc::AcceptWatcher* w = self->w_;
+    self->w_ = nullptr;
+    w->Close(
+        [](void* h) {
+          napi_remove_async_cleanup_hook(static_cast<napi_async_cleanup_hook_handle>(h));
+        },
+        handle);
+  }
+
+  int ReleaseWatcher() {
+    lc::AcceptWatcher* w = w_;
+    w_ = nullptr;
+    if (hook_ != nullptr) {
+      napi_remove_async_cleanup_hook(hook_);
+      hook_ = nullptr;
+    }
+    return w->Close();
+  }
+
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    return Num(info.Env(), w_ == nullptr ? -1 : w_->Start());
+  }
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (w_ != nullptr) w_->Stop();
+    return info.Env().Undefined();
+  }
+  Napi::Value Ref(const Napi::CallbackInfo& info) {
+    if (w_ != nullptr) w_->Ref();
+    return info.Env().Undefined();
+  }
+  Napi::Value Unref(const Napi::CallbackInfo& info) {
+    if (w_ != nullptr) w_->Unref();
+    return info.Env().Undefined();
+  }
+  // close() -> 0 | -err (the error of closing the listening socket)
+  Napi::Value CloseJs(const Napi::CallbackInfo& info) {
+    return Num(info.Env(), w_ == nullptr ? 0 : ReleaseWatcher());
+  }
+
+  lc::AcceptWatcher* w_ = nullptr;
+  napi_async_cleanup_hook_handle hook_ = nullptr;
+  Napi::FunctionReference cb_;
+  Napi::Reference<Napi::Int32Array> out_;
+  int32_t* out_data_ = nullptr;
+  Napi::AsyncContext async_;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("socket", Napi::Function::New<Socket>(env, "socket"));
+  exports.Set("setsockopt", Napi::Function::New<SetSockOpt>(env, "setsockopt"));
+  exports.Set("getsockopt", Napi::Function::New<GetSockOpt>(env, "getsockopt"));
+  exports.Set("bind", Napi::Function::New<Bind>(env, "bind"));
+  exports.Set("listen", Napi::Function::New<Listen>(env, "listen"));
+  exports.Set("getsockname", Napi::Function::New<GetSockName>(env, "getsockname"));
+  exports.Set("close", Napi::Function::New<Close>(env, "close"));
+  exports.Set("listenQueue", Napi::Function::New<ListenQueue>(env, "listenQueue"));
+  exports.Set("strerror", Napi::Function::New<StrError>(env, "strerror"));
+  exports.Set("Acceptor", Acceptor::Init(env));
+  Napi::Object c = Napi::Object::New(env);
+  size_t n = 0;
+  const lc::Constant* table = lc::Constants(&n);
+  for (size_t i = 0; i < n; i++) c.Set(table[i].name, table[i].value);
+  exports.Set("constants", c);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(listenconfig, Init)

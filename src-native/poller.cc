@@ -1,0 +1,81 @@
+#include "poller.h"
+
+namespace lc {
+
+AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s,
+                                  const AcceptOptions& o, OnAccept cb,
+                                  void* ctx, int* err) {
+  AcceptWatcher* w = new AcceptWatcher();
+#ifdef _WIN32
+  int r = uv_poll_init_socket(loop, &w->poll_, s);
+#else
+  int r = uv_poll_init(loop, &w->poll_, s);
+#endif
+  if (r != 0) {
+    delete w;
+    *err = r;
+    return nullptr;
+  }
+  w->poll_.data = w;
+  w->sock_ = s;
+  w->opts_ = o;
+  w->cb_ = cb;
+  w->ctx_ = ctx;
+  return w;
+}
+
+int AcceptWatcher::Start() {
+  if (closed_ || active_) return 0;
+  int r = uv_poll_start(&poll_, UV_READABLE, OnPoll);
+  if (r == 0) active_ = true;
+  return r;
+}
+
+void AcceptWatcher::Stop() {
+  if (closed_ || !active_) return;
+  uv_poll_stop(&poll_);
+  active_ = false;
+}
+
+void AcceptWatcher::Ref() {
+  if (!closed_) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
+}
+
+void AcceptWatcher::Unref() {
+  if (!closed_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+}
+
+int AcceptWatcher::Close(void (*done)(void*), void* arg) {
+  if (closed_) return 0;
+  closed_ = true;
+  done_ = done;
+  done_arg_ = arg;
+  active_ = false;
+  // uv_close stops the poll and removes the descriptor from epoll at once,
+  // so closing the socket right after cannot race the poller.
+  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnClosed);
+  return lc::Close(sock_);
+}
+
+void AcceptWatcher::OnClosed(uv_handle_t* h) {
+  AcceptWatcher* w = static_cast<AcceptWatcher*>(h->data);
+  void (*done)(void*) = w->done_;
+  void* arg = w->done_arg_;
+  delete w;
+  if (done != nullptr) done(arg);
+}
+
+void AcceptWatcher::OnPoll(uv_poll_t* h, int status, int events) {
+  (void)events;
+  AcceptWatcher* w = static_cast<AcceptWatcher*>(h->data);
+  if (w->closed_) return;
+  sock_t socks[kAcceptBatch];
+  int err = status;  // a libuv error (negative errno on POSIX) or 0
+  int n = 0;
+  if (status == 0) n = AcceptBatch(w->sock_, socks, kAcceptBatch, w->opts_, &err);
+  if (n == 0 && err == 0) return;  // spurious wake-up: another process won
+  bool more = w->cb_(w->ctx_, socks, n, err);
+  if (!more) w->Stop();
+}
+
+}  // namespace lc

@@ -1,0 +1,59 @@
+// The accept watcher: a uv_poll_t on the listening socket, active only while
+// JavaScript has an accept() pending, so that with nobody accepting every
+// connection stays in the kernel's queue and the backlog means what it says.
+#ifndef LISTENCONFIG_POLLER_H_
+#define LISTENCONFIG_POLLER_H_
+
+#include <uv.h>
+
+#include "socket.h"
+
+namespace lc {
+
+// Connections taken from the kernel per wake-up. Small, so that pull
+// semantics stay close to Go's (at most kAcceptBatch - 1 connections leave
+// the queue ahead of an accept() call), large enough to amortise the crossing
+// into JavaScript under load.
+constexpr int kAcceptBatch = 8;
+
+class AcceptWatcher {
+ public:
+  // Called on the loop's thread with the accepted sockets and the error that
+  // ended the batch (0 if none). Returns whether to keep watching.
+  typedef bool (*OnAccept)(void* ctx, const sock_t* socks, int n, int err);
+
+  // Takes ownership of the listening socket s. Returns nullptr and sets *err
+  // if the loop refuses the socket.
+  static AcceptWatcher* New(uv_loop_t* loop, sock_t s, const AcceptOptions& o,
+                            OnAccept cb, void* ctx, int* err);
+
+  int Start();  // uv_poll_start(UV_READABLE); idempotent
+  void Stop();  // uv_poll_stop; idempotent
+  void Ref();
+  void Unref();
+  // Stops watching, closes the listening socket and frees this object once
+  // libuv has released the handle, then calls done(arg) if given. No accept
+  // callback runs after Close().
+  int Close(void (*done)(void*) = nullptr, void* arg = nullptr);
+  bool closed() const { return closed_; }
+  sock_t socket() const { return sock_; }
+
+ private:
+  AcceptWatcher() = default;
+  static void OnPoll(uv_poll_t* h, int status, int events);
+  static void OnClosed(uv_handle_t* h);
+
+  uv_poll_t poll_;
+  sock_t sock_;
+  AcceptOptions opts_;
+  OnAccept cb_ = nullptr;
+  void* ctx_ = nullptr;
+  void (*done_)(void*) = nullptr;
+  void* done_arg_ = nullptr;
+  bool active_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace lc
+
+#endif  // LISTENCONFIG_POLLER_H_

@@ -1,0 +1,296 @@
+// POSIX implementation of socket.h: Linux, macOS and the BSDs.
+#ifndef _WIN32
+
+#include "socket.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace lc {
+
+namespace {
+
+int SetInt(sock_t s, int level, int name, int v) {
+  return setsockopt(s, level, name, &v, sizeof v);
+}
+
+#if !defined(__linux__) && !defined(__FreeBSD__) && !defined(__NetBSD__) && \
+    !defined(__OpenBSD__) && !defined(__DragonFly__)
+// macOS has no SOCK_NONBLOCK/SOCK_CLOEXEC and no accept4(2); set the flags
+// right after the call instead, as Go does on darwin (sys_cloexec.go).
+int SetNonblockCloexec(int fd) {
+  if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) return -errno;
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) return -errno;
+  return 0;
+}
+#define LC_NO_ACCEPT4 1
+#endif
+
+// Go's accept loop retries these: the peer gave up before we got to it.
+bool Transient(int e) {
+  return e == ECONNABORTED || e == EINTR || e == EPROTO;
+}
+
+void ApplyAcceptOptions(int fd, const AcceptOptions& o) {
+  // Errors are ignored, as in Go's TCPListener.accept: the connection is
+  // still usable without them.
+  if (o.nodelay) SetInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+  if (o.keepalive >= 0) SetInt(fd, SOL_SOCKET, SO_KEEPALIVE, o.keepalive);
+#if defined(TCP_KEEPIDLE)
+  if (o.idle >= 0) SetInt(fd, IPPROTO_TCP, TCP_KEEPIDLE, o.idle);
+#elif defined(TCP_KEEPALIVE)  // macOS names TCP_KEEPIDLE this way
+  if (o.idle >= 0) SetInt(fd, IPPROTO_TCP, TCP_KEEPALIVE, o.idle);
+#endif
+#if defined(TCP_KEEPINTVL)
+  if (o.interval >= 0) SetInt(fd, IPPROTO_TCP, TCP_KEEPINTVL, o.interval);
+#endif
+#if defined(TCP_KEEPCNT)
+  if (o.count >= 0) SetInt(fd, IPPROTO_TCP, TCP_KEEPCNT, o.count);
+#endif
+}
+
+}  // namespace
+
+int64_t Socket(int family) {
+  int af = family == 6 ? AF_INET6 : AF_INET;
+#ifdef LC_NO_ACCEPT4
+  int fd = socket(af, SOCK_STREAM, 0);
+  if (fd < 0) return -errno;
+  int r = SetNonblockCloexec(fd);
+  if (r < 0) {
+    close(fd);
+    return r;
+  }
+#else
+  int fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+#endif
+  return fd;
+}
+
+int SetSockOpt(sock_t s, int level, int name, const void* value, size_t len) {
+  return setsockopt(s, level, name, value, (socklen_t)len) < 0 ? -errno : 0;
+}
+
+int GetSockOpt(sock_t s, int level, int name, void* value, size_t* len) {
+  socklen_t l = (socklen_t)*len;
+  if (getsockopt(s, level, name, value, &l) < 0) return -errno;
+  *len = l;
+  return 0;
+}
+
+int Bind(sock_t s, int family, const char* ip, const char* zone, int port) {
+  sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  socklen_t len;
+  if (family == 6) {
+    sockaddr_in6* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET6, ip, &a->sin6_addr) != 1) return -EINVAL;
+    if (zone != nullptr && zone[0] != '\0') {
+      unsigned idx = if_nametoindex(zone);
+      if (idx == 0) {
+        char* end;
+        unsigned long n = strtoul(zone, &end, 10);
+        if (*end != '\0') return -ENXIO;
+        idx = (unsigned)n;
+      }
+      a->sin6_scope_id = idx;
+    }
+    len = sizeof(sockaddr_in6);
+  } else {
+    sockaddr_in* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, ip, &a->sin_addr) != 1) return -EINVAL;
+    len = sizeof(sockaddr_in);
+  }
+  return bind(s, reinterpret_cast<sockaddr*>(&ss), len) < 0 ? -errno : 0;
+}
+
+int Listen(sock_t s, int backlog) {
+  return listen(s, backlog) < 0 ? -errno : 0;
+}
+
+int GetSockName(sock_t s, SockName* out) {
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return -errno;
+  char buf[INET6_ADDRSTRLEN];
+  out->zone.clear();
+  if (ss.ss_family == AF_INET6) {
+    sockaddr_in6* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
+    out->family = 6;
+    out->port = ntohs(a->sin6_port);
+    if (a->sin6_scope_id != 0) {
+      char name[IF_NAMESIZE];
+      out->zone = if_indextoname(a->sin6_scope_id, name)
+                      ? name
+                      : std::to_string(a->sin6_scope_id);
+    }
+  } else {
+    sockaddr_in* a = reinterpret_cast<sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
+    out->family = 4;
+    out->port = ntohs(a->sin_port);
+  }
+  out->ip = buf;
+  return 0;
+}
+
+int Close(sock_t s) {
+  // On Linux the descriptor is released even when close(2) reports EINTR;
+  // retrying could close a descriptor another thread just got.
+  return close(s) < 0 && errno != EINTR ? -errno : 0;
+}
+
+int ListenQueue(sock_t s, uint32_t* queued, uint32_t* backlog) {
+#ifdef __linux__
+  // For a socket in LISTEN state the kernel reuses two fields of tcp_info:
+  // tcpi_unacked is the accept queue length, tcpi_sacked the backlog in
+  // force after the somaxconn clamp (tcp_get_info in net/ipv4/tcp.c).
+  tcp_info ti;
+  socklen_t len = sizeof ti;
+  memset(&ti, 0, sizeof ti);
+  if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0) return -errno;
+  if (ti.tcpi_state != TCP_LISTEN) return -EINVAL;
+  *queued = ti.tcpi_unacked;
+  *backlog = ti.tcpi_sacked;
+  return 0;
+#else
+  (void)s;
+  (void)queued;
+  (void)backlog;
+  return -ENOTSUP;
+#endif
+}
+
+int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts,
+                int* err) {
+  int n = 0;
+  *err = 0;
+  while (n < max) {
+#ifdef LC_NO_ACCEPT4
+    int fd = accept(s, nullptr, nullptr);
+    if (fd >= 0 && SetNonblockCloexec(fd) < 0) {
+      close(fd);
+      continue;
+    }
+#else
+    int fd = accept4(s, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#endif
+    if (fd < 0) {
+      int e = errno;
+      if (Transient(e)) continue;
+      if (e != EAGAIN && e != EWOULDBLOCK) *err = -e;
+      break;
+    }
+    ApplyAcceptOptions(fd, opts);
+    out[n++] = fd;
+  }
+  return n;
+}
+
+std::string StrError(int err) {
+  return strerror(err < 0 ? -err : err);
+}
+
+#define LC_CONST(x) {#x, x},
+static const Constant kConstants[] = {
+    LC_CONST(AF_INET) LC_CONST(AF_INET6)
+    LC_CONST(SOL_SOCKET) LC_CONST(IPPROTO_IP) LC_CONST(IPPROTO_IPV6)
+    LC_CONST(IPPROTO_TCP)
+    LC_CONST(SO_REUSEADDR) LC_CONST(SO_KEEPALIVE) LC_CONST(SO_RCVBUF)
+    LC_CONST(SO_SNDBUF) LC_CONST(SO_LINGER) LC_CONST(SO_BROADCAST)
+    LC_CONST(SO_ERROR) LC_CONST(SO_TYPE) LC_CONST(SO_RCVLOWAT)
+    LC_CONST(SO_SNDLOWAT) LC_CONST(SO_ACCEPTCONN)
+    LC_CONST(TCP_NODELAY) LC_CONST(IPV6_V6ONLY) LC_CONST(IP_TOS)
+    LC_CONST(IP_TTL) LC_CONST(IPV6_UNICAST_HOPS)
+#ifdef SO_REUSEPORT
+    LC_CONST(SO_REUSEPORT)
+#endif
+#ifdef SO_REUSEPORT_LB
+    LC_CONST(SO_REUSEPORT_LB)
+#endif
+#ifdef SO_BINDTODEVICE
+    LC_CONST(SO_BINDTODEVICE)
+#endif
+#ifdef SO_PRIORITY
+    LC_CONST(SO_PRIORITY)
+#endif
+#ifdef SO_MARK
+    LC_CONST(SO_MARK)
+#endif
+#ifdef SO_INCOMING_CPU
+    LC_CONST(SO_INCOMING_CPU)
+#endif
+#ifdef TCP_KEEPIDLE
+    LC_CONST(TCP_KEEPIDLE)
+#endif
+#ifdef TCP_KEEPALIVE
+    LC_CONST(TCP_KEEPALIVE)
+#endif
+#ifdef TCP_KEEPINTVL
+    LC_CONST(TCP_KEEPINTVL)
+#endif
+#ifdef TCP_KEEPCNT
+    LC_CONST(TCP_KEEPCNT)
+#endif
+#ifdef TCP_DEFER_ACCEPT
+    LC_CONST(TCP_DEFER_ACCEPT)
+#endif
+#ifdef TCP_FASTOPEN
+    LC_CONST(TCP_FASTOPEN)
+#endif
+#ifdef TCP_MAXSEG
+    LC_CONST(TCP_MAXSEG)
+#endif
+#ifdef TCP_USER_TIMEOUT
+    LC_CONST(TCP_USER_TIMEOUT)
+#endif
+#ifdef TCP_CONGESTION
+    LC_CONST(TCP_CONGESTION)
+#endif
+#ifdef TCP_INFO
+    LC_CONST(TCP_INFO)
+#endif
+#ifdef TCP_QUICKACK
+    LC_CONST(TCP_QUICKACK)
+#endif
+#ifdef IP_FREEBIND
+    LC_CONST(IP_FREEBIND)
+#endif
+#ifdef IP_TRANSPARENT
+    LC_CONST(IP_TRANSPARENT)
+#endif
+#ifdef IP_BIND_ADDRESS_NO_PORT
+    LC_CONST(IP_BIND_ADDRESS_NO_PORT)
+#endif
+#ifdef IPV6_FREEBIND
+    LC_CONST(IPV6_FREEBIND)
+#endif
+#ifdef IPV6_TCLASS
+    LC_CONST(IPV6_TCLASS)
+#endif
+};
+#undef LC_CONST
+
+const Constant* Constants(size_t* n) {
+  *n = sizeof kConstants / sizeof kConstants[0];
+  return kConstants;
+}
+
+}  // namespace lc
+
+#endif  // !_WIN32
