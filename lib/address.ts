@@ -1,0 +1,282 @@
+// Go's listen-address rules: SplitHostPort, LookupPort, the literal-IP and
+// name resolution of internetAddrList, and favoriteAddrFamily. Each function
+// follows the Go function it is named after (net/ipsock.go, net/lookup.go,
+// net/ipsock_posix.go, Go 1.19), so edge cases match Go's, errors included.
+import * as dns from 'node:dns';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { AbortError, AddrError, DNSError, UnknownNetworkError } from './errors';
+
+/** The networks this package listens on. */
+export type Network = 'tcp' | 'tcp4' | 'tcp6';
+
+/**
+ * Splits "host:port", "[host]:port" or "[host%zone]:port" into host (without
+ * brackets) and port, exactly as Go's net.SplitHostPort, errors included.
+ */
+export function splitHostPort(hostport: string): [host: string, port: string] {
+  const missingPort = 'missing port in address';
+  const tooManyColons = 'too many colons in address';
+  let j = 0;
+  let k = 0;
+  let host: string;
+  const i = hostport.lastIndexOf(':');
+  if (i < 0) throw new AddrError(missingPort, hostport);
+  if (hostport[0] === '[') {
+    const end = hostport.indexOf(']');
+    if (end < 0) throw new AddrError("missing ']' in address", hostport);
+    if (end + 1 === hostport.length) throw new AddrError(missingPort, hostport);
+    if (end + 1 !== i) {
+      throw new AddrError(hostport[end + 1] === ':' ? tooManyColons : missingPort, hostport);
+    }
+    host = hostport.slice(1, end);
+    j = 1;
+    k = end + 1;
+  } else {
+    host = hostport.slice(0, i);
+    if (host.includes(':')) throw new AddrError(tooManyColons, hostport);
+  }
+  if (hostport.indexOf('[', j) >= 0) throw new AddrError("unexpected '[' in address", hostport);
+  if (hostport.indexOf(']', k) >= 0) throw new AddrError("unexpected ']' in address", hostport);
+  return [host, hostport.slice(i + 1)];
+}
+
+/** Go's net.JoinHostPort: brackets a host that contains a colon. */
+export function joinHostPort(host: string, port: string | number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Go's parsePort: a decimal number with an optional sign; anything else
+ * needs a service lookup. The empty string is port 0 (Go issue 13610).
+ * Out-of-range numbers saturate so that the caller reports "invalid port".
+ */
+export function parsePort(service: string): { port: number; needsLookup: boolean } {
+  if (service === '') return { port: 0, needsLookup: false };
+  const cutoff = 1 << 30;
+  let s = service;
+  let neg = false;
+  if (s[0] === '+') s = s.slice(1);
+  else if (s[0] === '-') {
+    neg = true;
+    s = s.slice(1);
+  }
+  let n = 0;
+  for (const d of s) {
+    if (d < '0' || d > '9') return { port: 0, needsLookup: true };
+    if (n >= cutoff) {
+      n = 2 ** 32 - 1;
+      break;
+    }
+    n = n * 10 + (d.charCodeAt(0) - 48);
+    if (n > 2 ** 32 - 1) {
+      n = 2 ** 32 - 1;
+      break;
+    }
+  }
+  let port: number;
+  if (!neg && n >= cutoff) port = cutoff - 1;
+  else if (neg && n > cutoff) port = cutoff;
+  else port = n;
+  return { port: neg ? -port : port, needsLookup: false };
+}
+
+// Go's fallback table (net/lookup.go), used when /etc/services lacks a name.
+const defaultServices: Record<string, number> = {
+  ftp: 21, ftps: 990, gopher: 70, http: 80, https: 443, imap2: 143, imap3: 220,
+  imaps: 993, pop3: 110, pop3s: 995, smtp: 25, ssh: 22, telnet: 23,
+};
+
+let tcpServices: Map<string, number> | undefined;
+
+/** Reads the tcp entries of a services(5) file, as Go's readServices does. */
+export function parseServices(text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let line of text.split('\n')) {
+    const hash = line.indexOf('#');
+    if (hash >= 0) line = line.slice(0, hash);
+    const f = line.trim().split(/\s+/);
+    if (f.length < 2) continue;
+    const match = /^(\d+)\/(.+)$/.exec(f[1]);
+    if (match === null || match[2] !== 'tcp') continue;
+    const port = Number(match[1]);
+    if (!(port > 0)) continue;
+    for (let i = 0; i < f.length; i++) if (i !== 1) m.set(f[i], port);
+  }
+  return m;
+}
+
+function services(): Map<string, number> {
+  if (tcpServices === undefined) {
+    tcpServices = new Map(Object.entries(defaultServices));
+    try {
+      for (const [k, v] of parseServices(fs.readFileSync('/etc/services', 'latin1'))) tcpServices.set(k, v);
+    } catch {
+      // No services file (Windows, containers): Go's table only.
+    }
+  }
+  return tcpServices;
+}
+
+/**
+ * Go's LookupPort for tcp networks: a number, or a service name looked up
+ * case-insensitively in /etc/services; the result must be 0..65535.
+ */
+export function lookupPort(network: string, service: string): number {
+  let { port, needsLookup } = parsePort(service);
+  if (needsLookup) {
+    const p = services().get(service.toLowerCase());
+    if (p === undefined) throw new DNSError('unknown port', `${network}/${service}`, 'ENOTFOUND', true);
+    port = p;
+  }
+  if (port < 0 || port > 65535) throw new AddrError('invalid port', service);
+  return port;
+}
+
+/** A resolved listen address: Go's *TCPAddr. `ip` is '' for the wildcard. */
+export interface TCPAddrParts {
+  ip: string;
+  zone: string;
+  port: number;
+}
+
+/** An address's family as Go sees it: IPv4-mapped IPv6 counts as IPv4. */
+export function ipFamily(ip: string): 4 | 6 {
+  return net.isIPv4(ip) || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip) ? 4 : 6;
+}
+
+/** Go's IP.String() for a literal: IPv4-mapped addresses print as IPv4. */
+export function canonicalIP(ip: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  return m !== null ? m[1] : ip;
+}
+
+function isUnspecified(ip: string): boolean {
+  return ip === '' || ip === '0.0.0.0' || (net.isIPv6(ip) && /^[0:]+$/.test(ip));
+}
+
+/** Formats a TCPAddr as Go's TCPAddr.String() does: `[::1%lo]:80`, `:0`. */
+export function formatTCPAddr(a: TCPAddrParts): string {
+  const ip = a.ip === '' ? '' : canonicalIP(a.ip);
+  return joinHostPort(a.zone !== '' ? `${ip}%${a.zone}` : ip, a.port);
+}
+
+// Go's parseIPZone for literal hosts; undefined when host is a name.
+function parseLiteral(host: string): { ip: string; zone: string } | undefined {
+  if (net.isIPv4(host)) return { ip: host, zone: '' };
+  const pct = host.indexOf('%');
+  const ip = pct >= 0 ? host.slice(0, pct) : host;
+  const zone = pct >= 0 ? host.slice(pct + 1) : '';
+  if (net.isIPv6(ip) && (pct < 0 || zone !== '')) return { ip, zone };
+  return undefined;
+}
+
+/** The name resolver, injectable for tests. */
+export type Lookup = (host: string) => Promise<Array<{ address: string; family: number }>>;
+
+const defaultLookup: Lookup = (host) => dns.promises.lookup(host, { all: true, verbatim: true });
+
+function dnsError(host: string, e: unknown): DNSError {
+  const code = (e as { code?: string }).code ?? 'EAI_FAIL';
+  if (code === 'ENOTFOUND' || code === 'ENODATA') return new DNSError('no such host', host, code, true);
+  if (code === 'EAI_AGAIN') return new DNSError('server misbehaving', host, code, false);
+  return new DNSError((e as Error).message, host, code, false);
+}
+
+/** Rejects with AbortError when signal aborts first; settles with p otherwise. */
+export function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  if (signal.aborted) return Promise.reject(new AbortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * Go's resolveAddrList for op "listen" followed by Listen's choice of
+ * `addrs.first(isIPv4)`: validates the network, splits and resolves the
+ * address, filters by the network's family and returns the address to bind.
+ */
+export async function resolveListenAddr(
+  network: string,
+  address: string,
+  signal?: AbortSignal,
+  lookup: Lookup = defaultLookup,
+): Promise<TCPAddrParts> {
+  if (network !== 'tcp' && network !== 'tcp4' && network !== 'tcp6') throw new UnknownNetworkError(network);
+  let host = '';
+  let port = 0;
+  if (address !== '') {
+    let p: string;
+    [host, p] = splitHostPort(address);
+    port = lookupPort(network, p);
+  }
+  if (host === '') return { ip: '', zone: '', port };
+  let ips: Array<{ ip: string; zone: string }>;
+  const literal = parseLiteral(host);
+  if (literal !== undefined) {
+    ips = [literal];
+  } else {
+    let found;
+    try {
+      found = await raceAbort(lookup(host), signal);
+    } catch (e) {
+      if (e instanceof AbortError) throw e;
+      throw dnsError(host, e);
+    }
+    ips = found.map((a) => ({ ip: a.address, zone: '' }));
+    if (ips.length === 0) throw new DNSError('no such host', host, 'ENOTFOUND', true);
+  }
+  // Go issue 18806: a host that resolves to "::" alone also gets 0.0.0.0.
+  if (ips.length === 1 && isUnspecified(ips[0].ip) && ipFamily(ips[0].ip) === 6) {
+    ips.push({ ip: '0.0.0.0', zone: '' });
+  }
+  const last = network[network.length - 1];
+  const filtered = ips.filter((a) => (last === '4' ? ipFamily(a.ip) === 4 : last === '6' ? ipFamily(a.ip) === 6 : true));
+  if (filtered.length === 0) throw new AddrError('no suitable address found', host);
+  const first = filtered.find((a) => ipFamily(a.ip) === 4) ?? filtered[0];
+  return { ip: first.ip, zone: first.zone, port };
+}
+
+/**
+ * Go's favoriteAddrFamily in listen mode: tcp4 is AF_INET; tcp6 is AF_INET6
+ * with IPV6_V6ONLY; plain tcp on a wildcard address is one dual-stack
+ * AF_INET6 socket (IPV6_V6ONLY=0) where the OS maps IPv4 into IPv6, else the
+ * address's own family.
+ */
+export function favoriteAddrFamily(
+  network: Network,
+  laddr: TCPAddrParts,
+  supportsIPv4map: boolean = true,
+): { family: 4 | 6; v6only: boolean } {
+  if (network === 'tcp4') return { family: 4, v6only: false };
+  if (network === 'tcp6') return { family: 6, v6only: true };
+  if (isUnspecified(laddr.ip)) {
+    if (supportsIPv4map) return { family: 6, v6only: false };
+    return { family: laddr.ip === '' ? 4 : ipFamily(laddr.ip), v6only: false };
+  }
+  return { family: ipFamily(laddr.ip), v6only: false };
+}
+
+/**
+ * Go's ipToSockaddr: the numeric address to bind on a socket of `family`.
+ * On AF_INET6, 0.0.0.0 becomes :: and other IPv4 addresses their
+ * IPv4-mapped form; the wildcard is :: or 0.0.0.0.
+ */
+export function sockaddrIP(family: 4 | 6, ip: string): string {
+  if (family === 4) return ip === '' ? '0.0.0.0' : canonicalIP(ip);
+  if (ip === '' || ip === '0.0.0.0') return '::';
+  if (net.isIPv4(ip)) return `::ffff:${ip}`;
+  return ip;
+}

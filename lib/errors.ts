@@ -1,0 +1,140 @@
+// Go's error values, with Node's error fields where the value is a system
+// error. Messages follow Go's text to the letter, so a log line from a Go
+// server and from its Node port read the same:
+//   listen tcp 192.0.2.1:0: bind: cannot assign requested address
+import * as util from 'node:util';
+import { binding } from './native';
+
+/**
+ * Returned, wrapped in an OpError, by operations on a closed listener (Go's
+ * net.ErrClosed). Compare with `err.err === ErrClosed` or `err.cause === ErrClosed`.
+ */
+export const ErrClosed: Error & { code: string } = Object.assign(
+  new Error('use of closed network connection'),
+  { code: 'ERR_SOCKET_CLOSED' },
+);
+
+/** Go's *net.AddrError: `address 127.0.0.1: missing port in address`. */
+export class AddrError extends Error {
+  override name = 'AddrError';
+  readonly err: string;
+  readonly addr: string;
+  readonly code = 'ERR_INVALID_ADDRESS';
+  constructor(err: string, addr: string) {
+    super(addr !== '' ? `address ${addr}: ${err}` : err);
+    this.err = err;
+    this.addr = addr;
+  }
+}
+
+/** Go's net.UnknownNetworkError: `unknown network tcpx`. */
+export class UnknownNetworkError extends Error {
+  override name = 'UnknownNetworkError';
+  readonly network: string;
+  readonly code = 'ERR_UNKNOWN_NETWORK';
+  constructor(network: string) {
+    super(`unknown network ${network}`);
+    this.network = network;
+  }
+}
+
+/** Go's *net.DNSError: `lookup nosuchhost.invalid: no such host`. */
+export class DNSError extends Error {
+  override name = 'DNSError';
+  readonly err: string;
+  readonly host: string;
+  readonly isNotFound: boolean;
+  readonly code: string;
+  constructor(err: string, host: string, code: string, isNotFound: boolean) {
+    super(`lookup ${host}: ${err}`);
+    this.err = err;
+    this.host = host;
+    this.code = code;
+    this.isNotFound = isNotFound;
+  }
+}
+
+// Node's system errors carry errno as a negative number (libuv's
+// convention, the negated errno on POSIX).
+function errnoName(errno: number): string {
+  try {
+    return util.getSystemErrorName(errno);
+  } catch {
+    return 'UNKNOWN';
+  }
+}
+
+// Go's syscall.Errno texts on Linux are strerror(3) with a lower-case
+// first letter (they are generated from it).
+function errnoText(errno: number): string {
+  const s = binding.strerror(-errno);
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+/**
+ * Go's *os.SyscallError: `bind: address already in use`, with Node's
+ * `code` ('EADDRINUSE'), `errno` (negative) and `syscall` fields.
+ */
+export class SyscallError extends Error {
+  override name = 'SyscallError';
+  readonly syscall: string;
+  readonly errno: number;
+  readonly code: string;
+  constructor(syscall: string, errno: number) {
+    super(`${syscall}: ${errnoText(errno)}`);
+    this.syscall = syscall;
+    this.errno = errno;
+    this.code = errnoName(errno);
+  }
+}
+
+/** Anything with Go's Addr shape: formats itself as `127.0.0.1:8080`. */
+export interface Addr {
+  readonly network: string;
+  toString(): string;
+}
+
+/**
+ * Go's *net.OpError: `op net [addr]: err`. `err` (also `cause`) is the
+ * underlying error; `code`, `errno` and `syscall` are copied from it when
+ * it has them, so Node code that checks `err.code === 'EADDRINUSE'` works.
+ */
+export class OpError extends Error {
+  override name = 'OpError';
+  readonly op: string;
+  readonly net: string;
+  readonly addr: Addr | undefined;
+  readonly err: Error;
+  readonly code: string | undefined;
+  readonly errno: number | undefined;
+  readonly syscall: string | undefined;
+  constructor(op: string, net: string, addr: Addr | undefined, err: Error) {
+    let s = op;
+    if (net !== '') s += ' ' + net;
+    if (addr !== undefined) s += ' ' + addr.toString();
+    super(`${s}: ${err.message}`, { cause: err });
+    this.op = op;
+    this.net = net;
+    this.addr = addr;
+    this.err = err;
+    const e = err as { code?: unknown; errno?: unknown; syscall?: unknown };
+    this.code = typeof e.code === 'string' ? e.code : undefined;
+    this.errno = typeof e.errno === 'number' ? e.errno : undefined;
+    this.syscall = typeof e.syscall === 'string' ? e.syscall : undefined;
+  }
+}
+
+/** Node's AbortError, as thrown by Node's own APIs on an aborted signal. */
+export class AbortError extends Error {
+  override name = 'AbortError';
+  readonly code = 'ABORT_ERR';
+  constructor(signal?: AbortSignal) {
+    super('The operation was aborted', signal?.reason !== undefined ? { cause: signal.reason } : undefined);
+  }
+}
+
+/** Throws the addon's negative error number as a SyscallError. */
+export function check(syscall: string, r: number): number {
+  if (r < 0) throw new SyscallError(syscall, r);
+  return r;
+}

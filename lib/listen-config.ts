@@ -1,0 +1,241 @@
+// ListenConfig: Go's net.ListenConfig with the Backlog knob of the proposal
+// in Go issue 39000. The socket is made here, not by libuv: socket(),
+// default options, the Control hook, bind(), listen(backlog), in Go's order
+// (net/sock_posix.go, listenStream).
+import {
+  favoriteAddrFamily,
+  resolveListenAddr,
+  sockaddrIP,
+  formatTCPAddr,
+  type Network,
+  type TCPAddrParts,
+} from './address';
+import { maxListenerBacklog } from './backlog/index';
+import { AbortError, OpError, SyscallError, check } from './errors';
+import { acceptOptions, type KeepAliveConfig } from './keepalive';
+import { Listener, TCPAddr } from './listener';
+import { binding, type Sock } from './native';
+import { ValidRawConn, type RawConn } from './rawconn';
+import { constants, setsockopt } from './sockopt';
+
+/** The largest backlog listen(2) takes: its argument is a C int. */
+export const MAX_BACKLOG = 2 ** 31 - 1;
+
+/**
+ * Go's Control: runs after socket() and the default options, before bind().
+ * `network` is 'tcp4' or 'tcp6' (the socket's family), `address` the
+ * address about to be bound, in Go's format (':0', '127.0.0.1:8080').
+ * A throw or a rejection fails the listen; the socket is closed.
+ */
+export type Control = (network: string, address: string, rawConn: RawConn) => void | Promise<void>;
+
+export interface ListenConfigOptions {
+  /**
+   * The accept queue length passed to listen(2). 0 or absent:
+   * maxListenerBacklog(). A positive integer up to 2^31-1 otherwise; the
+   * kernel may clamp it, and `listener.backlog.effective` says what applies.
+   */
+  backlog?: number;
+  /** Runs on the raw socket between socket() and bind(); see Control. */
+  control?: Control;
+  /**
+   * Keep-alive idle time of accepted connections, in milliseconds. 0 or
+   * absent: on, 15 s (Go's default); negative: keep-alive stays off.
+   */
+  keepAlive?: number;
+  /** Go's KeepAliveConfig; with `enable: true` it wins over `keepAlive`. */
+  keepAliveConfig?: KeepAliveConfig;
+}
+
+export interface ListenOptions {
+  /** Aborts the listen while the address is being resolved or Control runs. */
+  signal?: AbortSignal;
+}
+
+function optionError(ctor: typeof TypeError | typeof RangeError, code: string, message: string): Error {
+  return Object.assign(new ctor(message), { code });
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return `type string ('${v}')`;
+  if (typeof v === 'function') return 'function';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an instance of ' + ((v as object).constructor?.name ?? 'Object');
+  return `type ${typeof v} (${String(v)})`;
+}
+
+function validateBacklog(v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number') {
+    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "backlog" option must be of type number. Received ${describe(v)}`);
+  }
+  if (!Number.isInteger(v) || v < 0 || v > MAX_BACKLOG) {
+    throw optionError(
+      RangeError,
+      'ERR_OUT_OF_RANGE',
+      `The value of "backlog" is out of range. It must be an integer >= 0 && <= ${MAX_BACKLOG}. Received ${String(v)}`,
+    );
+  }
+  return v;
+}
+
+function validateDuration(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number') {
+    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" option must be of type number. Received ${describe(v)}`);
+  }
+  if (Number.isNaN(v)) {
+    throw optionError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be a number of milliseconds. Received NaN`);
+  }
+  return v;
+}
+
+function validateKeepAliveConfig(v: unknown): KeepAliveConfig | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null) {
+    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "keepAliveConfig" option must be of type object. Received ${describe(v)}`);
+  }
+  const c = v as Record<string, unknown>;
+  if (c.enable !== undefined && typeof c.enable !== 'boolean') {
+    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "keepAliveConfig.enable" option must be of type boolean. Received ${describe(c.enable)}`);
+  }
+  const count = c.count;
+  if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count))) {
+    throw optionError(
+      typeof count === 'number' ? RangeError : TypeError,
+      typeof count === 'number' ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE',
+      `The "keepAliveConfig.count" option must be an integer. Received ${describe(count)}`,
+    );
+  }
+  return {
+    enable: c.enable as boolean | undefined,
+    idle: validateDuration('keepAliveConfig.idle', c.idle),
+    interval: validateDuration('keepAliveConfig.interval', c.interval),
+    count: count as number | undefined,
+  };
+}
+
+/** Go's ctrlNetwork: the network named after the socket's family. */
+function ctrlNetwork(network: Network, family: 4 | 6): string {
+  return network === 'tcp' ? `tcp${family}` : network;
+}
+
+function queueOf(sock: Sock): [number, number] | undefined {
+  const r = binding.listenQueue(sock);
+  return typeof r === 'number' ? undefined : r;
+}
+
+/**
+ * Go's net.ListenConfig, plus the `backlog` of Go issue 39000.
+ *
+ *     const ln = await new ListenConfig({ backlog: 1 }).listen('tcp', ':0');
+ *
+ * Options are validated here, so a bad value throws at construction.
+ */
+export class ListenConfig {
+  readonly backlog: number;
+  readonly control: Control | undefined;
+  readonly keepAlive: number | undefined;
+  readonly keepAliveConfig: Readonly<KeepAliveConfig> | undefined;
+  readonly #acceptOptions: [number, number, number, number, boolean];
+
+  constructor(options: ListenConfigOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "options" argument must be of type object. Received ${describe(options)}`);
+    }
+    this.backlog = validateBacklog(options.backlog);
+    if (options.control !== undefined && typeof options.control !== 'function') {
+      throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "control" option must be of type function. Received ${describe(options.control)}`);
+    }
+    this.control = options.control;
+    this.keepAlive = validateDuration('keepAlive', options.keepAlive);
+    const kac = validateKeepAliveConfig(options.keepAliveConfig);
+    this.keepAliveConfig = kac === undefined ? undefined : Object.freeze(kac);
+    this.#acceptOptions = acceptOptions(this.keepAlive, kac);
+  }
+
+  /**
+   * Go's ListenConfig.Listen for 'tcp', 'tcp4' and 'tcp6'. Resolves to a
+   * Listener; rejects with an OpError carrying Go's text, e.g.
+   * `listen tcp: address 99999: invalid port`.
+   */
+  async listen(network: string, address: string, options: ListenOptions = {}): Promise<Listener> {
+    const signal = options?.signal;
+    if (typeof network !== 'string') {
+      throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "network" argument must be of type string. Received ${describe(network)}`);
+    }
+    if (typeof address !== 'string') {
+      throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "address" argument must be of type string. Received ${describe(address)}`);
+    }
+    if (signal?.aborted) throw new AbortError(signal);
+    let la: TCPAddrParts;
+    try {
+      la = await resolveListenAddr(network, address, signal);
+    } catch (e) {
+      if (e instanceof AbortError) throw e;
+      throw new OpError('listen', network, undefined, e as Error);
+    }
+    return this.#listenTCP(network as Network, la, signal);
+  }
+
+  async #listenTCP(network: Network, la: TCPAddrParts, signal: AbortSignal | undefined): Promise<Listener> {
+    const laddr = new TCPAddr(la.ip, la.port, la.zone);
+    const fail = (e: unknown) => new OpError('listen', network, laddr, e instanceof Error ? e : new Error(String(e)));
+    const { family, v6only } = favoriteAddrFamily(network, la);
+    const s = binding.socket(family);
+    if (s < 0) throw fail(new SyscallError('socket', s));
+    const sock: Sock = s;
+    let owned = true; // until the Listener owns the socket
+    try {
+      if (family === 6) {
+        try {
+          setsockopt(sock, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY, v6only);
+        } catch {
+          // Go ignores this error too: some systems never admit the option.
+        }
+      }
+      setsockopt(sock, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1);
+      if (this.control !== undefined) {
+        let done = false;
+        const rawConn = new ValidRawConn(sock, () =>
+          done ? new OpError('raw-control', network, laddr, new Error('use of RawConn after Control returned')) : undefined,
+        );
+        try {
+          await this.control(ctrlNetwork(network, family), formatTCPAddr(la), rawConn);
+        } finally {
+          done = true;
+        }
+      }
+      if (signal?.aborted) throw new AbortError(signal);
+      check('bind', binding.bind(sock, family, sockaddrIP(family, la.ip), la.zone, la.port));
+      const requested = this.backlog === 0 ? maxListenerBacklog() : this.backlog;
+      check('listen', binding.listen(sock, requested));
+      const name = binding.getsockname(sock);
+      if (typeof name === 'number') throw new SyscallError('getsockname', name);
+      const q = queueOf(sock);
+      // Without a kernel report, the clamp is computed: BSD and macOS clamp
+      // to somaxconn as Linux does.
+      const effective = q !== undefined ? q[1] : Math.min(requested, maxListenerBacklog());
+      const ln = new Listener({
+        sock,
+        network,
+        addr: new TCPAddr(name.ip, name.port, name.zone),
+        backlog: { requested, effective },
+        acceptOptions: this.#acceptOptions,
+        queue: () => queueOf(sock)?.[0],
+      });
+      owned = false;
+      return ln;
+    } catch (e) {
+      if (e instanceof AbortError) throw e;
+      throw fail(e);
+    } finally {
+      if (owned) binding.close(sock);
+    }
+  }
+}
+
+/** Go's net.Listen: the zero ListenConfig. */
+export function listen(network: string, address: string, options?: ListenOptions): Promise<Listener> {
+  return new ListenConfig().listen(network, address, options);
+}

@@ -1,0 +1,241 @@
+// Listener: Go's TCPListener with pull-based accept. The native acceptor
+// watches the listening socket only while an accept() is pending, so with
+// nobody accepting, connections wait in the kernel's queue and the backlog
+// is exactly what listen(2) was given.
+import type * as net from 'node:net';
+import { adopt } from './adopt';
+import { formatTCPAddr } from './address';
+import { AbortError, ErrClosed, OpError, SyscallError, type Addr } from './errors';
+import { binding, type NativeAcceptor, type Sock } from './native';
+import { ValidRawConn, type RawConn } from './rawconn';
+
+/** Go's *net.TCPAddr; `toString()` gives `127.0.0.1:8080` or `[::]:8080`. */
+export class TCPAddr implements Addr {
+  readonly network = 'tcp';
+  /** The numeric IP address, '' for none. */
+  readonly ip: string;
+  readonly port: number;
+  /** IPv6 zone (interface), or ''. */
+  readonly zone: string;
+  constructor(ip: string, port: number, zone = '') {
+    this.ip = ip;
+    this.port = port;
+    this.zone = zone;
+  }
+  toString(): string {
+    return formatTCPAddr(this);
+  }
+}
+
+/** The backlog given to listen(2) and the one the kernel applied. */
+export interface Backlog {
+  /** The value passed to listen(2): the option, or maxListenerBacklog() for 0. */
+  readonly requested: number;
+  /** The queue length in force: read back from the kernel where it says (Linux), else computed. */
+  readonly effective: number;
+}
+
+export interface AcceptOptions {
+  /** Rejects this accept() with an AbortError; the listener stays open. */
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  resolve: (s: net.Socket) => void;
+  reject: (e: Error) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/** @internal what ListenConfig hands to a new Listener. */
+export interface ListenerInit {
+  sock: Sock;
+  network: string;
+  addr: TCPAddr;
+  backlog: Backlog;
+  acceptOptions: [number, number, number, number, boolean];
+  queue: () => number | undefined;
+}
+
+/**
+ * A listening TCP socket. Get one from `ListenConfig.listen` or `listen`.
+ *
+ * Pull semantics: a connection leaves the kernel's accept queue only while
+ * an `accept()` is pending; each wake-up takes at most `Listener.acceptBatch`
+ * connections, so at most `acceptBatch - 1` wait in this object ahead of an
+ * accept() call (they count in `queued()`, and are closed by `close()`).
+ */
+export class Listener implements AsyncIterable<net.Socket> {
+  /** Connections taken from the kernel per wake-up at most. */
+  static readonly acceptBatch: number = binding.Acceptor.batch;
+
+  /** The backlog passed to listen(2) and the one in force. */
+  readonly backlog: Backlog;
+
+  readonly #sock: Sock;
+  readonly #network: string;
+  readonly #addr: TCPAddr;
+  readonly #acceptor: NativeAcceptor;
+  readonly #out = new Int32Array(binding.Acceptor.batch);
+  readonly #pending: Pending[] = [];
+  readonly #ready: Sock[] = [];
+  readonly #queue: () => number | undefined;
+  #closed = false;
+
+  /** @internal use ListenConfig.listen. */
+  constructor(init: ListenerInit) {
+    this.#sock = init.sock;
+    this.#network = init.network;
+    this.#addr = init.addr;
+    this.backlog = Object.freeze({ ...init.backlog });
+    this.#queue = init.queue;
+    this.#acceptor = new binding.Acceptor(init.sock, init.acceptOptions, this.#out, this.#onAccept);
+  }
+
+  /**
+   * Waits for the next connection and returns it as a net.Socket. Rejects
+   * with an OpError wrapping ErrClosed once the listener is closed
+   * (`accept tcp 127.0.0.1:8080: use of closed network connection`), or an
+   * AbortError when `signal` aborts.
+   */
+  accept(options: AcceptOptions = {}): Promise<net.Socket> {
+    const signal = options?.signal;
+    if (this.#closed) return Promise.reject(this.#closedError('accept'));
+    if (signal?.aborted) return Promise.reject(new AbortError(signal));
+    const ready = this.#ready.shift();
+    if (ready !== undefined) {
+      try {
+        return Promise.resolve(adopt(ready));
+      } catch (e) {
+        return Promise.reject(new OpError('accept', this.#network, this.#addr, e as Error));
+      }
+    }
+    return new Promise<net.Socket>((resolve, reject) => {
+      const p: Pending = { resolve, reject, signal, onAbort: undefined };
+      if (signal !== undefined) {
+        p.onAbort = () => {
+          const i = this.#pending.indexOf(p);
+          if (i >= 0) this.#pending.splice(i, 1);
+          if (this.#pending.length === 0) this.#acceptor.stop();
+          reject(new AbortError(signal));
+        };
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.#pending.push(p);
+      const r = this.#acceptor.start();
+      if (r < 0) {
+        this.#settle(p);
+        this.#pending.pop();
+        reject(new OpError('accept', this.#network, this.#addr, new SyscallError('epoll_ctl', r)));
+      }
+    });
+  }
+
+  // Called by the native acceptor once per wake-up with n sockets in #out.
+  #onAccept = (n: number, err: number): boolean => {
+    for (let i = 0; i < n; i++) {
+      const fd = this.#out[i];
+      const p = this.#pending.shift();
+      if (p === undefined) {
+        this.#ready.push(fd);
+        continue;
+      }
+      this.#settle(p);
+      let conn: net.Socket;
+      try {
+        conn = adopt(fd);
+      } catch (e) {
+        p.reject(new OpError('accept', this.#network, this.#addr, e as Error));
+        continue;
+      }
+      p.resolve(conn);
+    }
+    if (err !== 0) {
+      // EMFILE and the like: the next pending accept reports it, as Go's
+      // Accept returns it; later accepts try again.
+      const p = this.#pending.shift();
+      if (p !== undefined) {
+        this.#settle(p);
+        p.reject(new OpError('accept', this.#network, this.#addr, new SyscallError('accept', err)));
+      }
+    }
+    return this.#pending.length > 0;
+  };
+
+  #settle(p: Pending): void {
+    if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
+  }
+
+  #closedError(op: string): OpError {
+    return new OpError(op, this.#network, this.#addr, ErrClosed);
+  }
+
+  /**
+   * Yields connections until the listener is closed, then ends; other
+   * accept errors are thrown. Leaving the loop does not close the listener.
+   */
+  async *[Symbol.asyncIterator](): AsyncIterator<net.Socket> {
+    for (;;) {
+      let conn: net.Socket;
+      try {
+        conn = await this.accept();
+      } catch (e) {
+        if (e instanceof OpError && e.err === ErrClosed) return;
+        throw e;
+      }
+      yield conn;
+    }
+  }
+
+  /**
+   * Closes the listening socket and the connections taken from the kernel
+   * but not yet accepted. Pending accepts reject with ErrClosed. A second
+   * close rejects with `close tcp ADDR: use of closed network connection`,
+   * as in Go.
+   */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError('close'));
+    this.#closed = true;
+    const r = this.#acceptor.close();
+    for (const fd of this.#ready.splice(0)) binding.close(fd);
+    for (const p of this.#pending.splice(0)) {
+      this.#settle(p);
+      p.reject(this.#closedError('accept'));
+    }
+    if (r < 0) return Promise.reject(new OpError('close', this.#network, this.#addr, new SyscallError('close', r)));
+    return Promise.resolve();
+  }
+
+  /** The local address, as Go's Listener.Addr(). */
+  addr(): TCPAddr {
+    return this.#addr;
+  }
+
+  /** Go's SyscallConn: the listening socket for getsockopt and the like. */
+  syscallConn(): RawConn {
+    return new ValidRawConn(this.#sock, () => (this.#closed ? this.#closedError('raw-control') : undefined));
+  }
+
+  /**
+   * Connections waiting for accept() now: the kernel's accept queue plus
+   * those already taken from it by the last batch. undefined where the OS
+   * does not report its queue (everything but Linux), or once closed.
+   */
+  queued(): number | undefined {
+    if (this.#closed) return undefined;
+    const q = this.#queue();
+    return q === undefined ? undefined : q + this.#ready.length;
+  }
+
+  /** A pending accept keeps the event loop alive (the default). */
+  ref(): this {
+    this.#acceptor.ref();
+    return this;
+  }
+
+  /** A pending accept no longer keeps the event loop alive. */
+  unref(): this {
+    this.#acceptor.unref();
+    return this;
+  }
+}
