@@ -1,0 +1,69 @@
+// maxListenerBacklog on Darwin and the BSDs, as Go's net/sock_bsd.go
+// computes it: one sysctl per OS, clamped to 16 bits.
+import * as childProcess from 'node:child_process';
+
+/** syscall.SOMAXCONN on Darwin and every BSD (128). */
+export const SOMAXCONN = 128;
+
+/** Reads an unsigned 32-bit sysctl (Go's syscall.SysctlUint32); replaceable in tests. */
+export interface SysctlProbe {
+  /** The value of the sysctl `name`, or undefined if it cannot be read. */
+  sysctlUint32(name: string): number | undefined;
+}
+
+/**
+ * The real machine: `sysctl -n NAME` (sysctl(8), which calls sysctlbyname(3)),
+ * with a 2 s timeout. Undefined when the command fails, times out, or prints
+ * anything but an unsigned 32-bit decimal integer.
+ */
+export const sysctlProbe: SysctlProbe = {
+  sysctlUint32(name: string): number | undefined {
+    let out: string;
+    try {
+      out = childProcess.execFileSync('sysctl', ['-n', name], {
+        encoding: 'utf8',
+        timeout: 2000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    } catch {
+      return undefined;
+    }
+    const s = out.trim();
+    if (!/^[0-9]+$/.test(s)) return undefined;
+    const n = Number(s);
+    return n <= 0xffffffff ? n : undefined;
+  },
+};
+
+/** The sysctl Go reads per GOOS; netbsd and dragonfly have none in Go's switch. */
+function sysctlName(platform: string): string | undefined {
+  switch (platform) {
+    case 'darwin':
+    case 'ios':
+      return 'kern.ipc.somaxconn';
+    case 'freebsd':
+      // FreeBSD 10 renamed kern.ipc.somaxconn to kern.ipc.soacceptqueue.
+      return 'kern.ipc.soacceptqueue';
+    case 'openbsd':
+      return 'kern.somaxconn';
+    default:
+      // NetBSD has no somaxconn-like kernel state; Go's switch has no
+      // DragonFly case either.
+      return undefined;
+  }
+}
+
+/**
+ * The largest backlog listen(2) accepts on `platform` (a process.platform
+ * value or a GOOS): kern.ipc.somaxconn on darwin/ios, kern.ipc.soacceptqueue
+ * on freebsd, kern.somaxconn on openbsd. Returns SOMAXCONN (128) when the
+ * sysctl is 0 or cannot be read, and always on netbsd and dragonfly. A value
+ * above 65535 is clamped to 65535: FreeBSD stores the backlog in a uint16
+ * and Go assumes the other BSDs do too (issue 5030).
+ */
+export function bsdMaxListenerBacklog(platform: string, probe: SysctlProbe = sysctlProbe): number {
+  const name = sysctlName(platform);
+  const n = name === undefined ? undefined : probe.sysctlUint32(name);
+  if (n === undefined || n === 0) return SOMAXCONN;
+  return n > 0xffff ? 0xffff : n;
+}

@@ -1,0 +1,163 @@
+// Command reference records what Go's net.ListenConfig.Listen does, as ground
+// truth for the listenconfig conformance suite. Stdlib only; run with
+//
+//	go run spec/go/reference.go < cases.json
+//
+// Input (stdin): a JSON array of cases:
+//
+//	{"network": "tcp", "address": ":0"}   // required fields
+//	"controlError": "boom"                // Control returns errors.New("boom")
+//	"inUse": true                         // first listen on address with a
+//	                                      // plain Listen, keep it open, then
+//	                                      // Listen again on its actual address
+//
+// Output (stdout): a JSON array with one object per case, same order. Port
+// numbers chosen by the kernel are replaced by "PORT" so output is stable.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+)
+
+type Case struct {
+	Network      string `json:"network"`
+	Address      string `json:"address"`
+	ControlError string `json:"controlError,omitempty"`
+	InUse        bool   `json:"inUse,omitempty"`
+}
+
+type Call struct {
+	Network string `json:"network"`
+	Address string `json:"address"`
+}
+
+type Result struct {
+	Case
+	Control            []Call  `json:"control"`
+	Addr               *string `json:"addr"`
+	Family             *string `json:"family"`
+	V6Only             *bool   `json:"v6only"`
+	Error              *string `json:"error"`
+	ErrorIsControlErr  *bool   `json:"errorIsControlError,omitempty"`
+	AcceptClosedError  *string `json:"acceptClosedError"`
+	CloseTwiceError    *string `json:"closeTwiceError"`
+}
+
+func str(s string) *string { return &s }
+
+// portReplacer masks the kernel-chosen port of addr (if any) as "PORT", but
+// only when the caller did not ask for that exact port.
+func portReplacer(addr net.Addr, requested string) func(string) string {
+	_, actual, err := net.SplitHostPort(addr.String())
+	_, req, _ := net.SplitHostPort(requested)
+	if err != nil || actual == "0" || actual == req {
+		return func(s string) string { return s }
+	}
+	return func(s string) string { return strings.ReplaceAll(s, ":"+actual, ":PORT") }
+}
+
+// sockInfo reads the family and IPV6_V6ONLY straight from the socket, so we
+// see what the kernel did rather than what Addr() claims.
+func sockInfo(ln net.Listener, r *Result) {
+	sc, ok := ln.(interface{ SyscallConn() (syscall.RawConn, error) })
+	if !ok {
+		return
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	rc.Control(func(fd uintptr) {
+		sa, err := syscall.Getsockname(int(fd))
+		if err != nil {
+			r.Family = str("getsockname: " + err.Error())
+			return
+		}
+		switch sa.(type) {
+		case *syscall.SockaddrInet4:
+			r.Family = str("4")
+		case *syscall.SockaddrInet6:
+			r.Family = str("6")
+			v, err := syscall.GetsockoptInt(int(fd), syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY)
+			if err == nil {
+				b := v != 0
+				r.V6Only = &b
+			}
+		case *syscall.SockaddrUnix:
+			r.Family = str("unix")
+		}
+	})
+}
+
+func run(c Case) Result {
+	r := Result{Case: c, Control: []Call{}}
+	address := c.Address
+	if c.InUse {
+		// Occupy the address first; the real Listen then targets its actual port.
+		first, err := net.Listen(c.Network, c.Address)
+		if err != nil {
+			r.Error = str("setup: " + err.Error())
+			return r
+		}
+		defer first.Close()
+		address = first.Addr().String()
+		defer func() { // mask the occupied port in whatever we report
+			mask := portReplacer(first.Addr(), c.Address)
+			if r.Error != nil {
+				r.Error = str(mask(*r.Error))
+			}
+		}()
+	}
+
+	var ctrlErr error
+	if c.ControlError != "" {
+		ctrlErr = errors.New(c.ControlError)
+	}
+	lc := net.ListenConfig{Control: func(network, address string, _ syscall.RawConn) error {
+		r.Control = append(r.Control, Call{network, address})
+		return ctrlErr
+	}}
+
+	ln, err := lc.Listen(context.Background(), c.Network, address)
+	if err != nil {
+		r.Error = str(err.Error())
+		if ctrlErr != nil {
+			is := errors.Is(err, ctrlErr)
+			r.ErrorIsControlErr = &is
+		}
+		return r
+	}
+	mask := portReplacer(ln.Addr(), c.Address)
+	r.Addr = str(mask(ln.Addr().String()))
+	sockInfo(ln, &r)
+
+	ln.Close()
+	if _, err := ln.Accept(); err != nil {
+		r.AcceptClosedError = str(mask(err.Error()))
+	}
+	if err := ln.Close(); err != nil {
+		r.CloseTwiceError = str(mask(err.Error()))
+	}
+	return r
+}
+
+func main() {
+	var cases []Case
+	if err := json.NewDecoder(os.Stdin).Decode(&cases); err != nil {
+		os.Stderr.WriteString("reference: bad input: " + err.Error() + "\n")
+		os.Exit(2)
+	}
+	results := make([]Result, 0, len(cases))
+	for _, c := range cases {
+		results = append(results, run(c))
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	enc.Encode(results)
+}

@@ -1,0 +1,70 @@
+// Shared helpers of the conformance suite: real sockets, deadlines on
+// events instead of fixed sleeps wherever an event exists.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+
+/** Open descriptors of this process (Linux: /proc/self/fd). */
+export function fdCount() {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+/**
+ * Starts a TCP connect and reports when (and whether) the handshake
+ * completed. `connected` resolves true on connect, false on error.
+ */
+export function dial(port, host = '127.0.0.1') {
+  const started = performance.now();
+  const sock = net.connect({ port, host });
+  const c = { sock, done: false, ms: undefined, error: undefined };
+  c.connected = new Promise((resolve) => {
+    sock.once('connect', () => {
+      c.done = true;
+      c.ms = performance.now() - started;
+      resolve(true);
+    });
+    sock.once('error', (e) => {
+      c.error = e;
+      resolve(false);
+    });
+  });
+  return c;
+}
+
+/** Resolves with p's value, or rejects after ms with a message naming what. */
+export function within(p, ms, what) {
+  let t;
+  return Promise.race([
+    p,
+    new Promise((_, reject) => {
+      t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+/** Waits until pred() is true, polling every 10 ms, up to ms. */
+export async function until(pred, ms, what) {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Destroys client sockets, ignoring the resets a closed listener causes. */
+export function destroyAll(clients) {
+  for (const c of clients) {
+    c.sock.on('error', () => {});
+    c.sock.destroy();
+  }
+}
+
+/** The fd of an accepted net.Socket (Node's handle; test use only). */
+export function fdOf(socket) {
+  const fd = socket._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('cannot read the descriptor of this net.Socket on this Node version');
+  return fd;
+}
+
+export function readSomaxconn() {
+  return Number(fs.readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+}
