@@ -126,7 +126,7 @@ export function lookupPort(network: string, service: string): number {
   let { port, needsLookup } = parsePort(service);
   if (needsLookup) {
     const p = services().get(service.toLowerCase());
-    if (p === undefined) throw new DNSError('unknown port', `${network}/${service}`, 'ENOTFOUND', true);
+    if (p === undefined) throw new AddrError('unknown port', `${network}/${service}`);
     port = p;
   }
   if (port < 0 || port > 65535) throw new AddrError('invalid port', service);
@@ -214,7 +214,9 @@ export async function resolveListenAddr(
   signal?: AbortSignal,
   lookup: Lookup = defaultLookup,
 ): Promise<TCPAddrParts> {
-  if (network !== 'tcp' && network !== 'tcp4' && network !== 'tcp6') throw new UnknownNetworkError(network);
+  // udp networks resolve as in Go, so that Listen can then refuse them
+  // with Go's "unexpected address type".
+  if (!/^(tcp|udp)[46]?$/.test(network)) throw new UnknownNetworkError(network);
   let host = '';
   let port = 0;
   if (address !== '') {
@@ -228,6 +230,11 @@ export async function resolveListenAddr(
   if (literal !== undefined) {
     ips = [literal];
   } else {
+    // getaddrinfo takes inet_aton's short forms ("1.2.3" is 1.2.0.3, "127.1"
+    // is 127.0.0.1); Go treats them as names that do not resolve.
+    if (/^(0x[0-9a-f]*|\d+)(\.(0x[0-9a-f]*|\d+))*\.?$/i.test(host)) {
+      throw new DNSError('no such host', host, 'ENOTFOUND', true);
+    }
     let found;
     try {
       found = await raceAbort(lookup(host), signal);

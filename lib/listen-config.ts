@@ -11,7 +11,7 @@ import {
   type TCPAddrParts,
 } from './address';
 import { maxListenerBacklog } from './backlog/index';
-import { AbortError, OpError, SyscallError, check } from './errors';
+import { AbortError, AddrError, OpError, SyscallError, check } from './errors';
 import { acceptOptions, type KeepAliveConfig } from './keepalive';
 import { Listener, TCPAddr } from './listener';
 import { binding, type Sock } from './native';
@@ -168,12 +168,23 @@ export class ListenConfig {
       throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "address" argument must be of type string. Received ${describe(address)}`);
     }
     if (signal?.aborted) throw new AbortError(signal);
+    if (/^(unix|unixgram|unixpacket)$/.test(network) || /^ip[46]?(:|$)/.test(network)) {
+      // Networks Go knows and this package does not listen on.
+      const err = Object.assign(new Error(`network ${network} is not supported (tcp, tcp4 and tcp6 are)`), {
+        code: 'ERR_UNSUPPORTED_NETWORK',
+      });
+      throw new OpError('listen', network, undefined, err);
+    }
     let la: TCPAddrParts;
     try {
       la = await resolveListenAddr(network, address, signal);
     } catch (e) {
       if (e instanceof AbortError) throw e;
       throw new OpError('listen', network, undefined, e as Error);
+    }
+    if (network.startsWith('udp')) {
+      // Go's Listen is for stream networks: a UDP address fails this way.
+      throw new OpError('listen', network, new TCPAddr(la.ip, la.port, la.zone), new AddrError('unexpected address type', address));
     }
     return this.#listenTCP(network as Network, la, signal);
   }

@@ -132,7 +132,9 @@ export class Listener implements AsyncIterable<net.Socket> {
   }
 
   // Called by the native acceptor once per wake-up with n sockets in #out.
-  #onAccept = (n: number, err: number): boolean => {
+  // Stops watching before any promise settles: the microtasks that run
+  // after this callback may call accept() again and restart it.
+  #onAccept = (n: number, err: number): void => {
     for (let i = 0; i < n; i++) {
       const fd = this.#out[i];
       const p = this.#pending.shift();
@@ -159,7 +161,7 @@ export class Listener implements AsyncIterable<net.Socket> {
         p.reject(new OpError('accept', this.#network, this.#addr, new SyscallError('accept', err)));
       }
     }
-    return this.#pending.length > 0;
+    if (this.#pending.length === 0) this.#acceptor.stop();
   };
 
   #settle(p: Pending): void {

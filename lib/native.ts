@@ -28,7 +28,7 @@ export interface NativeAcceptorConstructor {
     sock: Sock,
     options: [keepalive: number, idle: number, interval: number, count: number, nodelay: boolean],
     out: Int32Array,
-    onAccept: (n: number, err: number) => boolean,
+    onAccept: (n: number, err: number) => void,
   ): NativeAcceptor;
 }
 

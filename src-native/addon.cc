@@ -92,7 +92,7 @@ Napi::Value StrError(const Napi::CallbackInfo& info) {
 //
 // Owns the listening socket from then on. While started, each wake-up
 // accepts up to kAcceptBatch connections into the Int32Array `out` and calls
-// cb(n, err) once; cb returns true to keep watching.
+// cb(n, err) once; cb calls stop() when no accept() is pending.
 class Acceptor : public Napi::ObjectWrap<Acceptor> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -145,18 +145,15 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
   }
 
  private:
-  static bool OnAccept(void* ctx, const sock_t* socks, int n, int err) {
+  static void OnAccept(void* ctx, const sock_t* socks, int n, int err) {
     Acceptor* self = static_cast<Acceptor*>(ctx);
     Napi::Env env = self->Env();
     Napi::HandleScope scope(env);
     for (int i = 0; i < n; i++) self->out_data_[i] = (int32_t)socks[i];
     try {
-      Napi::Value r = self->cb_.MakeCallback(self->Value(), {Num(env, n), Num(env, err)},
-                                             self->async_);
-      return r.ToBoolean().Value();
+      self->cb_.MakeCallback(self->Value(), {Num(env, n), Num(env, err)}, self->async_);
     } catch (const Napi::Error& e) {
       napi_fatal_exception(env, e.Value());
-      return false;
     }
   }
 

@@ -74,8 +74,7 @@ void AcceptWatcher::OnPoll(uv_poll_t* h, int status, int events) {
   int n = 0;
   if (status == 0) n = AcceptBatch(w->sock_, socks, kAcceptBatch, w->opts_, &err);
   if (n == 0 && err == 0) return;  // spurious wake-up: another process won
-  bool more = w->cb_(w->ctx_, socks, n, err);
-  if (!more) w->Stop();
+  w->cb_(w->ctx_, socks, n, err);
 }
 
 }  // namespace lc

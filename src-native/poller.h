@@ -19,8 +19,10 @@ constexpr int kAcceptBatch = 8;
 class AcceptWatcher {
  public:
   // Called on the loop's thread with the accepted sockets and the error that
-  // ended the batch (0 if none). Returns whether to keep watching.
-  typedef bool (*OnAccept)(void* ctx, const sock_t* socks, int n, int err);
+  // ended the batch (0 if none). The callee calls Stop() when nobody waits
+  // any more: it must decide before JavaScript's microtasks run, since they
+  // may already have asked for the next connection.
+  typedef void (*OnAccept)(void* ctx, const sock_t* socks, int n, int err);
 
   // Takes ownership of the listening socket s. Returns nullptr and sets *err
   // if the loop refuses the socket.

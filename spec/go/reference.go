@@ -39,25 +39,31 @@ type Call struct {
 
 type Result struct {
 	Case
-	Control            []Call  `json:"control"`
-	Addr               *string `json:"addr"`
-	Family             *string `json:"family"`
-	V6Only             *bool   `json:"v6only"`
-	Error              *string `json:"error"`
-	ErrorIsControlErr  *bool   `json:"errorIsControlError,omitempty"`
-	AcceptClosedError  *string `json:"acceptClosedError"`
-	CloseTwiceError    *string `json:"closeTwiceError"`
+	Control           []Call  `json:"control"`
+	Addr              *string `json:"addr"`
+	Family            *string `json:"family"`
+	V6Only            *bool   `json:"v6only"`
+	Error             *string `json:"error"`
+	ErrorIsControlErr *bool   `json:"errorIsControlError,omitempty"`
+	AcceptClosedError *string `json:"acceptClosedError"`
+	CloseTwiceError   *string `json:"closeTwiceError"`
 }
 
 func str(s string) *string { return &s }
 
-// portReplacer masks the kernel-chosen port of addr (if any) as "PORT", but
-// only when the caller did not ask for that exact port.
+// portReplacer masks the port of addr as "PORT" when the kernel chose it,
+// i.e. the requested port was 0 or empty; ports the caller named (including
+// forms like "+5" or service names) stay visible.
 func portReplacer(addr net.Addr, requested string) func(string) string {
+	keep := func(s string) string { return s }
 	_, actual, err := net.SplitHostPort(addr.String())
-	_, req, _ := net.SplitHostPort(requested)
-	if err != nil || actual == "0" || actual == req {
-		return func(s string) string { return s }
+	if err != nil {
+		return keep // unix sockets have no port
+	}
+	if _, req, err := net.SplitHostPort(requested); err == nil && req != "" {
+		if n, err := net.LookupPort("tcp", req); err != nil || n != 0 {
+			return keep
+		}
 	}
 	return func(s string) string { return strings.ReplaceAll(s, ":"+actual, ":PORT") }
 }
@@ -65,7 +71,9 @@ func portReplacer(addr net.Addr, requested string) func(string) string {
 // sockInfo reads the family and IPV6_V6ONLY straight from the socket, so we
 // see what the kernel did rather than what Addr() claims.
 func sockInfo(ln net.Listener, r *Result) {
-	sc, ok := ln.(interface{ SyscallConn() (syscall.RawConn, error) })
+	sc, ok := ln.(interface {
+		SyscallConn() (syscall.RawConn, error)
+	})
 	if !ok {
 		return
 	}
@@ -95,8 +103,9 @@ func sockInfo(ln net.Listener, r *Result) {
 	})
 }
 
-func run(c Case) Result {
-	r := Result{Case: c, Control: []Call{}}
+// run uses a named result so the inUse defer can still edit what is returned.
+func run(c Case) (r Result) {
+	r = Result{Case: c, Control: []Call{}}
 	address := c.Address
 	if c.InUse {
 		// Occupy the address first; the real Listen then targets its actual port.
@@ -109,6 +118,9 @@ func run(c Case) Result {
 		address = first.Addr().String()
 		defer func() { // mask the occupied port in whatever we report
 			mask := portReplacer(first.Addr(), c.Address)
+			for i := range r.Control {
+				r.Control[i].Address = mask(r.Control[i].Address)
+			}
 			if r.Error != nil {
 				r.Error = str(mask(*r.Error))
 			}
