@@ -1,0 +1,57 @@
+// TestListenBacklogClamp in a network namespace: net.core.somaxconn is per
+// namespace, so the suite can set it to 8 without touching the machine.
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const child = fileURLToPath(new URL('./fixtures/netns-child.mjs', import.meta.url));
+const ns = `listenconfig-${process.pid}`;
+
+function why() {
+  if (process.platform !== 'linux') return `network namespaces are Linux's; this is ${process.platform}`;
+  if (process.getuid?.() !== 0) return 'creating a network namespace needs root';
+  try {
+    execFileSync('ip', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return 'no `ip` command (Debian: apt-get install iproute2)';
+  }
+  return undefined;
+}
+
+describe('backlog in a network namespace with net.core.somaxconn = 8', function () {
+  let result;
+
+  before(function () {
+    const reason = why();
+    if (reason !== undefined) {
+      console.log(`    skipped: ${reason}`);
+      this.skip();
+    }
+    execFileSync('ip', ['netns', 'add', ns]);
+    try {
+      execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+      execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.core.somaxconn=8']);
+      const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, child], { encoding: 'utf8', timeout: 15000 });
+      result = JSON.parse(out.trim().split('\n').pop());
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns]);
+    }
+  });
+
+  it('maxListenerBacklog() reads the namespace\'s somaxconn', function () {
+    expect(result.max).to.equal(8);
+  });
+
+  it('the default listener requests and gets 8', function () {
+    expect(result.dflt).to.deep.equal({ requested: 8, effective: 8 });
+  });
+
+  it('backlog 100 is clamped to 8, and backlog.effective says so', function () {
+    expect(result.big).to.deep.equal({ requested: 100, effective: 8 });
+  });
+
+  it('with nobody accepting, exactly 9 of 12 connects complete (backlog + 1)', function () {
+    expect(result.connected).to.equal(9);
+    expect(result.queued).to.equal(9);
+  });
+});

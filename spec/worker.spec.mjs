@@ -1,0 +1,51 @@
+// Listeners in worker threads: the acceptor uses the worker's own event
+// loop, and a worker that exits with a listener open and an accept pending
+// releases the socket (Node-API async cleanup hook) without crashing.
+import { expect } from 'chai';
+import { Worker } from 'node:worker_threads';
+import { dial, within, destroyAll, fdCount, until } from './helpers.mjs';
+
+const code = `
+const { parentPort } = require('node:worker_threads');
+const { listen } = require(${JSON.stringify(process.cwd())});
+listen('tcp', '127.0.0.1:0').then(async (ln) => {
+  parentPort.postMessage({ port: ln.addr().port });
+  const conn = await ln.accept();
+  conn.end('from worker');
+  parentPort.postMessage({ accepted: true });
+  ln.accept(); // left pending on purpose: the worker exits with it
+});`;
+
+describe('worker threads', function () {
+  it('accepts inside a worker, and a worker exiting with an open listener leaks nothing', async function () {
+    const before = fdCount();
+    for (let round = 0; round < 3; round++) {
+      const w = new Worker(code, { eval: true });
+      const exit = new Promise((r) => w.once('exit', r));
+      const next = () => new Promise((r) => w.once('message', r));
+      let port;
+      try {
+        ({ port } = await within(next(), 5000, 'the worker listener'));
+        const c = dial(port);
+        let data = '';
+        c.sock.on('data', (d) => (data += d));
+        const ended = new Promise((r) => c.sock.on('end', r));
+        try {
+          await within(next(), 5000, 'the worker accept');
+          await within(ended, 5000, 'the reply');
+          expect(data).to.equal('from worker');
+        } finally {
+          destroyAll([c]);
+        }
+      } finally {
+        await w.terminate();
+      }
+      expect(await exit).to.equal(1);
+      // The port is free again once the worker's listener is gone.
+      const again = dial(port);
+      expect(await within(again.connected, 3000, 'connect to the dead port')).to.equal(false);
+      expect(again.error.code).to.equal('ECONNREFUSED');
+    }
+    await until(() => fdCount() <= before + 2, 3000, 'descriptors released');
+  });
+});
