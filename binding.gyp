@@ -5,7 +5,11 @@
       "sources": [
         "src-native/addon.cc",
         "src-native/poller.cc",
-        "src-native/posix.cc"
+        "src-native/posix.cc",
+        "src-native/win.cc"
+      ],
+      "conditions": [
+        ["OS=='win'", { "libraries": ["ws2_32.lib", "iphlpapi.lib"] }]
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

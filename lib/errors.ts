@@ -4,6 +4,7 @@
 //   listen tcp 192.0.2.1:0: bind: cannot assign requested address
 import * as util from 'node:util';
 import { binding } from './native';
+import { libuvMessage, windowsErrno } from './errors-windows';
 
 /**
  * Returned, wrapped in an OpError, by operations on a closed listener (Go's
@@ -71,20 +72,38 @@ function errnoText(errno: number): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
+// The addon's error as Node and Go describe it on this OS. On Windows, Go's
+// text is FormatMessage's, capital and full stop kept (syscall.Errno.Error);
+// code and errno are Node's (libuv's) for the Winsock error (errors-windows.ts).
+function describeErrno(errno: number): { text: string; errno: number; code: string; winsockCode?: string } {
+  if (process.platform !== 'win32') return { text: errnoText(errno), errno, code: errnoName(errno) };
+  const w = windowsErrno(errno);
+  const text = (w.libuv ? libuvMessage(w.errno) : undefined) ?? binding.strerror(-errno);
+  return { text, errno: w.errno, code: w.code, winsockCode: w.winsockCode };
+}
+
 /**
  * Go's *os.SyscallError: `bind: address already in use`, with Node's
- * `code` ('EADDRINUSE'), `errno` (negative) and `syscall` fields.
+ * `code` ('EADDRINUSE'), `errno` (negative) and `syscall` fields. On
+ * Windows the text is Windows' own (`bind: Only one usage of each socket
+ * address (protocol/network address/port) is normally permitted.`, as Go
+ * prints it) and `winsockCode` names the Winsock error ('WSAEADDRINUSE').
  */
 export class SyscallError extends Error {
   override name = 'SyscallError';
   readonly syscall: string;
   readonly errno: number;
   readonly code: string;
+  /** Windows only: winerror.h's name of the error, e.g. 'WSAEADDRINUSE'. */
+  declare readonly winsockCode?: string;
   constructor(syscall: string, errno: number) {
-    super(`${syscall}: ${errnoText(errno)}`);
+    const d = describeErrno(errno);
+    super(`${syscall}: ${d.text}`);
     this.syscall = syscall;
-    this.errno = errno;
-    this.code = errnoName(errno);
+    this.errno = d.errno;
+    this.code = d.code;
+    // Absent elsewhere, so that POSIX errors keep exactly Node's fields.
+    if (d.winsockCode !== undefined) (this as { winsockCode?: string }).winsockCode = d.winsockCode;
   }
 }
 

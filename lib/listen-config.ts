@@ -10,7 +10,7 @@ import {
   type Network,
   type TCPAddrParts,
 } from './address';
-import { maxListenerBacklog } from './backlog/index';
+import { listenBacklog } from './backlog/listen';
 import { AbortError, AddrError, OpError, SyscallError, check } from './errors';
 import { acceptOptions, type KeepAliveConfig } from './keepalive';
 import { Listener, TCPAddr } from './listener';
@@ -205,7 +205,11 @@ export class ListenConfig {
           // Go ignores this error too: some systems never admit the option.
         }
       }
-      setsockopt(sock, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1);
+      // Go's setDefaultListenerSockopts: SO_REUSEADDR on POSIX only. On
+      // Windows it would let another socket bind the same port while this
+      // one listens (sockopt_windows.go), and Windows reuses TIME_WAIT
+      // addresses anyway.
+      if (process.platform !== 'win32') setsockopt(sock, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1);
       if (this.control !== undefined) {
         let done = false;
         const rawConn = new ValidRawConn(sock, () =>
@@ -219,14 +223,15 @@ export class ListenConfig {
       }
       if (signal?.aborted) throw new AbortError(signal);
       check('bind', binding.bind(sock, family, sockaddrIP(family, la.ip), la.zone, la.port));
-      const requested = this.backlog === 0 ? maxListenerBacklog() : this.backlog;
-      check('listen', binding.listen(sock, requested));
+      // On Windows arg is SOMAXCONN_HINT(n) from 200 on (lib/backlog/windows.ts).
+      const { requested, arg, effective: computed } = listenBacklog(this.backlog);
+      check('listen', binding.listen(sock, arg));
       const name = binding.getsockname(sock);
       if (typeof name === 'number') throw new SyscallError('getsockname', name);
       const q = queueOf(sock);
       // Without a kernel report, the clamp is computed: BSD and macOS clamp
-      // to somaxconn as Linux does.
-      const effective = q !== undefined ? q[1] : Math.min(requested, maxListenerBacklog());
+      // to somaxconn as Linux does; Windows to 65535 (SOMAXCONN_HINT).
+      const effective = q !== undefined ? q[1] : computed;
       const ln = new Listener({
         sock,
         network,

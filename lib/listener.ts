@@ -9,6 +9,11 @@ import { AbortError, ErrClosed, OpError, SyscallError, type Addr } from './error
 import { binding, type NativeAcceptor, type Sock } from './native';
 import { ValidRawConn, type RawConn } from './rawconn';
 
+// What starting the watcher calls underneath (uv_poll_start), named as Go
+// names its poller's failures.
+const POLL_SYSCALL =
+  process.platform === 'linux' ? 'epoll_ctl' : process.platform === 'win32' ? 'uv_poll_start' : 'kevent';
+
 /** Go's *net.TCPAddr; `toString()` gives `127.0.0.1:8080` or `[::]:8080`. */
 export class TCPAddr implements Addr {
   readonly network = 'tcp';
@@ -126,7 +131,7 @@ export class Listener implements AsyncIterable<net.Socket> {
       if (r < 0) {
         this.#settle(p);
         this.#pending.pop();
-        reject(new OpError('accept', this.#network, this.#addr, new SyscallError('epoll_ctl', r)));
+        reject(new OpError('accept', this.#network, this.#addr, new SyscallError(POLL_SYSCALL, r)));
       }
     });
   }

@@ -1,5 +1,5 @@
 // Node-API glue: argument conversion only. Socket calls live behind socket.h
-// (posix.cc, later win.cc), the accept watcher in poller.cc. Functions return
+// (posix.cc, win.cc), the accept watcher in poller.cc. Functions return
 // a non-negative result or a negative OS error number; lib/native.ts turns
 // those into OpErrors, so no error text is built here.
 #include <napi.h>

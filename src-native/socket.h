@@ -1,9 +1,10 @@
 // The portable socket interface of listenconfig's native module.
 //
 // One function per OS call, in the manner of socket2's sys layer: posix.cc
-// implements it with BSD sockets, a later win.cc with Winsock. Every function
+// implements it with BSD sockets, win.cc with Winsock. Every function
 // returns 0 (or a non-negative value) on success and a negative OS error
-// number on failure (-errno on POSIX), so the Node-API glue in addon.cc never
+// number on failure (-errno on POSIX, -WSAGetLastError() on Windows), so
+// the Node-API glue in addon.cc never
 // has to know which OS it runs on.
 #ifndef LISTENCONFIG_SOCKET_H_
 #define LISTENCONFIG_SOCKET_H_

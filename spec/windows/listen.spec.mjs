@@ -1,0 +1,117 @@
+// TestListenBacklogWindows (code paths): listen() with backlogs 1, 199, 500
+// and the default, each followed by a connection accepted and a
+// request/response round trip on the adopted net.Socket.
+import { expect } from 'chai';
+import { ListenConfig, listen, maxListenerBacklog } from 'listenconfig';
+import { within, destroyAll } from '../helpers.mjs';
+import { onlyWindows, client, readN } from './helpers.mjs';
+
+describe('Windows: listen with SOMAXCONN_HINT and the Backlog knob', function () {
+  before(function () {
+    onlyWindows(this);
+  });
+
+  it('maxListenerBacklog() is 65535 (applied as SOMAXCONN_HINT(65535))', function () {
+    expect(maxListenerBacklog()).to.equal(65535);
+  });
+
+  const cases = [
+    { backlog: 1, want: { requested: 1, effective: 1 } },
+    { backlog: 199, want: { requested: 199, effective: 199 } },
+    { backlog: 500, want: { requested: 500, effective: 500 } },
+    { backlog: undefined, want: { requested: 65535, effective: 65535 } },
+    { backlog: 100000, want: { requested: 100000, effective: 65535 } },
+  ];
+  for (const { backlog, want } of cases) {
+    it(`backlog ${backlog ?? 'default'}: listens (${JSON.stringify(want)}), accepts, and serves a round trip`, async function () {
+      const ln = await new ListenConfig({ backlog }).listen('tcp', '127.0.0.1:0');
+      const clients = [];
+      try {
+        expect(ln.backlog).to.deep.equal(want);
+        expect(ln.queued()).to.equal(undefined); // Windows cannot report its queue
+        const c = client(ln.addr().port);
+        clients.push(c);
+        const conn = await within(ln.accept(), 5000, 'accept()');
+        expect(conn.constructor.name).to.equal('Socket');
+        expect(conn.remotePort).to.equal(c.sock.localPort);
+        const req = readN(conn, 5);
+        c.sock.write('ping\n');
+        expect(await within(req, 5000, 'the request')).to.equal('ping\n');
+        conn.end('pong\n');
+        expect(await within(c.ended, 5000, 'the response')).to.equal('pong\n');
+      } finally {
+        destroyAll(clients);
+        await ln.close();
+      }
+    });
+  }
+
+  it('listen("tcp", ":0") is one dual-stack socket that accepts IPv4 and IPv6', async function () {
+    const ln = await listen('tcp', ':0');
+    const clients = [];
+    try {
+      expect(ln.addr().toString()).to.match(/^\[::\]:\d+$/);
+      for (const host of ['127.0.0.1', '::1']) {
+        const c = client(ln.addr().port, host);
+        clients.push(c);
+        const conn = await within(ln.accept(), 5000, `accept() from ${host}`);
+        conn.end('hi');
+        expect(await within(c.ended, 5000, `the bytes over ${host}`)).to.equal('hi');
+      }
+    } finally {
+      destroyAll(clients);
+      await ln.close();
+    }
+  });
+
+  it('http.Server serves a connection fed from accept()', async function () {
+    const http = await import('node:http');
+    const ln = await listen('tcp', '127.0.0.1:0');
+    const server = http.createServer((req, res) => res.end(`hello ${req.url}`));
+    try {
+      const served = (async () => {
+        const conn = await ln.accept();
+        server.emit('connection', conn);
+      })();
+      const body = await within(
+        new Promise((resolve, reject) => {
+          http
+            .get({ host: '127.0.0.1', port: ln.addr().port, path: '/win', agent: false }, (res) => {
+              let b = '';
+              res.setEncoding('utf8');
+              res.on('data', (d) => (b += d));
+              res.on('end', () => resolve(b));
+            })
+            .on('error', reject);
+        }),
+        5000,
+        'the HTTP response',
+      );
+      await served;
+      expect(body).to.equal('hello /win');
+    } finally {
+      server.close();
+      await ln.close();
+    }
+  });
+
+  it("connections that arrive before any accept() wait in Winsock's queue and are accepted later", async function () {
+    const ln = await new ListenConfig({ backlog: 8 }).listen('tcp', '127.0.0.1:0');
+    const clients = [];
+    try {
+      for (let i = 0; i < 3; i++) clients.push(client(ln.addr().port));
+      await within(Promise.all(clients.map((c) => c.ready)), 5000, '3 connects');
+      // The listener has not been asked: the three wait in Winsock's queue.
+      await new Promise((r) => setTimeout(r, 200));
+      for (let i = 0; i < 3; i++) {
+        const conn = await within(ln.accept(), 5000, `accept() ${i + 1}`);
+        conn.end(String(i));
+      }
+      const got = await within(Promise.all(clients.map((c) => c.ended)), 5000, 'three replies');
+      expect(got.sort()).to.deep.equal(['0', '1', '2']);
+    } finally {
+      destroyAll(clients);
+      await ln.close();
+    }
+  });
+});
