@@ -1,0 +1,77 @@
+// The table printed at the end of a run: medians with their spread, the
+// ratios, and whether each target of issue 4 is met.
+
+const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+const spread = (s, d = 0) => `${f(s.median, d)} [${f(s.min, d)}–${f(s.max, d)}]`;
+const times = (s) => `${f(s.median, 3)}× [${f(s.min, 3)}–${f(s.max, 3)}]`;
+const verdict = (ok) => (ok ? 'met' : 'NOT met');
+
+function row(cells, widths) {
+  return '  ' + cells.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
+}
+
+export function printTable(r) {
+  const m = r.machine;
+  console.log('');
+  console.log(`listenconfig bench${r.quick ? ' (quick: smoke check, figures are not meaningful)' : ''}, ${r.date}`);
+  console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node}, somaxconn ${m.somaxconn}` + (m.go ? `, ${m.go}` : ''));
+  console.log('figures: median of the rounds [min–max]; ratios: median of per-round ratios [min–max]');
+  for (const [k, why] of Object.entries(r.skipped)) console.log(`skipped ${k}: ${why}`);
+
+  if (r.accept) {
+    const a = r.accept;
+    console.log('');
+    console.log(`1. Accept path: ${a.clients} clients connect/close in a closed loop, ${a.seconds} s x ${a.rounds} rounds` + (m.pinning ? ', server and load generator on one core each' : ''));
+    const w = [24, 26, 26];
+    console.log(row(['server', 'conn/s', 'CPU µs per connection'], w));
+    for (const [name, c] of Object.entries(a.contenders)) console.log(row([name, spread(c.connPerSec), spread(c.cpuUsPerConn, 1)], w));
+    for (const [name, q] of Object.entries(a.ratios)) {
+      console.log(row([name, `conn/s ${times(q.connPerSec)}`, `CPU ${times(q.cpuUsPerConn)}`], [44, 30, 30]));
+    }
+    const q = a.ratios['listenconfig / net.Server'];
+    console.log(`  floor (vs net.Server): conn/s >= 0.95x ${verdict(q.connPerSec.median >= 0.95)}; CPU <= 1.05x ${verdict(q.cpuUsPerConn.median <= 1.05)}; aim CPU <= 0.85x ${verdict(q.cpuUsPerConn.median <= 0.85)}`);
+  }
+
+  if (r.burst) {
+    const b = r.burst;
+    console.log('');
+    console.log(`2. Burst: N simultaneous connects while the event loop is busy ${b.busyMs} ms, ${b.rounds} rounds; N capped at the effective backlog ${b.effectiveBacklog}`);
+    const w = [6, 24, 8, 16, 18, 18, 10];
+    console.log(row(['N', 'server', 'failed', 'delayed >0.9 s', 'p50 ms', 'p99 ms', 'max ms'], w));
+    for (const c of b.cases) {
+      console.log(row([c.n, c.contender, f(c.failed.max), spread(c.delayed), spread(c.p50Ms, 1), spread(c.p99Ms, 1), f(c.maxMs.max)], w));
+    }
+    const lc = b.cases.filter((c) => c.contender === 'listenconfig');
+    const ok = lc.every((c) => c.failed.max === 0 && c.delayed.max === 0);
+    console.log(`  target: listenconfig default, no failed or delayed connect up to N=${Math.max(...b.ns)} in any round: ${verdict(ok)}`);
+  }
+
+  if (r.overload) {
+    const o = r.overload;
+    console.log('');
+    console.log(`3. Overload: ${o.clients} clients at once, each connection held ${o.holdMs} ms, ${o.rounds} rounds`);
+    const w = [22, 18, 10, 14, 8, 18, 18];
+    console.log(row(['server', 'peak RSS MB', 'idle MB', 'peak open', 'failed', 'p50 ms', 'p99 ms'], w));
+    for (const [name, c] of Object.entries(o.contenders)) {
+      console.log(row([name, spread(c.peakRssMB), f(c.idleRssMB.median), spread(c.peakOpen), f(c.failed.max), spread(c.p50Ms), spread(c.p99Ms)], w));
+    }
+    for (const [name, q] of Object.entries(o.ratios)) {
+      console.log(row([name, `RSS growth ${times(q.rssGrowth)}`, `p99 ${times(q.p99)}`], [36, 34, 30]));
+    }
+    const lc = Object.entries(o.contenders).find(([n]) => n.startsWith('listenconfig'))[1];
+    console.log(`  target: open connections bounded by K=${o.limit} (peak ${f(lc.peakOpen.max)}): ${verdict(lc.peakOpen.max <= o.limit)}`);
+  }
+
+  if (r.http && !r.http.skipped) {
+    const h = r.http;
+    console.log('');
+    console.log(`4. HTTP: http.createServer, ${h.tool} ${h.connections} connections, ${h.seconds} s x ${h.rounds} rounds`);
+    const w = [18, 26, 26, 28];
+    console.log(row(['mode', 'listenconfig req/s', 'server.listen req/s', 'ratio'], w));
+    for (const [mode, x] of Object.entries(h.modes)) {
+      console.log(row([mode, spread(x.contenders.listenconfig.rps), spread(x.contenders['server.listen'].rps), times(x.ratio)], w));
+    }
+    const ok = Object.values(h.modes).every((x) => x.ratio.median >= 0.97);
+    console.log(`  target: >= 0.97x in both modes: ${verdict(ok)}`);
+  }
+}

@@ -1,0 +1,53 @@
+// 4. HTTP: one http.Server fed from a ListenConfig listener (an accept loop
+// calling server.emit('connection', socket)) against the same server on
+// server.listen(). wrk drives it (C, not a Node client that would compete
+// for the cores), with keep-alive on, and off (`Connection: close`, a new
+// connection per request: the accept path counts).
+import { spawnSync } from 'node:child_process';
+import { ratio, rotated, summary } from '../lib/stats.mjs';
+import { startServer, runLoad } from '../lib/proc.mjs';
+
+export const WRK_MISSING =
+  'wrk is not installed (Debian: apt-get install -y wrk); the HTTP comparison is skipped';
+
+export function haveWrk() {
+  return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+}
+
+export async function httpBench(ctx) {
+  const { quick, node, log } = ctx;
+  if (!haveWrk()) return { skipped: WRK_MISSING };
+  const rounds = quick ? 1 : 5;
+  const seconds = quick ? 1 : 3;
+  const connections = 50;
+  const contenders = [
+    { name: 'listenconfig', opt: { kind: 'lc', mode: 'http' } },
+    { name: 'server.listen', opt: { kind: 'net', mode: 'http' } },
+  ];
+  const result = { tool: 'wrk', connections, seconds, rounds, modes: {} };
+  for (const keepAlive of [true, false]) {
+    const mode = keepAlive ? 'keep-alive' : 'Connection: close';
+    const runs = Object.fromEntries(contenders.map((c) => [c.name, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const c of rotated(contenders, r)) {
+        const s = await startServer(node.cmd, node.args(c.opt));
+        const args = ['-t1', `-c${connections}`, `-d${seconds}s`];
+        if (!keepAlive) args.push('-H', 'Connection: close');
+        args.push(`http://127.0.0.1:${s.port}/`);
+        const out = await runLoad('wrk', args);
+        await s.stop();
+        const rps = Number(/Requests\/sec:\s*([\d.]+)/.exec(out)?.[1]);
+        const errs = /Socket errors: (.*)/.exec(out)?.[1] ?? '';
+        const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+        runs[c.name].push({ rps, socketErrors: errs, non2xx });
+        log(`http    round ${r + 1}/${rounds}  ${mode.padEnd(18)} ${c.name.padEnd(14)} ${rps.toFixed(0).padStart(6)} req/s${errs ? '  socket errors: ' + errs : ''}`);
+      }
+    }
+    const col = (name) => runs[name].map((x) => x.rps);
+    result.modes[mode] = {
+      contenders: Object.fromEntries(contenders.map((c) => [c.name, { rps: summary(col(c.name)), runs: runs[c.name] }])),
+      ratio: ratio(col('listenconfig'), col('server.listen')),
+    };
+  }
+  return result;
+}
