@@ -19,6 +19,9 @@ export const DEFAULT_IDLE_MS = 15_000;
 export const DEFAULT_INTERVAL_MS = 15_000;
 export const DEFAULT_COUNT = 9;
 
+/** Accept options that leave every option alone. */
+export const NO_ACCEPT_OPTIONS: [number, number, number, number, boolean] = [-1, -1, -1, -1, false];
+
 /**
  * The socket options to apply on each accepted connection, in the native
  * acceptor's order: [SO_KEEPALIVE, TCP_KEEPIDLE s, TCP_KEEPINTVL s,

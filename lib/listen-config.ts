@@ -12,7 +12,7 @@ import {
 } from './address';
 import { listenBacklog } from './backlog/listen';
 import { AbortError, AddrError, OpError, SyscallError, check } from './errors';
-import { acceptOptions, type KeepAliveConfig } from './keepalive';
+import { NO_ACCEPT_OPTIONS, acceptOptions, type KeepAliveConfig } from './keepalive';
 import { Listener, TCPAddr } from './listener';
 import { binding, type Sock } from './native';
 import { ValidRawConn, type RawConn } from './rawconn';
@@ -225,6 +225,11 @@ export class ListenConfig {
       check('bind', binding.bind(sock, family, sockaddrIP(family, la.ip), la.zone, la.port));
       // On Windows arg is SOMAXCONN_HINT(n) from 200 on (lib/backlog/windows.ts).
       const { requested, arg, effective: computed } = listenBacklog(this.backlog);
+      // Go sets keep-alive and TCP_NODELAY on each accepted connection.
+      // Where the kernel copies them from the listener (Linux, posix.cc),
+      // they are set once here, before listen() so no connection can be
+      // cloned without them; elsewhere the accept batch sets them.
+      const inherited = check('setsockopt', binding.inheritAcceptOptions(sock, this.#acceptOptions)) === 1;
       check('listen', binding.listen(sock, arg));
       const name = binding.getsockname(sock);
       if (typeof name === 'number') throw new SyscallError('getsockname', name);
@@ -237,7 +242,7 @@ export class ListenConfig {
         network,
         addr: new TCPAddr(name.ip, name.port, name.zone),
         backlog: { requested, effective },
-        acceptOptions: this.#acceptOptions,
+        acceptOptions: inherited ? NO_ACCEPT_OPTIONS : this.#acceptOptions,
         queue: () => queueOf(sock)?.[0],
       });
       owned = false;

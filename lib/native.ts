@@ -41,6 +41,8 @@ export interface Binding {
   getsockname(sock: Sock): SockName | number;
   close(sock: Sock): number;
   listenQueue(sock: Sock): [queued: number, backlog: number] | number;
+  /** 1: the OS copies these into accepted sockets (set now); 0: set per connection. */
+  inheritAcceptOptions(sock: Sock, opts: [number, number, number, number, boolean]): number;
   strerror(err: number): string;
   Acceptor: NativeAcceptorConstructor;
   constants: Record<string, number>;

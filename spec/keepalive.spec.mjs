@@ -1,7 +1,7 @@
 // TestListenerKeepAlive: Go's keep-alive rules on accepted connections,
 // read back with getsockopt on the server side of real connections.
 import { expect } from 'chai';
-import { ListenConfig, constants, getsockopt } from 'listenconfig';
+import { ListenConfig, constants, getsockopt, setsockopt } from 'listenconfig';
 import { dial, within, destroyAll, fdOf } from './helpers.mjs';
 
 async function acceptedOptions(options) {
@@ -72,6 +72,43 @@ describe('accepted connections: keep-alive and TCP_NODELAY (Go rules)', function
     const d = await osDefaults();
     const o = await acceptedOptions({ keepAliveConfig: { enable: true, idle: -1, interval: 2000, count: -1 } });
     expect(o).to.deep.equal({ keepalive: 1, idle: d.idle, interval: 2, count: d.count, nodelay: 1 });
+  });
+
+  // On Linux the options are set once on the listener and the kernel copies
+  // them into each accepted socket (src-native/posix.cc); the copy must also
+  // arm the keep-alive timer, which only ss(8) shows.
+  it('the keep-alive timer runs on accepted connections (ss -o shows it)', async function () {
+    const { execFileSync } = await import('node:child_process');
+    try {
+      execFileSync('ss', ['-V'], { stdio: 'ignore' });
+    } catch {
+      console.log('      skipped: needs ss (iproute2) to see socket timers');
+      this.skip();
+    }
+    const ln = await new ListenConfig({ keepAlive: 5000 }).listen('tcp', '127.0.0.1:0');
+    const port = ln.addr().port;
+    const client = dial(port);
+    try {
+      const conn = await within(ln.accept(), 3000, 'accept');
+      const out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' });
+      conn.destroy();
+      expect(out, out).to.match(/timer:\(keepalive,/);
+    } finally {
+      destroyAll([client]);
+      await ln.close();
+    }
+  });
+
+  it("Control's options on the listener are overridden by Go's, as Go sets them per connection", async function () {
+    const o = await acceptedOptions({
+      control: (_n, _a, c) =>
+        c.control((fd) => {
+          setsockopt(fd, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 0);
+          setsockopt(fd, constants.IPPROTO_TCP, constants.TCP_KEEPIDLE, 99);
+          setsockopt(fd, constants.IPPROTO_TCP, constants.TCP_NODELAY, 0);
+        }),
+    });
+    expect(o).to.deep.equal({ keepalive: 1, idle: 15, interval: 15, count: 9, nodelay: 1 });
   });
 
   it('keepAliveConfig without enable falls back to keepAlive, as in Go', async function () {

@@ -72,6 +72,22 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
 }
 
 // listenQueue(sock) -> [queued, backlog] | -err
+// [keepalive, idle, interval, count, nodelay], as lib/keepalive.ts builds it.
+lc::AcceptOptions ToAcceptOptions(const Napi::Value& v) {
+  Napi::Array o = v.As<Napi::Array>();
+  lc::AcceptOptions opts;
+  opts.keepalive = o.Get(0u).As<Napi::Number>().Int32Value();
+  opts.idle = o.Get(1u).As<Napi::Number>().Int32Value();
+  opts.interval = o.Get(2u).As<Napi::Number>().Int32Value();
+  opts.count = o.Get(3u).As<Napi::Number>().Int32Value();
+  opts.nodelay = o.Get(4u).ToBoolean().Value();
+  return opts;
+}
+
+Napi::Value InheritAcceptOptions(const Napi::CallbackInfo& info) {
+  return Num(info.Env(), lc::InheritAcceptOptions(ToSock(info[0]), ToAcceptOptions(info[1])));
+}
+
 Napi::Value ListenQueue(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t queued = 0, backlog = 0;
@@ -110,13 +126,7 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
         async_(info.Env(), "listenconfig:accept") {
     Napi::Env env = info.Env();
     sock_t s = ToSock(info[0]);
-    Napi::Array o = info[1].As<Napi::Array>();
-    lc::AcceptOptions opts;
-    opts.keepalive = o.Get(0u).As<Napi::Number>().Int32Value();
-    opts.idle = o.Get(1u).As<Napi::Number>().Int32Value();
-    opts.interval = o.Get(2u).As<Napi::Number>().Int32Value();
-    opts.count = o.Get(3u).As<Napi::Number>().Int32Value();
-    opts.nodelay = o.Get(4u).ToBoolean().Value();
+    lc::AcceptOptions opts = ToAcceptOptions(info[1]);
     Napi::Int32Array out = info[2].As<Napi::Int32Array>();
     if (out.ElementLength() < (size_t)lc::kAcceptBatch) {
       Napi::RangeError::New(env, "accept buffer too small").ThrowAsJavaScriptException();
@@ -215,6 +225,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("listen", Napi::Function::New<Listen>(env, "listen"));
   exports.Set("getsockname", Napi::Function::New<GetSockName>(env, "getsockname"));
   exports.Set("close", Napi::Function::New<Close>(env, "close"));
+  exports.Set("inheritAcceptOptions", Napi::Function::New<InheritAcceptOptions>(env, "inheritAcceptOptions"));
   exports.Set("listenQueue", Napi::Function::New<ListenQueue>(env, "listenQueue"));
   exports.Set("strerror", Napi::Function::New<StrError>(env, "strerror"));
   exports.Set("Acceptor", Acceptor::Init(env));

@@ -176,6 +176,25 @@ int ListenQueue(sock_t s, uint32_t* queued, uint32_t* backlog) {
 #endif
 }
 
+int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
+#if defined(__linux__)
+  // tcp_create_openreq_child() starts from a copy of the listener
+  // (sk_clone_lock): SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT and
+  // TCP_NODELAY carry over, and the child's keep-alive timer is armed when
+  // SO_KEEPALIVE is set. Setting them once here saves five setsockopt(2)
+  // calls per connection; spec/keepalive.spec.mjs reads them back on
+  // accepted sockets. On a listening socket they start no timer.
+  ApplyAcceptOptions(s, opts);
+  return 1;
+#else
+  // BSD and macOS copy some of these in sonewconn()/syncache, not all, and
+  // nothing here tests them: keep Go's per-connection calls.
+  (void)s;
+  (void)opts;
+  return 0;
+#endif
+}
+
 int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts,
                 int* err) {
   int n = 0;

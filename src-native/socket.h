@@ -66,6 +66,13 @@ struct AcceptOptions {
   bool nodelay = false;
 };
 
+// Sets opts on a listening socket, before listen(2), where the OS copies
+// them into every connection it accepts. Returns 1 when it did (Linux clones
+// each accepted socket from the listener, keep-alive timer included, so the
+// batch need not set them again), 0 when the OS gives no such guarantee (the
+// caller passes opts to AcceptBatch instead), or a negative error.
+int InheritAcceptOptions(sock_t s, const AcceptOptions& opts);
+
 // accept4(2) up to max times, until the queue is empty. Returns how many
 // connections were accepted into out; *err is 0, or the negative error that
 // stopped the batch (transient errors such as ECONNABORTED are skipped, as

@@ -243,6 +243,13 @@ int ListenQueue(sock_t s, uint32_t* queued, uint32_t* backlog) {
 }
 
 // accept, up to max times, until WSAEWOULDBLOCK.
+int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
+  // Not relied on for Winsock: accepted sockets get Go's per-connection calls.
+  (void)s;
+  (void)opts;
+  return 0;
+}
+
 int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts,
                 int* err) {
   int n = 0;
