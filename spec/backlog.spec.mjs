@@ -57,6 +57,33 @@ describe('Listen backlog (Linux contract)', function () {
     }
   });
 
+  it('after accepts, connections that arrive with no accept() pending stay in the kernel queue', async function () {
+    const ln = await new ListenConfig({ backlog: 1 }).listen('tcp', '127.0.0.1:0');
+    const port = ln.addr().port;
+    const clients = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        clients.push(dial(port));
+        (await within(ln.accept(), 2000, 'accept()')).destroy();
+      }
+      // The watcher may still be registered from the last accept; its next
+      // wake-up must leave these where they are: backlog + 1 complete.
+      const queue = [dial(port), dial(port)];
+      clients.push(...queue);
+      await within(Promise.all(queue.map((c) => c.connected)), 1000, 'backlog + 1 connects');
+      // Time for a wake-up that would take them out of the kernel's queue.
+      await new Promise((r) => setTimeout(r, 100));
+      const extra = dial(port);
+      clients.push(extra);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(extra.done, 'a connect beyond backlog + 1 completed while nobody accepted').to.equal(false);
+      expect(ln.queued()).to.equal(2);
+    } finally {
+      destroyAll(clients);
+      await ln.close();
+    }
+  });
+
   it('a backlog above net.core.somaxconn is clamped, and backlog.effective says so', async function () {
     const somaxconn = readSomaxconn();
     const ln = await new ListenConfig({ backlog: somaxconn + 1000 }).listen('tcp', '127.0.0.1:0');

@@ -105,4 +105,23 @@ describe('Listener close', function () {
     expect(free.status).to.equal(0);
     expect(free.stdout.trim()).to.equal('');
   });
+
+  it('a listener with no accept pending does not keep the process alive, after accepts too', async function () {
+    const { spawnSync } = await import('node:child_process');
+    // The watcher stays registered for a while after an accept resolves
+    // (src-native/poller.h); it must not hold the event loop then.
+    const script = `
+      const net = require('node:net');
+      const { listen } = require(${JSON.stringify(process.cwd())});
+      listen('tcp', '127.0.0.1:0').then(async (ln) => {
+        const c = net.connect(ln.addr().port, '127.0.0.1');
+        c.on('error', () => {});
+        (await ln.accept()).destroy();
+        c.destroy();
+        setTimeout(() => { console.log('alive'); process.exit(0); }, 500).unref();
+      });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10000 });
+    expect(r.status).to.equal(0);
+    expect(r.stdout.trim()).to.equal('');
+  });
 });

@@ -25,24 +25,40 @@ AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s,
 }
 
 int AcceptWatcher::Start() {
-  if (closed_ || active_) return 0;
-  int r = uv_poll_start(&poll_, UV_READABLE, OnPoll);
-  if (r == 0) active_ = true;
-  return r;
+  if (closed_) return 0;
+  if (!active_) {
+    int r = uv_poll_start(&poll_, UV_READABLE, OnPoll);
+    if (r != 0) return r;
+    active_ = true;
+  }
+  armed_ = true;
+  SyncRef();
+  return 0;
 }
 
 void AcceptWatcher::Stop() {
-  if (closed_ || !active_) return;
-  uv_poll_stop(&poll_);
-  active_ = false;
+  if (closed_ || !armed_) return;
+  armed_ = false;
+  SyncRef();
 }
 
 void AcceptWatcher::Ref() {
-  if (!closed_) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
+  ref_ = true;
+  SyncRef();
 }
 
 void AcceptWatcher::Unref() {
-  if (!closed_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+  ref_ = false;
+  SyncRef();
+}
+
+// Only a pending accept() keeps the process alive, as a listening net.Server
+// does; a poll left registered by a lazy Stop() must not.
+void AcceptWatcher::SyncRef() {
+  if (closed_) return;
+  uv_handle_t* h = reinterpret_cast<uv_handle_t*>(&poll_);
+  if (ref_ && armed_) uv_ref(h);
+  else uv_unref(h);
 }
 
 int AcceptWatcher::Close(void (*done)(void*), void* arg) {
@@ -51,6 +67,7 @@ int AcceptWatcher::Close(void (*done)(void*), void* arg) {
   done_ = done;
   done_arg_ = arg;
   active_ = false;
+  armed_ = false;
   // uv_close stops the poll and removes the descriptor from epoll at once,
   // so closing the socket right after cannot race the poller.
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnClosed);
@@ -69,6 +86,12 @@ void AcceptWatcher::OnPoll(uv_poll_t* h, int status, int events) {
   (void)events;
   AcceptWatcher* w = static_cast<AcceptWatcher*>(h->data);
   if (w->closed_) return;
+  if (!w->armed_) {
+    // Nobody is waiting: leave the connections in the kernel's queue.
+    uv_poll_stop(&w->poll_);
+    w->active_ = false;
+    return;
+  }
   sock_t socks[kAcceptBatch];
   int err = status;  // a libuv error (negative errno on POSIX) or 0
   int n = 0;

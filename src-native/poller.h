@@ -1,6 +1,13 @@
-// The accept watcher: a uv_poll_t on the listening socket, active only while
-// JavaScript has an accept() pending, so that with nobody accepting every
-// connection stays in the kernel's queue and the backlog means what it says.
+// The accept watcher: a uv_poll_t on the listening socket that accepts only
+// while JavaScript has an accept() pending (armed), so that with nobody
+// accepting every connection stays in the kernel's queue and the backlog
+// means what it says.
+//
+// Disarming is lazy: Stop() leaves the poll registered (and unref'd) and the
+// next wake-up that finds it disarmed stops it without accepting. An accept
+// loop re-arms before that wake-up, so in steady state the poll is never
+// stopped and restarted: libuv would pay epoll_ctl ADD (EEXIST) and MOD
+// for each restart.
 #ifndef LISTENCONFIG_POLLER_H_
 #define LISTENCONFIG_POLLER_H_
 
@@ -29,8 +36,9 @@ class AcceptWatcher {
   static AcceptWatcher* New(uv_loop_t* loop, sock_t s, const AcceptOptions& o,
                             OnAccept cb, void* ctx, int* err);
 
-  int Start();  // uv_poll_start(UV_READABLE); idempotent
-  void Stop();  // uv_poll_stop; idempotent
+  int Start();  // arms; uv_poll_start(UV_READABLE) unless still polling
+  void Stop();   // disarms: no accept until Start(); idempotent
+  // Whether an armed watcher keeps the loop alive (a disarmed one never does).
   void Ref();
   void Unref();
   // Stops watching, closes the listening socket and frees this object once
@@ -52,7 +60,11 @@ class AcceptWatcher {
   void* ctx_ = nullptr;
   void (*done_)(void*) = nullptr;
   void* done_arg_ = nullptr;
-  bool active_ = false;
+  void SyncRef();
+
+  bool active_ = false;  // uv_poll started
+  bool armed_ = false;   // an accept() is pending in JavaScript
+  bool ref_ = true;      // Ref()/Unref() as the user asked
   bool closed_ = false;
 };
 
