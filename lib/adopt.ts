@@ -1,15 +1,51 @@
-// An accepted descriptor becomes an ordinary net.Socket through Node's
-// public `{ fd }` option, so http, tls and streams work on it unchanged.
-// On Windows `{ fd }` cannot take a SOCKET; tcp-wrap.ts adopts it instead.
+// An accepted descriptor (POSIX) or SOCKET (Windows) becomes an ordinary
+// net.Socket, so http, tls and streams work on it unchanged.
+//
+// The way net.Server does it is to open a TCP handle on the socket and pass
+// it as `{ handle }`; only Node's internal tcp_wrap binding can make that
+// handle (lib/tcp-wrap.ts). On Windows it is the only way: the public
+// `{ fd }` takes a C runtime descriptor and would wrap a SOCKET as a pipe.
+// On POSIX `{ fd }` works but first asks libuv what the descriptor is
+// (uv_guess_handle: ioctl(TCGETS), fstat, getsockname, getsockopt(SO_TYPE)),
+// four system calls per connection to learn what accept() already said.
+// They were the whole CPU gap to net.Server in the accept benchmark (issue
+// 4; numbers in README, "Benchmarks"), so POSIX takes the handle path too,
+// and falls back to the public `{ fd }` where tcp_wrap is missing and under
+// --pending-deprecation, where process.binding() would print DEP0111.
 import * as net from 'node:net';
 import { SyscallError } from './errors';
 import { binding, type Sock } from './native';
-import { openSocket } from './tcp-wrap';
+import { openSocket, tcpWrap } from './tcp-wrap';
+
+/** How accepted sockets become net.Sockets in this process. */
+export type AdoptPath = 'tcp_wrap' | 'fd';
+
+let path: AdoptPath | undefined;
+
+/** 'tcp_wrap' (net.Server's way) or 'fd' (the public fallback, POSIX only). */
+export function adoptPath(): AdoptPath {
+  if (path === undefined) {
+    if (process.platform === 'win32') path = 'tcp_wrap';
+    else path = !pendingDeprecation() && tcpWrap() !== undefined ? 'tcp_wrap' : 'fd';
+  }
+  return path;
+}
+
+// Node's own test is getOptionValue('--pending-deprecation'), which reads
+// execArgv and NODE_OPTIONS, or NODE_PENDING_DEPRECATION=1.
+function pendingDeprecation(): boolean {
+  const flag = /(^|\s)--pending-deprecation(\s|$)/;
+  return (
+    process.execArgv.includes('--pending-deprecation') ||
+    flag.test(process.env.NODE_OPTIONS ?? '') ||
+    process.env.NODE_PENDING_DEPRECATION === '1'
+  );
+}
 
 /** Wraps an accepted, connected socket; closes it if Node refuses it. */
 export function adopt(fd: Sock): net.Socket {
   try {
-    if (process.platform !== 'win32') return new net.Socket({ fd, readable: true, writable: true });
+    if (adoptPath() === 'fd') return new net.Socket({ fd, readable: true, writable: true });
     const s = openSocket(fd);
     if (typeof s === 'number') throw new SyscallError('uv_tcp_open', s);
     return s;

@@ -1,6 +1,7 @@
-// Adopting an accepted Windows SOCKET as a net.Socket, through Node's
-// internal tcp_wrap binding: the one place this package leans on a Node
-// internal, kept small and feature-detected.
+// Adopting an accepted socket as a net.Socket the way net.Server does,
+// through Node's internal tcp_wrap binding: the one place this package
+// leans on a Node internal, kept small and feature-detected (lib/adopt.ts
+// says when it is used).
 //
 // Why: Node's public `new net.Socket({ fd })` takes a C runtime descriptor
 // and guesses its type (on Windows it wraps a SOCKET as a pipe), and there is
@@ -28,7 +29,9 @@ let cached: TCPWrap | null | undefined;
 // net.Socket -> the SOCKET it was opened on. On Windows Node reports no
 // descriptor for a TCP handle (`_handle.fd` is -1), and the conformance
 // suite needs the SOCKET to read the accepted connection's options back.
+// Elsewhere `_handle.fd` says it, and the map would cost every connection.
 const adopted = new WeakMap<net.Socket, number>();
+const windows = process.platform === 'win32';
 
 /** The SOCKET a net.Socket made by openSocket wraps; for tests. */
 export function adoptedSocket(conn: net.Socket): number | undefined {
@@ -88,6 +91,6 @@ export function openSocket(sock: number): net.Socket | number {
     return err;
   }
   const conn = new net.Socket({ handle, readable: true, writable: true } as net.SocketConstructorOpts);
-  adopted.set(conn, sock);
+  if (windows) adopted.set(conn, sock);
   return conn;
 }

@@ -4,7 +4,8 @@
 // "exit").
 //
 //   node servers/node.mjs '{"kind":"lc"|"net", "mode":"close"|"hold"|"http",
-//                           "backlog":n, "netOpts":bool, "holdMs":n, "limit":K}'
+//                           "backlog":n, "netOpts":bool, "holdMs":n, "limit":K,
+//                           "lcOpts":{ListenConfig options}}'
 //
 // kind lc: a ListenConfig listener and an accept loop, as a user writes it.
 // kind net: net.Server (http.Server for mode http) on server.listen().
@@ -52,7 +53,8 @@ if (httpServer) httpServer.on('connection', counted);
 let port;
 let backlogInfo;
 if (opt.kind === 'lc') {
-  const cfg = opt.backlog ? { backlog: opt.backlog } : {};
+  const cfg = { ...opt.lcOpts };
+  if (opt.backlog) cfg.backlog = opt.backlog;
   const ln = await new ListenConfig(cfg).listen('tcp', '127.0.0.1:0');
   port = ln.addr().port;
   backlogInfo = ln.backlog;
