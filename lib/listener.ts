@@ -81,9 +81,15 @@ export class Listener implements AsyncIterable<net.Socket> {
   readonly #network: string;
   readonly #addr: TCPAddr;
   readonly #acceptor: NativeAcceptor;
-  readonly #out = new Int32Array(binding.Acceptor.batch);
+  // The last batch, written by the native acceptor. Slots [#readyAt,
+  // #readyEnd) hold sockets taken from the kernel and not yet handed out;
+  // a slot handed out is set to -1. The native side closes what is left
+  // when a worker's environment goes away without close(). A wake-up finds
+  // them all handed out: the watcher is armed only with this range empty.
+  readonly #out = new Int32Array(binding.Acceptor.batch).fill(-1);
+  #readyAt = 0;
+  #readyEnd = 0;
   readonly #pending: Pending[] = [];
-  readonly #ready: Sock[] = [];
   readonly #queue: () => number | undefined;
   #closed = false;
 
@@ -107,7 +113,7 @@ export class Listener implements AsyncIterable<net.Socket> {
     const signal = options?.signal;
     if (this.#closed) return Promise.reject(this.#closedError('accept'));
     if (signal?.aborted) return Promise.reject(new AbortError(signal));
-    const ready = this.#ready.shift();
+    const ready = this.#takeReady();
     if (ready !== undefined) {
       try {
         return Promise.resolve(adopt(ready));
@@ -141,12 +147,14 @@ export class Listener implements AsyncIterable<net.Socket> {
   // after this callback may call accept() again and restart it.
   #onAccept = (n: number, err: number): void => {
     for (let i = 0; i < n; i++) {
-      const fd = this.#out[i];
       const p = this.#pending.shift();
       if (p === undefined) {
-        this.#ready.push(fd);
-        continue;
+        this.#readyAt = i;
+        this.#readyEnd = n;
+        break;
       }
+      const fd = this.#out[i];
+      this.#out[i] = -1;
       this.#settle(p);
       let conn: net.Socket;
       try {
@@ -168,6 +176,13 @@ export class Listener implements AsyncIterable<net.Socket> {
     }
     if (this.#pending.length === 0) this.#acceptor.stop();
   };
+
+  #takeReady(): Sock | undefined {
+    if (this.#readyAt === this.#readyEnd) return undefined;
+    const fd = this.#out[this.#readyAt];
+    this.#out[this.#readyAt++] = -1;
+    return fd;
+  }
 
   #settle(p: Pending): void {
     if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
@@ -204,7 +219,7 @@ export class Listener implements AsyncIterable<net.Socket> {
     if (this.#closed) return Promise.reject(this.#closedError('close'));
     this.#closed = true;
     const r = this.#acceptor.close();
-    for (const fd of this.#ready.splice(0)) binding.close(fd);
+    for (let fd = this.#takeReady(); fd !== undefined; fd = this.#takeReady()) binding.close(fd);
     for (const p of this.#pending.splice(0)) {
       this.#settle(p);
       p.reject(this.#closedError('accept'));
@@ -231,7 +246,7 @@ export class Listener implements AsyncIterable<net.Socket> {
   queued(): number | undefined {
     if (this.#closed) return undefined;
     const q = this.#queue();
-    return q === undefined ? undefined : q + this.#ready.length;
+    return q === undefined ? undefined : q + (this.#readyEnd - this.#readyAt);
   }
 
   /** A pending accept keeps the event loop alive (the default). */

@@ -3,9 +3,38 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 
-/** Open descriptors of this process (Linux: /proc/self/fd). */
+// Linux lists a process's descriptors in /proc/self/fd, macOS and the BSDs
+// in /dev/fd (fdescfs; without it FreeBSD shows only 0-2).
+const fdDir = fs.existsSync('/proc/self/fd') ? '/proc/self/fd' : '/dev/fd';
+
+/** Open descriptors of this process. */
 export function fdCount() {
-  return fs.readdirSync('/proc/self/fd').length;
+  return fs.readdirSync(fdDir).length;
+}
+
+/**
+ * Linux: this process's descriptors that are TCP sockets bound to local
+ * `port` (matched by inode through /proc/net/tcp{,6}). Exact where a count
+ * of all descriptors would race sockets of earlier tests still closing.
+ */
+export function socketsOnPort(port) {
+  const inodes = new Set();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of fs.readFileSync(f, 'utf8').split('\n').slice(1)) {
+      const col = line.trim().split(/\s+/);
+      if (col.length > 9 && parseInt(col[1].split(':')[1], 16) === port) inodes.add(col[9]);
+    }
+  }
+  let n = 0;
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/self/fd/${fd}`));
+      if (m && inodes.has(m[1])) n++;
+    } catch {
+      // closed while we looked (the directory's own descriptor)
+    }
+  }
+  return n;
 }
 
 /**

@@ -3,7 +3,7 @@
 // releases the socket (Node-API async cleanup hook) without crashing.
 import { expect } from 'chai';
 import { Worker } from 'node:worker_threads';
-import { dial, within, destroyAll, fdCount, until } from './helpers.mjs';
+import { dial, within, destroyAll, fdCount, socketsOnPort, until } from './helpers.mjs';
 
 const code = `
 const { parentPort } = require('node:worker_threads');
@@ -47,5 +47,43 @@ describe('worker threads', function () {
       expect(again.error.code).to.equal('ECONNREFUSED');
     }
     await until(() => fdCount() <= before + 2, 3000, 'descriptors released');
+  });
+
+  it('a worker terminated with connections taken from the kernel but not accepted closes them', async function () {
+    if (process.platform !== 'linux') {
+      console.log('    skipped: matches descriptors to ports through /proc/net/tcp (Linux)');
+      this.skip();
+    }
+    // One accept() takes a batch of up to Listener.acceptBatch from the
+    // kernel; the rest wait in the listener. A worker that ends without
+    // close() must not leave them open in the process.
+    const held = `
+      const { parentPort } = require('node:worker_threads');
+      const { ListenConfig } = require(${JSON.stringify(process.cwd())});
+      new ListenConfig({ backlog: 16 }).listen('tcp', '127.0.0.1:0').then(async (ln) => {
+        parentPort.postMessage({ port: ln.addr().port });
+        await new Promise((r) => parentPort.once('message', r));
+        (await ln.accept()).destroy();
+        parentPort.postMessage({ queued: ln.queued() });
+      });`;
+    for (let round = 0; round < 3; round++) {
+      const w = new Worker(held, { eval: true });
+      const next = () => within(new Promise((r) => w.once('message', r)), 5000, 'the worker');
+      const clients = [];
+      let port;
+      try {
+        ({ port } = await next());
+        for (let i = 0; i < 4; i++) clients.push(dial(port));
+        await within(Promise.all(clients.map((c) => c.connected)), 3000, '4 connects');
+        w.postMessage('go');
+        // 3 left in the listener: taken by the batch, or still in the kernel.
+        expect(await next()).to.deep.equal({ queued: 3 });
+      } finally {
+        await w.terminate();
+        destroyAll(clients);
+      }
+      // The worker shares this process's descriptor table.
+      expect(socketsOnPort(port), `descriptors left open on port ${port}`).to.equal(0);
+    }
   });
 });

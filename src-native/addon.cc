@@ -134,6 +134,7 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     }
     out_ = Napi::Persistent(out);
     out_data_ = out.Data();
+    for (int i = 0; i < lc::kAcceptBatch; i++) out_data_[i] = -1;
     cb_ = Napi::Persistent(info[3].As<Napi::Function>());
     uv_loop_t* loop = nullptr;
     napi_get_uv_event_loop(env, &loop);
@@ -159,7 +160,10 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     Acceptor* self = static_cast<Acceptor*>(ctx);
     Napi::Env env = self->Env();
     Napi::HandleScope scope(env);
-    for (int i = 0; i < n; i++) self->out_data_[i] = (int32_t)socks[i];
+    // A SOCKET fits in 32 bits (Windows keeps handle values below 2^32 so
+    // that 32-bit processes can share them); Node's TCPWrap::Open takes an
+    // int too. -1 marks the slots this wake-up did not fill.
+    for (int i = 0; i < lc::kAcceptBatch; i++) self->out_data_[i] = i < n ? (int32_t)socks[i] : -1;
     try {
       self->cb_.MakeCallback(self->Value(), {Num(env, n), Num(env, err)}, self->async_);
     } catch (const Napi::Error& e) {
@@ -172,6 +176,12 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     self->hook_ = nullptr;
     lc::AcceptWatcher* w = self->w_;
     self->w_ = nullptr;
+    // Sockets of the last batch that JavaScript never handed out (a worker
+    // terminated without close()); lib/listener.ts sets -1 on the rest.
+    for (int i = 0; i < lc::kAcceptBatch; i++) {
+      if (self->out_data_[i] >= 0) lc::Close((sock_t)self->out_data_[i]);
+      self->out_data_[i] = -1;
+    }
     w->Close(
         [](void* h) {
           napi_remove_async_cleanup_hook(static_cast<napi_async_cleanup_hook_handle>(h));
