@@ -151,8 +151,10 @@ export function canonicalIP(ip: string): string {
   return m !== null ? m[1] : ip;
 }
 
+// Go's IP.IsUnspecified: IPv4-mapped ::ffff:0.0.0.0 counts, since
+// IP.Equal compares it as 0.0.0.0.
 function isUnspecified(ip: string): boolean {
-  return ip === '' || ip === '0.0.0.0' || (net.isIPv6(ip) && /^[0:]+$/.test(ip));
+  return ip === '' || canonicalIP(ip) === '0.0.0.0' || (net.isIPv6(ip) && /^[0:]+$/.test(ip));
 }
 
 /** Formats a TCPAddr as Go's TCPAddr.String() does: `[::1%lo]:80`, `:0`. */
@@ -161,13 +163,16 @@ export function formatTCPAddr(a: TCPAddrParts): string {
   return joinHostPort(a.zone !== '' ? `${ip}%${a.zone}` : ip, a.port);
 }
 
-// Go's parseIPZone for literal hosts; undefined when host is a name.
+// Go's parseIPZone for literal hosts; undefined when host is a name. Only
+// an IPv6 literal takes a zone: what follows its last '%', possibly empty
+// ("[fe80::1%]" binds fe80::1 with no zone); "127.0.0.1%lo" and "%lo" are
+// names to Go.
 function parseLiteral(host: string): { ip: string; zone: string } | undefined {
   if (net.isIPv4(host)) return { ip: host, zone: '' };
-  const pct = host.indexOf('%');
-  const ip = pct >= 0 ? host.slice(0, pct) : host;
-  const zone = pct >= 0 ? host.slice(pct + 1) : '';
-  if (net.isIPv6(ip) && (pct < 0 || zone !== '')) return { ip, zone };
+  const pct = host.lastIndexOf('%');
+  const ip = pct > 0 ? host.slice(0, pct) : host;
+  const zone = pct > 0 ? host.slice(pct + 1) : '';
+  if (!ip.includes('%') && net.isIPv6(ip)) return { ip, zone };
   return undefined;
 }
 
@@ -283,7 +288,7 @@ export function favoriteAddrFamily(
  */
 export function sockaddrIP(family: 4 | 6, ip: string): string {
   if (family === 4) return ip === '' ? '0.0.0.0' : canonicalIP(ip);
-  if (ip === '' || ip === '0.0.0.0') return '::';
+  if (ip === '' || canonicalIP(ip) === '0.0.0.0') return '::';
   if (net.isIPv4(ip)) return `::ffff:${ip}`;
   return ip;
 }

@@ -84,8 +84,10 @@ function validateDuration(name: string, v: unknown): number | undefined {
   if (typeof v !== 'number') {
     throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" option must be of type number. Received ${describe(v)}`);
   }
-  if (Number.isNaN(v)) {
-    throw optionError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be a number of milliseconds. Received NaN`);
+  // A Go duration is a finite count; an infinite one would reach the kernel
+  // as an idle time it refuses, silently leaving the OS default.
+  if (!Number.isFinite(v)) {
+    throw optionError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be a finite number of milliseconds. Received ${v}`);
   }
   return v;
 }

@@ -48,6 +48,7 @@ export interface Binding {
   constants: Record<string, number>;
 }
 
-// node-gyp-build looks in prebuilds/ first, then build/Release.
+// node-gyp-build loads build/Release when there is one, else a matching
+// prebuilds/ binary (PREBUILDS_ONLY=1 skips build/: scripts/test-wine.sh).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const binding: Binding = require('node-gyp-build')(path.join(__dirname, '..'));

@@ -11,12 +11,20 @@ AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s,
 #else
   int r = uv_poll_init(loop, &w->poll_, s);
 #endif
+  w->poll_.data = w;
   if (r != 0) {
-    delete w;
     *err = r;
+#ifdef _WIN32
+    // Windows' uv_poll_init_socket links the handle into the loop before
+    // the getsockopt(SO_PROTOCOL_INFOW) that can fail: close it, free it in
+    // the close callback. POSIX's fails before touching the loop.
+    w->closed_ = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&w->poll_), OnClosed);
+#else
+    delete w;
+#endif
     return nullptr;
   }
-  w->poll_.data = w;
   w->sock_ = s;
   w->opts_ = o;
   w->cb_ = cb;

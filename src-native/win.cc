@@ -242,7 +242,6 @@ int ListenQueue(sock_t s, uint32_t* queued, uint32_t* backlog) {
   return -WSAEOPNOTSUPP;
 }
 
-// accept, up to max times, until WSAEWOULDBLOCK.
 int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   // Not relied on for Winsock: accepted sockets get Go's per-connection calls.
   (void)s;
@@ -250,6 +249,7 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   return 0;
 }
 
+// accept, up to max times, until WSAEWOULDBLOCK.
 int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts,
                 int* err) {
   int n = 0;

@@ -221,17 +221,25 @@ describe('maxListenerBacklog', function () {
   });
 
   describe('other OSes (sock_stub.go)', function () {
-    for (const platform of ['aix', 'sunos', 'solaris', 'illumos', 'haiku', 'cygwin']) {
-      it(`returns SOMAXCONN (128) on ${platform}`, function () {
+    for (const [platform, somaxconn] of [
+      ['aix', 1024],
+      ['sunos', 128],
+      ['solaris', 128],
+      ['illumos', 128],
+      ['haiku', 128],
+      ['cygwin', 128],
+    ]) {
+      it(`returns SOMAXCONN (${somaxconn}) on ${platform}`, function () {
         const linux = fakeLinux('4096\n');
         const sysctl = { sysctlUint32: sinon.stub().returns(4096) };
-        expect(computeMaxListenerBacklog(platform, { linux, sysctl })).to.equal(128);
+        expect(computeMaxListenerBacklog(platform, { linux, sysctl })).to.equal(somaxconn);
         expect(linux.readSomaxconn.called).to.equal(false);
         expect(sysctl.sysctlUint32.called).to.equal(false);
       });
     }
-    it('fallbackMaxListenerBacklog returns 128', function () {
+    it('fallbackMaxListenerBacklog returns 128, 1024 for aix', function () {
       expect(fallbackMaxListenerBacklog()).to.equal(128);
+      expect(fallbackMaxListenerBacklog('aix')).to.equal(1024);
     });
   });
 

@@ -22,13 +22,16 @@ describe('ListenConfig options are validated at construction', function () {
     [{ control: 'nope' }, TypeError, 'ERR_INVALID_ARG_TYPE', 'control'],
     [{ keepAlive: '15s' }, TypeError, 'ERR_INVALID_ARG_TYPE', 'keepAlive'],
     [{ keepAlive: NaN }, RangeError, 'ERR_OUT_OF_RANGE', 'keepAlive'],
+    [{ keepAlive: Infinity }, RangeError, 'ERR_OUT_OF_RANGE', 'It must be a finite number of milliseconds. Received Infinity'],
+    [{ keepAlive: -Infinity }, RangeError, 'ERR_OUT_OF_RANGE', 'Received -Infinity'],
+    [{ keepAliveConfig: { enable: true, interval: Infinity } }, RangeError, 'ERR_OUT_OF_RANGE', 'keepAliveConfig.interval'],
     [{ keepAliveConfig: 5 }, TypeError, 'ERR_INVALID_ARG_TYPE', 'keepAliveConfig'],
     [{ keepAliveConfig: { enable: 'yes' } }, TypeError, 'ERR_INVALID_ARG_TYPE', 'keepAliveConfig.enable'],
     [{ keepAliveConfig: { count: 1.5 } }, RangeError, 'ERR_OUT_OF_RANGE', 'keepAliveConfig.count'],
     [{ keepAliveConfig: { idle: 'x' } }, TypeError, 'ERR_INVALID_ARG_TYPE', 'keepAliveConfig.idle'],
   ];
   for (const [opts, type, code, text] of bad) {
-    it(`${JSON.stringify(opts, (k, v) => (Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v))} throws ${type.name} ${code}`, function () {
+    it(`${JSON.stringify(opts, (k, v) => (Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v))} throws ${type.name} ${code}`, function () {
       const e = thrown(() => new ListenConfig(opts));
       expect(e).to.be.instanceOf(type);
       expect(e.code).to.equal(code);

@@ -26,7 +26,7 @@ export function printTable(r) {
     console.log(row(['server', 'conn/s', 'CPU µs per connection'], w));
     for (const [name, c] of Object.entries(a.contenders)) console.log(row([name, spread(c.connPerSec), spread(c.cpuUsPerConn, 1)], w));
     for (const [name, q] of Object.entries(a.ratios)) {
-      console.log(row([name, `conn/s ${times(q.connPerSec)}`, `CPU ${times(q.cpuUsPerConn)}`], [44, 30, 30]));
+      console.log(row([name, `conn/s ${times(q.connPerSec)}`, `CPU ${times(q.cpuUsPerConn)}`], [46, 30, 30]));
     }
     const q = a.ratios['listenconfig / net.Server'];
     console.log(`  floor (vs net.Server): conn/s >= 0.95x ${verdict(q.connPerSec.median >= 0.95)}; CPU <= 1.05x ${verdict(q.cpuUsPerConn.median <= 1.05)}; aim CPU <= 0.85x ${verdict(q.cpuUsPerConn.median <= 0.85)}`);

@@ -13,6 +13,9 @@ export async function acceptPath(ctx) {
   const clients = 32;
   const contenders = [
     { name: 'listenconfig', cmd: node.cmd, args: node.args({ kind: 'lc', mode: 'close' }) },
+    // The public adoption, new net.Socket({ fd }): what a Node without
+    // tcp_wrap, or one run with --pending-deprecation, gets (lib/adopt.ts).
+    { name: 'listenconfig { fd }', cmd: node.cmd, args: ['--pending-deprecation', ...node.args({ kind: 'lc', mode: 'close' })] },
     { name: 'net.Server', cmd: node.cmd, args: node.args({ kind: 'net', mode: 'close' }) },
     // Go's defaults set through net.Server's own options: like for like.
     { name: 'net.Server+ka+nodelay', cmd: node.cmd, args: node.args({ kind: 'net', mode: 'close', netOpts: true }) },
@@ -39,7 +42,7 @@ export async function acceptPath(ctx) {
         errors: out.errors,
       };
       runs[c.name].push(run);
-      log(`accept  round ${r + 1}/${rounds}  ${c.name.padEnd(22)} ${run.connPerSec.toFixed(0).padStart(6)} conn/s  ${run.cpuUsPerConn.toFixed(1).padStart(5)} µs CPU/conn`);
+      log(`accept  round ${r + 1}/${rounds}  ${c.name.padEnd(24)} ${run.connPerSec.toFixed(0).padStart(6)} conn/s  ${run.cpuUsPerConn.toFixed(1).padStart(5)} µs CPU/conn`);
     }
   }
 
@@ -52,10 +55,15 @@ export async function acceptPath(ctx) {
       runs: runs[c.name],
     };
   }
-  for (const base of ['net.Server', 'net.Server+ka+nodelay']) {
-    result.ratios[`listenconfig / ${base}`] = {
-      connPerSec: ratio(col('listenconfig', 'connPerSec'), col(base, 'connPerSec')),
-      cpuUsPerConn: ratio(col('listenconfig', 'cpuUsPerConn'), col(base, 'cpuUsPerConn')),
+  for (const [lc, base] of [
+    ['listenconfig', 'net.Server'],
+    ['listenconfig', 'net.Server+ka+nodelay'],
+    ['listenconfig { fd }', 'net.Server'],
+    ['listenconfig', 'listenconfig { fd }'],
+  ]) {
+    result.ratios[`${lc} / ${base}`] = {
+      connPerSec: ratio(col(lc, 'connPerSec'), col(base, 'connPerSec')),
+      cpuUsPerConn: ratio(col(lc, 'cpuUsPerConn'), col(base, 'cpuUsPerConn')),
     };
   }
   return result;

@@ -17,7 +17,7 @@ export { fallbackMaxListenerBacklog } from './fallback';
  * maxListenerBacklog for `platform` (a process.platform value or a GOOS),
  * read afresh each call: linux and android from /proc; darwin, ios,
  * freebsd, netbsd, openbsd and dragonfly through sysctl (netbsd and
- * dragonfly have none, so 128); win32 65535; anything else 128.
+ * dragonfly have none, so 128); win32 65535; aix 1024; anything else 128.
  */
 export function computeMaxListenerBacklog(
   platform: NodeJS.Platform | string,
@@ -37,7 +37,7 @@ export function computeMaxListenerBacklog(
     case 'win32':
       return windowsMaxListenerBacklog();
     default:
-      return fallbackMaxListenerBacklog();
+      return fallbackMaxListenerBacklog(platform);
   }
 }
 
