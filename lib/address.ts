@@ -172,8 +172,19 @@ function parseLiteral(host: string): { ip: string; zone: string } | undefined {
   const pct = host.lastIndexOf('%');
   const ip = pct > 0 ? host.slice(0, pct) : host;
   const zone = pct > 0 ? host.slice(pct + 1) : '';
-  if (!ip.includes('%') && net.isIPv6(ip)) return { ip, zone };
+  if (!ip.includes('%') && net.isIPv6(ip)) return { ip: canonicalIPv6(ip), zone };
   return undefined;
+}
+
+// One spelling per address, as Go's IP.String() prints it: `0:0:0:0:0:0:0:1`
+// is `::1`, and every IPv4-mapped form (`::ffff:0:0`, `::FFFF:7f00:1`) is
+// `::ffff:a.b.c.d`, which canonicalIP, ipFamily and isUnspecified read.
+function canonicalIPv6(ip: string): string {
+  try {
+    return new net.SocketAddress({ address: ip, family: 'ipv6' }).address;
+  } catch {
+    return ip;
+  }
 }
 
 /** The name resolver, injectable for tests. */

@@ -14,7 +14,7 @@
 // --pending-deprecation, where process.binding() would print DEP0111.
 import * as net from 'node:net';
 import { SyscallError } from './errors';
-import { binding, type Sock } from './native';
+import type { Sock } from './native';
 import { openSocket, tcpWrap } from './tcp-wrap';
 
 /** How accepted sockets become net.Sockets in this process. */
@@ -34,23 +34,22 @@ export function adoptPath(): AdoptPath {
 // Node's own test is getOptionValue('--pending-deprecation'), which reads
 // execArgv and NODE_OPTIONS, or NODE_PENDING_DEPRECATION=1.
 function pendingDeprecation(): boolean {
-  const flag = /(^|\s)--pending-deprecation(\s|$)/;
+  // Node takes the flag with '_' for '-' too.
+  const flag = /(^|\s)--pending[-_]deprecation(\s|$)/;
   return (
-    process.execArgv.includes('--pending-deprecation') ||
+    process.execArgv.some((a) => flag.test(a)) ||
     flag.test(process.env.NODE_OPTIONS ?? '') ||
     process.env.NODE_PENDING_DEPRECATION === '1'
   );
 }
 
-/** Wraps an accepted, connected socket; closes it if Node refuses it. */
+/**
+ * Wraps an accepted, connected socket. Throws if Node refuses it; the
+ * socket is then still the caller's to close.
+ */
 export function adopt(fd: Sock): net.Socket {
-  try {
-    if (adoptPath() === 'fd') return new net.Socket({ fd, readable: true, writable: true });
-    const s = openSocket(fd);
-    if (typeof s === 'number') throw new SyscallError('uv_tcp_open', s);
-    return s;
-  } catch (e) {
-    binding.close(fd);
-    throw e;
-  }
+  if (adoptPath() === 'fd') return new net.Socket({ fd, readable: true, writable: true });
+  const s = openSocket(fd);
+  if (typeof s === 'number') throw new SyscallError('uv_tcp_open', s);
+  return s;
 }

@@ -82,10 +82,12 @@ export class Listener implements AsyncIterable<net.Socket> {
   readonly #addr: TCPAddr;
   readonly #acceptor: NativeAcceptor;
   // The last batch, written by the native acceptor. Slots [#readyAt,
-  // #readyEnd) hold sockets taken from the kernel and not yet handed out;
-  // a slot handed out is set to -1. The native side closes what is left
-  // when a worker's environment goes away without close(). A wake-up finds
-  // them all handed out: the watcher is armed only with this range empty.
+  // #readyEnd) hold sockets taken from the kernel and not yet handed out.
+  // A slot keeps its socket until a net.Socket owns it (or it is closed),
+  // then reads -1: the native side closes every socket left when a worker's
+  // environment goes away without close(), even one terminated mid-adopt.
+  // A wake-up finds them all handed out: the watcher is armed only with
+  // this range empty.
   readonly #out = new Int32Array(binding.Acceptor.batch).fill(-1);
   #readyAt = 0;
   #readyEnd = 0;
@@ -113,10 +115,9 @@ export class Listener implements AsyncIterable<net.Socket> {
     const signal = options?.signal;
     if (this.#closed) return Promise.reject(this.#closedError('accept'));
     if (signal?.aborted) return Promise.reject(new AbortError(signal));
-    const ready = this.#takeReady();
-    if (ready !== undefined) {
+    if (this.#readyAt < this.#readyEnd) {
       try {
-        return Promise.resolve(adopt(ready));
+        return Promise.resolve(this.#adoptSlot(this.#readyAt++));
       } catch (e) {
         return Promise.reject(new OpError('accept', this.#network, this.#addr, e as Error));
       }
@@ -153,12 +154,10 @@ export class Listener implements AsyncIterable<net.Socket> {
         this.#readyEnd = n;
         break;
       }
-      const fd = this.#out[i];
-      this.#out[i] = -1;
       this.#settle(p);
       let conn: net.Socket;
       try {
-        conn = adopt(fd);
+        conn = this.#adoptSlot(i);
       } catch (e) {
         p.reject(new OpError('accept', this.#network, this.#addr, e as Error));
         continue;
@@ -177,11 +176,20 @@ export class Listener implements AsyncIterable<net.Socket> {
     if (this.#pending.length === 0) this.#acceptor.stop();
   };
 
-  #takeReady(): Sock | undefined {
-    if (this.#readyAt === this.#readyEnd) return undefined;
-    const fd = this.#out[this.#readyAt];
-    this.#out[this.#readyAt++] = -1;
-    return fd;
+  // Slot i's socket as a net.Socket; the slot is cleared only once the
+  // socket has an owner (the net.Socket, or close() when Node refuses it).
+  #adoptSlot(i: number): net.Socket {
+    const fd = this.#out[i];
+    let conn: net.Socket;
+    try {
+      conn = adopt(fd);
+    } catch (e) {
+      binding.close(fd);
+      this.#out[i] = -1;
+      throw e;
+    }
+    this.#out[i] = -1;
+    return conn;
   }
 
   #settle(p: Pending): void {
@@ -219,7 +227,11 @@ export class Listener implements AsyncIterable<net.Socket> {
     if (this.#closed) return Promise.reject(this.#closedError('close'));
     this.#closed = true;
     const r = this.#acceptor.close();
-    for (let fd = this.#takeReady(); fd !== undefined; fd = this.#takeReady()) binding.close(fd);
+    for (; this.#readyAt < this.#readyEnd; this.#readyAt++) {
+      // close, then clear: a termination can only land at the loop's edge.
+      binding.close(this.#out[this.#readyAt]);
+      this.#out[this.#readyAt] = -1;
+    }
     for (const p of this.#pending.splice(0)) {
       this.#settle(p);
       p.reject(this.#closedError('accept'));

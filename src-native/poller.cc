@@ -1,11 +1,15 @@
 #include "poller.h"
 
+#include <string.h>
+
 namespace lc {
 
 AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s,
                                   const AcceptOptions& o, OnAccept cb,
                                   void* ctx, int* err) {
   AcceptWatcher* w = new AcceptWatcher();
+  // Zeroed, so a handle libuv never initialised reads as UV_UNKNOWN_HANDLE.
+  memset(&w->poll_, 0, sizeof w->poll_);
 #ifdef _WIN32
   int r = uv_poll_init_socket(loop, &w->poll_, s);
 #else
@@ -14,15 +18,17 @@ AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s,
   w->poll_.data = w;
   if (r != 0) {
     *err = r;
-#ifdef _WIN32
     // Windows' uv_poll_init_socket links the handle into the loop before
-    // the getsockopt(SO_PROTOCOL_INFOW) that can fail: close it, free it in
-    // the close callback. POSIX's fails before touching the loop.
-    w->closed_ = true;
-    uv_close(reinterpret_cast<uv_handle_t*>(&w->poll_), OnClosed);
-#else
-    delete w;
-#endif
+    // its getsockopt(SO_PROTOCOL_INFOW), which can fail: such a handle must
+    // be closed and freed in the close callback. A failure before that
+    // (FIONBIO) leaves it untouched (type still UV_UNKNOWN_HANDLE), as every
+    // POSIX failure does, and uv_close would abort on it.
+    if (w->poll_.type == UV_POLL) {
+      w->closed_ = true;
+      uv_close(reinterpret_cast<uv_handle_t*>(&w->poll_), OnClosed);
+    } else {
+      delete w;
+    }
     return nullptr;
   }
   w->sock_ = s;
