@@ -193,7 +193,10 @@ export class ListenConfig {
 
   async #listenTCP(network: Network, la: TCPAddrParts, signal: AbortSignal | undefined): Promise<Listener> {
     const laddr = new TCPAddr(la.ip, la.port, la.zone);
-    const fail = (e: unknown) => new OpError('listen', network, laddr, e instanceof Error ? e : new Error(String(e)));
+    // Go's Control returns an error; a thrown non-Error (a string, say) is
+    // wrapped so the message reads as Go's, and kept as that error's cause.
+    const fail = (e: unknown) =>
+      new OpError('listen', network, laddr, e instanceof Error ? e : new Error(String(e), { cause: e }));
     const { family, v6only } = favoriteAddrFamily(network, la);
     const s = binding.socket(family);
     if (s < 0) throw fail(new SyscallError('socket', s));

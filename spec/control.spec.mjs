@@ -116,6 +116,14 @@ describe('ListenConfig control', function () {
     expect(fdCount()).to.equal(before);
   });
 
+  it('a Control that throws a non-Error: Go\'s message, the value kept as the cause', async function () {
+    const err = await new ListenConfig({ control: () => { throw 'no'; } }).listen('tcp', '127.0.0.1:0').catch((e) => e);
+    expect(err).to.be.instanceOf(OpError);
+    expect(err.message).to.equal('listen tcp 127.0.0.1:0: no');
+    expect(err.err).to.be.instanceOf(Error);
+    expect(err.err.cause).to.equal('no');
+  });
+
   it('the RawConn given to Control is unusable after Control returns', async function () {
     let kept;
     const ln = await new ListenConfig({ control: (n, a, c) => { kept = c; } }).listen('tcp', '127.0.0.1:0');
