@@ -88,7 +88,7 @@ export class Listener implements AsyncIterable<net.Socket> {
   // environment goes away without close(), even one terminated mid-adopt.
   // A wake-up finds them all handed out: the watcher is armed only with
   // this range empty.
-  readonly #out = new Int32Array(binding.Acceptor.batch).fill(-1);
+  readonly #out = new Int32Array(binding.Acceptor.batch); // the Acceptor fills it with -1
   #readyAt = 0;
   #readyEnd = 0;
   readonly #pending: Pending[] = [];

@@ -162,8 +162,9 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     Napi::HandleScope scope(env);
     // A SOCKET fits in 32 bits (Windows keeps handle values below 2^32 so
     // that 32-bit processes can share them); Node's TCPWrap::Open takes an
-    // int too. -1 marks the slots this wake-up did not fill.
-    for (int i = 0; i < lc::kAcceptBatch; i++) self->out_data_[i] = i < n ? (int32_t)socks[i] : -1;
+    // int too. Slots from n on are -1 already: JavaScript clears each slot
+    // it hands out, and a wake-up accepts only once all are handed out.
+    for (int i = 0; i < n; i++) self->out_data_[i] = (int32_t)socks[i];
     try {
       self->cb_.MakeCallback(self->Value(), {Num(env, n), Num(env, err)}, self->async_);
     } catch (const Napi::Error& e) {
