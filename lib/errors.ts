@@ -107,6 +107,20 @@ export class SyscallError extends Error {
   }
 }
 
+// Go's syscall.Errno.Timeout and Temporary (syscall_unix.go,
+// syscall_windows.go), read from Node's code so that one list serves every
+// OS: Windows' WSAEMFILE and the like arrive here under libuv's names.
+const TIMEOUT_CODES = new Set(['EAGAIN', 'EWOULDBLOCK', 'ETIMEDOUT']);
+const TEMPORARY_CODES = new Set(['EINTR', 'EMFILE', 'ENFILE']);
+// Go's isConnError: from accept, a connection reset or aborted before it
+// was taken is the peer's doing, not the listener's (Go issue 6163).
+const CONN_CODES = new Set(['ECONNRESET', 'ECONNABORTED']);
+
+function codeOf(e: unknown): string | undefined {
+  const c = (e as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
 /** Anything with Go's Addr shape: formats itself as `127.0.0.1:8080`. */
 export interface Addr {
   readonly network: string;
@@ -141,6 +155,42 @@ export class OpError extends Error {
     this.errno = typeof e.errno === 'number' ? e.errno : undefined;
     this.syscall = typeof e.syscall === 'string' ? e.syscall : undefined;
   }
+
+  /**
+   * Go's OpError.Timeout: the system error is EAGAIN, EWOULDBLOCK or
+   * ETIMEDOUT.
+   */
+  timeout(): boolean {
+    return this.err instanceof SyscallError && TIMEOUT_CODES.has(this.err.code);
+  }
+
+  /**
+   * Go's OpError.Temporary: EINTR, EMFILE, ENFILE or a timeout error; from
+   * accept also ECONNRESET and ECONNABORTED. A server retries these after a
+   * pause (see `Listener.connections`); ENOBUFS and ENOMEM are not
+   * temporary in Go's sense, and this package keeps Go's answer here.
+   */
+  temporary(): boolean {
+    if (!(this.err instanceof SyscallError)) return false;
+    const c = this.err.code;
+    if (this.op === 'accept' && CONN_CODES.has(c)) return true;
+    return TEMPORARY_CODES.has(c) || TIMEOUT_CODES.has(c);
+  }
+}
+
+/**
+ * Whether an accept loop should pause and try again rather than stop: Go's
+ * `temporary()` (what Go's http.Server retries), and also ENOBUFS and
+ * ENOMEM. Those say the kernel is short of memory for a new socket; the
+ * listener itself is intact and accepts again once memory frees, so ending
+ * the loop would turn a passing shortage into a server that never accepts
+ * again (libuv reports them and keeps listening, too).
+ */
+export function retryableAcceptError(e: unknown): e is OpError {
+  if (!(e instanceof OpError) || e.op !== 'accept') return false;
+  if (e.temporary()) return true;
+  const c = codeOf(e.err);
+  return e.err instanceof SyscallError && (c === 'ENOBUFS' || c === 'ENOMEM');
 }
 
 /** Node's AbortError, as thrown by Node's own APIs on an aborted signal. */
