@@ -5,7 +5,8 @@
 import type * as net from 'node:net';
 import { adopt } from './adopt';
 import { formatTCPAddr } from './address';
-import { AbortError, ErrClosed, OpError, SyscallError, type Addr } from './errors';
+import { Backoff, pause } from './backoff';
+import { AbortError, ErrClosed, OpError, SyscallError, retryableAcceptError, type Addr } from './errors';
 import { binding, type NativeAcceptor, type Sock } from './native';
 import { ValidRawConn, type RawConn } from './rawconn';
 
@@ -45,11 +46,52 @@ export interface AcceptOptions {
   signal?: AbortSignal;
 }
 
+/** What `connections()` does with an accept error it retries. */
+export interface ConnectionsOptions {
+  /**
+   * Called with each temporary accept error (EMFILE and the like, see
+   * `OpError.temporary()`) and the pause before the next try, in ms.
+   * Default: a process warning, as Go's http.Server logs each one.
+   */
+  onError?: (err: OpError, retryInMs: number) => void;
+}
+
+// Rejections of a close the caller may not await: `ln.close(); ln.close();`
+// in shutdown code, or an accept() left pending on purpose. Awaiting still
+// sees the error; not awaiting must not end the process (issue 10), as a
+// second net.Server#close() does not.
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+function warnAcceptError(err: OpError, retryInMs: number): void {
+  process.emitWarning(`${err.message}; retrying in ${retryInMs} ms`, { type: 'Warning', code: 'LISTENCONFIG_ACCEPT_RETRY' });
+}
+
+// A Listener dropped while open (no accept pending, close() never called)
+// is closed when collected, as Go's netFD finalizer closes a lost socket
+// and Node's FileHandle closes a lost descriptor, with a warning so the bug
+// is seen. Left open it would be a black hole: the kernel keeps completing
+// handshakes into a queue nobody will ever accept from.
+interface Dropped {
+  acceptor: NativeAcceptor;
+  what: string;
+}
+const dropped = new FinalizationRegistry<Dropped>(({ acceptor, what }) => {
+  acceptor.close();
+  process.emitWarning(`Closing listener ${what} on garbage collection; call close() on a listener no longer in use`, {
+    type: 'Warning',
+    code: 'LISTENCONFIG_LISTENER_GC',
+  });
+});
+
 interface Pending {
   resolve: (s: net.Socket) => void;
   reject: (e: Error) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  promise: Promise<net.Socket> | undefined;
 }
 
 /** @internal what ListenConfig hands to a new Listener. */
@@ -103,17 +145,24 @@ export class Listener implements AsyncIterable<net.Socket> {
     this.backlog = Object.freeze({ ...init.backlog });
     this.#queue = init.queue;
     this.#acceptor = new binding.Acceptor(init.sock, init.acceptOptions, this.#out, this.#onAccept);
+    dropped.register(this, { acceptor: this.#acceptor, what: `${init.network} ${String(init.addr)}` }, this);
   }
 
   /**
    * Waits for the next connection and returns it as a net.Socket. Rejects
    * with an OpError wrapping ErrClosed once the listener is closed
    * (`accept tcp 127.0.0.1:8080: use of closed network connection`), or an
-   * AbortError when `signal` aborts.
+   * AbortError when `signal` aborts. Other errors are Go's: a temporary
+   * one (`err.temporary()`, EMFILE say) may succeed if tried again later;
+   * `connections()` and `serve()` do that with Go's backoff, a bare
+   * accept() loop must pause itself or it spins.
+   *
+   * An accept rejected because the listener was closed counts as handled:
+   * one left pending on purpose does not become an unhandled rejection.
    */
   accept(options: AcceptOptions = {}): Promise<net.Socket> {
     const signal = options?.signal;
-    if (this.#closed) return Promise.reject(this.#closedError('accept'));
+    if (this.#closed) return handled(Promise.reject(this.#closedError('accept')));
     if (signal?.aborted) return Promise.reject(new AbortError(signal));
     if (this.#readyAt < this.#readyEnd) {
       try {
@@ -122,8 +171,9 @@ export class Listener implements AsyncIterable<net.Socket> {
         return Promise.reject(new OpError('accept', this.#network, this.#addr, e as Error));
       }
     }
-    return new Promise<net.Socket>((resolve, reject) => {
-      const p: Pending = { resolve, reject, signal, onAbort: undefined };
+    let p!: Pending;
+    const promise = new Promise<net.Socket>((resolve, reject) => {
+      p = { resolve, reject, signal, onAbort: undefined, promise: undefined };
       if (signal !== undefined) {
         p.onAbort = () => {
           const i = this.#pending.indexOf(p);
@@ -141,6 +191,8 @@ export class Listener implements AsyncIterable<net.Socket> {
         reject(new OpError('accept', this.#network, this.#addr, new SyscallError(POLL_SYSCALL, r)));
       }
     });
+    p.promise = promise;
+    return promise;
   }
 
   // Called by the native acceptor once per wake-up with n sockets in #out.
@@ -200,20 +252,61 @@ export class Listener implements AsyncIterable<net.Socket> {
     return new OpError(op, this.#network, this.#addr, ErrClosed);
   }
 
+  /** `for await (const conn of ln)`: `connections()` with its defaults. */
+  [Symbol.asyncIterator](): AsyncIterator<net.Socket> {
+    return this.connections()[Symbol.asyncIterator]();
+  }
+
   /**
-   * Yields connections until the listener is closed, then ends; other
-   * accept errors are thrown. Leaving the loop does not close the listener.
+   * Yields connections until the listener is closed, then ends. A
+   * temporary accept error (EMFILE, ENFILE, EINTR, ECONNABORTED, timeouts;
+   * also ENOBUFS and ENOMEM, see `retryableAcceptError`) is reported to
+   * `onError` and retried after Go's pause, 5 ms doubling to 1 s and back to
+   * 5 ms after a success, while the clients wait in the kernel's queue.
+   * Other errors end the loop by throwing. Leaving the loop does not close
+   * the listener.
    */
-  async *[Symbol.asyncIterator](): AsyncIterator<net.Socket> {
-    for (;;) {
-      let conn: net.Socket;
-      try {
-        conn = await this.accept();
-      } catch (e) {
-        if (e instanceof OpError && e.err === ErrClosed) return;
-        throw e;
-      }
-      yield conn;
+  connections(options: ConnectionsOptions = {}): AsyncIterable<net.Socket> {
+    if (typeof options !== 'object' || options === null) {
+      throw Object.assign(new TypeError('The "options" argument must be of type object.'), { code: 'ERR_INVALID_ARG_TYPE' });
+    }
+    const onError = options.onError ?? warnAcceptError;
+    if (typeof onError !== 'function') {
+      throw Object.assign(new TypeError('The "options.onError" property must be of type function.'), { code: 'ERR_INVALID_ARG_TYPE' });
+    }
+    const ln = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const backoff = new Backoff();
+        for (;;) {
+          let conn: net.Socket;
+          try {
+            conn = await ln.accept();
+          } catch (e) {
+            if (e instanceof OpError && e.err === ErrClosed) return;
+            if (!retryableAcceptError(e)) throw e;
+            const ms = backoff.next();
+            onError(e, ms);
+            await ln.#pauseUnlessClosed(ms);
+            continue;
+          }
+          backoff.reset();
+          yield conn;
+        }
+      },
+    };
+  }
+
+  // Cancels on close(), so a loop in its pause ends at once.
+  readonly #pauses = new Set<() => void>();
+  async #pauseUnlessClosed(ms: number): Promise<void> {
+    if (this.#closed) return;
+    const p = pause(ms);
+    this.#pauses.add(p.cancel);
+    try {
+      await p.done;
+    } finally {
+      this.#pauses.delete(p.cancel);
     }
   }
 
@@ -221,21 +314,25 @@ export class Listener implements AsyncIterable<net.Socket> {
    * Closes the listening socket and the connections taken from the kernel
    * but not yet accepted. Pending accepts reject with ErrClosed. A second
    * close rejects with `close tcp ADDR: use of closed network connection`,
-   * as in Go.
+   * as Go's does; that rejection counts as handled, so a second close that
+   * nobody awaits does not end the process (net.Server's second close()
+   * reports ERR_SERVER_NOT_RUNNING to its callback only).
    */
   close(): Promise<void> {
-    if (this.#closed) return Promise.reject(this.#closedError('close'));
+    if (this.#closed) return handled(Promise.reject(this.#closedError('close')));
     this.#closed = true;
+    dropped.unregister(this);
+    // Closes the batch's sockets not yet handed out, too.
     const r = this.#acceptor.close();
-    for (; this.#readyAt < this.#readyEnd; this.#readyAt++) {
-      // close, then clear: a termination can only land at the loop's edge.
-      binding.close(this.#out[this.#readyAt]);
-      this.#out[this.#readyAt] = -1;
-    }
+    this.#readyAt = this.#readyEnd = 0;
     for (const p of this.#pending.splice(0)) {
       this.#settle(p);
+      // Only this rejection is pre-handled: an accept left pending on
+      // purpose ends quietly at close; its other errors stay the caller's.
+      if (p.promise !== undefined) handled(p.promise);
       p.reject(this.#closedError('accept'));
     }
+    for (const cancel of this.#pauses) cancel();
     if (r < 0) return Promise.reject(new OpError('close', this.#network, this.#addr, new SyscallError('close', r)));
     return Promise.resolve();
   }

@@ -109,6 +109,13 @@ Napi::Value StrError(const Napi::CallbackInfo& info) {
 // Owns the listening socket from then on. While started, each wake-up
 // accepts up to kAcceptBatch connections into the Int32Array `out` and calls
 // cb(n, err) once; cb calls stop() when no accept() is pending.
+//
+// References to JavaScript (issue 10): cb is held strongly only while an
+// accept is pending (started): that is what keeps a Listener with a
+// waiting accept() alive, as a goroutine blocked in Accept keeps Go's. A
+// stopped Acceptor holds cb weakly, so a Listener nobody references can be
+// collected (lib/listener.ts closes it then), and close() drops cb and
+// `out` altogether.
 class Acceptor : public Napi::ObjectWrap<Acceptor> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -125,10 +132,15 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
       : Napi::ObjectWrap<Acceptor>(info),
         async_(info.Env(), "listenconfig:accept") {
     Napi::Env env = info.Env();
+    if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsArray() || !info[2].IsTypedArray() ||
+        !info[3].IsFunction()) {
+      Napi::TypeError::New(env, "Acceptor(sock, options, out, cb)").ThrowAsJavaScriptException();
+      return;
+    }
     sock_t s = ToSock(info[0]);
     lc::AcceptOptions opts = ToAcceptOptions(info[1]);
     Napi::Int32Array out = info[2].As<Napi::Int32Array>();
-    if (out.ElementLength() < (size_t)lc::kAcceptBatch) {
+    if (out.TypedArrayType() != napi_int32_array || out.ElementLength() < (size_t)lc::kAcceptBatch) {
       Napi::RangeError::New(env, "accept buffer too small").ThrowAsJavaScriptException();
       return;
     }
@@ -136,6 +148,7 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     out_data_ = out.Data();
     for (int i = 0; i < lc::kAcceptBatch; i++) out_data_[i] = -1;
     cb_ = Napi::Persistent(info[3].As<Napi::Function>());
+    cb_.Unref();  // weak until start()
     uv_loop_t* loop = nullptr;
     napi_get_uv_event_loop(env, &loop);
     int err = 0;
@@ -151,25 +164,91 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     napi_add_async_cleanup_hook(env, OnEnvCleanup, this, &hook_);
   }
 
+  // A collected Acceptor (its Listener was dropped) still closes its socket.
   ~Acceptor() override {
     if (w_ != nullptr) ReleaseWatcher();
+    CloseBatch();
   }
 
  private:
   static void OnAccept(void* ctx, const sock_t* socks, int n, int err) {
     Acceptor* self = static_cast<Acceptor*>(ctx);
-    Napi::Env env = self->Env();
-    Napi::HandleScope scope(env);
     // A SOCKET fits in 32 bits (Windows keeps handle values below 2^32 so
     // that 32-bit processes can share them); Node's TCPWrap::Open takes an
     // int too. Slots from n on are -1 already: JavaScript clears each slot
     // it hands out, and a wake-up accepts only once all are handed out.
     for (int i = 0; i < n; i++) self->out_data_[i] = (int32_t)socks[i];
-    try {
-      self->cb_.MakeCallback(self->Value(), {Num(env, n), Num(env, err)}, self->async_);
-    } catch (const Napi::Error& e) {
-      napi_fatal_exception(env, e.Value());
+    if (!self->CallJs(n, err)) {
+      // The environment is going away (worker terminate, process exit):
+      // JavaScript will never take these. Close them and accept no more.
+      self->CloseBatch();
+      if (self->w_ != nullptr) self->w_->Stop();
+      self->StopHolding();
     }
+  }
+
+  // Calls cb(n, err) with the raw C API: node-addon-api would turn a
+  // refused call into a C++ exception whose Error constructor calls into
+  // JavaScript again, which aborts the process while a worker is being
+  // terminated ("FATAL ERROR: Error::Error napi_define_properties", issue
+  // 10). Returns false when JavaScript cannot run in this environment.
+  bool CallJs(int n, int err) {
+    napi_env env = Env();
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return false;
+    bool ran = false;
+    napi_value cb = nullptr, recv = nullptr, argv[2], result;
+    if (!cb_.IsEmpty() && napi_get_reference_value(env, cb_, &cb) == napi_ok && cb != nullptr &&
+        napi_get_reference_value(env, static_cast<napi_ref>(*this), &recv) == napi_ok &&
+        recv != nullptr && napi_create_int32(env, n, &argv[0]) == napi_ok &&
+        napi_create_int32(env, err, &argv[1]) == napi_ok) {
+      napi_status st = napi_make_callback(env, async_, recv, cb, 2, argv, &result);
+      if (st == napi_ok) {
+        ran = true;
+      } else {
+        bool pending = false;
+        napi_value exc = nullptr;
+        if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+          napi_get_and_clear_last_exception(env, &exc);
+        }
+        // A thrown callback is an uncaught exception, as in any callback
+        // Node calls; a refused one (no exception, or JavaScript stopped
+        // while it ran) means the environment is stopping.
+        if (exc != nullptr && JsCanRun(env)) {
+          napi_fatal_exception(env, exc);
+          ran = true;
+        }
+      }
+    }
+    napi_close_handle_scope(env, scope);
+    return ran;
+  }
+
+  // Node-API refuses calls that need JavaScript once an environment stops
+  // (napi_set_named_property checks that first, and does nothing here
+  // beyond setting a property of a fresh object).
+  static bool JsCanRun(napi_env env) {
+    napi_value o;
+    if (napi_create_object(env, &o) != napi_ok) return false;
+    return napi_set_named_property(env, o, "x", o) == napi_ok;
+  }
+
+  // Sockets of the last batch that JavaScript never handed out;
+  // lib/listener.ts sets -1 on each slot once a net.Socket owns it.
+  void CloseBatch() {
+    if (out_data_ == nullptr) return;
+    for (int i = 0; i < lc::kAcceptBatch; i++) {
+      if (out_data_[i] >= 0) lc::Close((sock_t)out_data_[i]);
+      out_data_[i] = -1;
+    }
+  }
+
+  // Lets go of every JavaScript value this object holds.
+  void StopHolding() {
+    if (!cb_.IsEmpty()) cb_.Reset();
+    if (!out_.IsEmpty()) out_.Reset();
+    out_data_ = nullptr;
+    strong_ = false;
   }
 
   static void OnEnvCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
@@ -177,12 +256,7 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     self->hook_ = nullptr;
     lc::AcceptWatcher* w = self->w_;
     self->w_ = nullptr;
-    // Sockets of the last batch that JavaScript never handed out (a worker
-    // terminated without close()); lib/listener.ts sets -1 on the rest.
-    for (int i = 0; i < lc::kAcceptBatch; i++) {
-      if (self->out_data_[i] >= 0) lc::Close((sock_t)self->out_data_[i]);
-      self->out_data_[i] = -1;
-    }
+    self->CloseBatch();
     w->Close(
         [](void* h) {
           napi_remove_async_cleanup_hook(static_cast<napi_async_cleanup_hook_handle>(h));
@@ -201,10 +275,20 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
   }
 
   Napi::Value Start(const Napi::CallbackInfo& info) {
-    return Num(info.Env(), w_ == nullptr ? -1 : w_->Start());
+    if (w_ == nullptr || cb_.IsEmpty()) return Num(info.Env(), -1);
+    int r = w_->Start();
+    if (r == 0 && !strong_) {
+      cb_.Ref();
+      strong_ = true;
+    }
+    return Num(info.Env(), r);
   }
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     if (w_ != nullptr) w_->Stop();
+    if (strong_) {
+      cb_.Unref();
+      strong_ = false;
+    }
     return info.Env().Undefined();
   }
   Napi::Value Ref(const Napi::CallbackInfo& info) {
@@ -215,14 +299,19 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     if (w_ != nullptr) w_->Unref();
     return info.Env().Undefined();
   }
-  // close() -> 0 | -err (the error of closing the listening socket)
+  // close() -> 0 | -err (the error of closing the listening socket). Closes
+  // the batch's sockets not handed out, and drops cb and out.
   Napi::Value CloseJs(const Napi::CallbackInfo& info) {
-    return Num(info.Env(), w_ == nullptr ? 0 : ReleaseWatcher());
+    int r = w_ == nullptr ? 0 : ReleaseWatcher();
+    CloseBatch();
+    StopHolding();
+    return Num(info.Env(), r);
   }
 
   lc::AcceptWatcher* w_ = nullptr;
   napi_async_cleanup_hook_handle hook_ = nullptr;
   Napi::FunctionReference cb_;
+  bool strong_ = false;  // cb_ held strongly: an accept is pending
   Napi::Reference<Napi::Int32Array> out_;
   int32_t* out_data_ = nullptr;
   Napi::AsyncContext async_;

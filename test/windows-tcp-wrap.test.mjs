@@ -34,7 +34,11 @@ describe('tcp_wrap (adopting an accepted socket on Windows)', function () {
       const accepted = new Promise((resolve, reject) => {
         acceptor = new binding.Acceptor(s, [-1, -1, -1, -1, true], out, (n, err) => {
           acceptor.stop();
-          if (n > 0) resolve(out[0]);
+          // A slot is the acceptor's until set to -1: close() closes the rest.
+          if (n > 0) {
+            resolve(out[0]);
+            out[0] = -1;
+          }
           else reject(new Error(`accept failed: ${err}`));
         });
       });
