@@ -199,23 +199,35 @@ function dnsError(host: string, e: unknown): DNSError {
   return new DNSError((e as Error).message, host, code, false);
 }
 
-/** Rejects with AbortError when signal aborts first; settles with p otherwise. */
+/**
+ * Rejects with AbortError when signal aborts first; settles with p otherwise.
+ * p is always handled: its handlers are attached before anything that can
+ * throw, so a lookup that loses to the abort (or fails after it) never
+ * surfaces as an unhandled rejection, which would end the process.
+ */
 export function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return p;
-  if (signal.aborted) return Promise.reject(new AbortError(signal));
   return new Promise<T>((resolve, reject) => {
+    let listening = false;
     const onAbort = () => reject(new AbortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
+    // The handlers must not throw either: the promise p.then returns would
+    // reject with nobody to handle it.
+    const done = () => {
+      if (listening) signal.removeEventListener('abort', onAbort);
+    };
     p.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort);
+        done();
         resolve(v);
       },
       (e) => {
-        signal.removeEventListener('abort', onAbort);
+        done();
         reject(e);
       },
     );
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    listening = true;
   });
 }
 
