@@ -11,6 +11,7 @@ import {
   type TCPAddrParts,
 } from './address';
 import { listenBacklog } from './backlog/listen';
+import { ipString } from './ip';
 import { AbortError, AddrError, OpError, SyscallError, check } from './errors';
 import { NO_ACCEPT_OPTIONS, acceptOptions, type KeepAliveConfig } from './keepalive';
 import { Listener, TCPAddr } from './listener';
@@ -173,7 +174,8 @@ export class ListenConfig {
       const ln = new Listener({
         sock,
         network,
-        addr: new TCPAddr(name.ip, name.port, name.zone),
+        // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
+        addr: new TCPAddr(ipString(name.ip), name.port, name.zone),
         backlog: { requested, effective },
         acceptOptions: inherited ? NO_ACCEPT_OPTIONS : this.#acceptOptions,
         queue: () => queueOf(sock)?.[0],

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import dns from 'node:dns';
 import { ListenConfig, listen, setsockopt, getsockopt, constants, OpError, MAX_BACKLOG } from 'listenconfig';
-import { raceAbort } from '../dist/address.js';
+import { raceAbort, lookupPort, parseServices } from '../dist/address.js';
+import { canonicalIPv6, ipString } from '../dist/ip.js';
+import { TCPAddr } from 'listenconfig';
 
 function thrown(fn) {
   try {
@@ -241,5 +243,52 @@ describe('raceAbort leaves no promise rejecting unhandled', function () {
     const c = new AbortController();
     expect(await raceAbort(Promise.resolve(7), c.signal)).to.equal(7);
     c.abort(); // after settling: nothing listens any more
+  });
+});
+
+describe("Go's address texts (Go 1.19, spec/go/cases.json)", function () {
+  it('unknown port names the protocol, not the network: tcp/0x0 for tcp4 and tcp6', function () {
+    for (const [network, text] of [['tcp', 'tcp'], ['tcp4', 'tcp'], ['tcp6', 'tcp'], ['udp', 'udp'], ['udp4', 'udp'], ['udp6', 'udp']]) {
+      expect(thrown(() => lookupPort(network, '0x0')).message).to.equal(`address ${text}/0x0: unknown port`);
+    }
+  });
+  it('service names are looked up under the network\'s protocol', function () {
+    const text = 'bootps 67/udp\nhttp 80/tcp www\ndomain 53/tcp\ndomain 53/udp\n';
+    expect([...parseServices(text, 'udp')]).to.deep.equal([['bootps', 67], ['domain', 53]]);
+    expect([...parseServices(text)]).to.deep.equal([['http', 80], ['www', 80], ['domain', 53]]);
+    expect(lookupPort('udp', 'domain')).to.equal(53); // Go's built-in udp table, services file or not
+  });
+  const spellings = [
+    ['::1.2.3.4', '::102:304'],
+    ['0:0:0:0:0:0:1.2.3.4', '::102:304'],
+    ['::0.0.0.2', '::2'],
+    ['::0.0.0.1', '::1'],
+    ['::0.0.0.0', '::'],
+    ['64:ff9b::1.2.3.4', '64:ff9b::102:304'],
+    ['::ffff:0:1.2.3.4', '::ffff:0:102:304'],
+    ['1:0:0:2:0:0:0:3', '1:0:0:2::3'],
+    ['1:0:2:3:4:5:6:7', '1:0:2:3:4:5:6:7'],
+    ['FE80::A', 'fe80::a'],
+    ['::FFFF:7f00:1', '127.0.0.1'],
+    ['0:0:0:0:0:ffff:0.0.0.0', '0.0.0.0'],
+    ['1::', '1::'],
+    ['127.0.0.1', '127.0.0.1'],
+  ];
+  for (const [ip, go] of spellings) {
+    it(`${ip} prints as ${go}, as Go's IP.String()`, function () {
+      expect(ipString(ip)).to.equal(go);
+      expect(String(new TCPAddr(ip, 80))).to.equal(go.includes(':') ? `[${go}]:80` : `${go}:80`);
+    });
+  }
+  it('leaves text that is not an IPv6 literal alone', function () {
+    expect(canonicalIPv6('fe80::1%lo')).to.equal('fe80::1%lo');
+    expect(canonicalIPv6('nonsense')).to.equal('nonsense');
+  });
+  it("Control's address and the error text use Go's spelling", async function () {
+    const seen = [];
+    const lc = new ListenConfig({ control: (network, address) => seen.push(`${network} ${address}`) });
+    const e = await lc.listen('tcp', '[::1.2.3.4]:0').catch((e) => e);
+    expect(seen).to.deep.equal(['tcp6 [::102:304]:0']);
+    expect(e.message).to.match(/^listen tcp \[::102:304\]:0: bind: /); // the errno text is the OS's
   });
 });
