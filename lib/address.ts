@@ -6,6 +6,7 @@ import * as dns from 'node:dns';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { AbortError, AddrError, DNSError, UnknownNetworkError } from './errors';
+import { canonicalIP, canonicalIPv6, ipFamily, ipString, isUnspecified, parseLiteral } from './ip';
 
 /** The networks this package listens on. */
 export type Network = 'tcp' | 'tcp4' | 'tcp6';
@@ -81,16 +82,22 @@ export function parsePort(service: string): { port: number; needsLookup: boolean
   return { port: neg ? -port : port, needsLookup: false };
 }
 
-// Go's fallback table (net/lookup.go), used when /etc/services lacks a name.
-const defaultServices: Record<string, number> = {
-  ftp: 21, ftps: 990, gopher: 70, http: 80, https: 443, imap2: 143, imap3: 220,
-  imaps: 993, pop3: 110, pop3s: 995, smtp: 25, ssh: 22, telnet: 23,
+// Go's fallback tables (net/lookup.go), used when /etc/services lacks a name.
+const defaultServices: Record<string, Record<string, number>> = {
+  udp: { domain: 53 },
+  tcp: {
+    ftp: 21, ftps: 990, gopher: 70, http: 80, https: 443, imap2: 143, imap3: 220,
+    imaps: 993, pop3: 110, pop3s: 995, smtp: 25, ssh: 22, telnet: 23,
+  },
 };
 
-let tcpServices: Map<string, number> | undefined;
+const servicesByProto = new Map<string, Map<string, number>>();
 
-/** Reads the tcp entries of a services(5) file, as Go's readServices does. */
-export function parseServices(text: string): Map<string, number> {
+/**
+ * Reads one protocol's entries of a services(5) file (tcp unless told), as
+ * Go's readServices does.
+ */
+export function parseServices(text: string, proto = 'tcp'): Map<string, number> {
   const m = new Map<string, number>();
   for (let line of text.split('\n')) {
     const hash = line.indexOf('#');
@@ -98,7 +105,7 @@ export function parseServices(text: string): Map<string, number> {
     const f = line.trim().split(/\s+/);
     if (f.length < 2) continue;
     const match = /^(\d+)\/(.+)$/.exec(f[1]);
-    if (match === null || match[2] !== 'tcp') continue;
+    if (match === null || match[2] !== proto) continue;
     const port = Number(match[1]);
     if (!(port > 0)) continue;
     for (let i = 0; i < f.length; i++) if (i !== 1) m.set(f[i], port);
@@ -106,27 +113,32 @@ export function parseServices(text: string): Map<string, number> {
   return m;
 }
 
-function services(): Map<string, number> {
-  if (tcpServices === undefined) {
-    tcpServices = new Map(Object.entries(defaultServices));
+function services(proto: string): Map<string, number> {
+  let m = servicesByProto.get(proto);
+  if (m === undefined) {
+    m = new Map(Object.entries(defaultServices[proto] ?? {}));
     try {
-      for (const [k, v] of parseServices(fs.readFileSync('/etc/services', 'latin1'))) tcpServices.set(k, v);
+      for (const [k, v] of parseServices(fs.readFileSync('/etc/services', 'latin1'), proto)) m.set(k, v);
     } catch {
       // No services file (Windows, containers): Go's table only.
     }
+    servicesByProto.set(proto, m);
   }
-  return tcpServices;
+  return m;
 }
 
 /**
- * Go's LookupPort for tcp networks: a number, or a service name looked up
- * case-insensitively in /etc/services; the result must be 0..65535.
+ * Go's LookupPort: a number, or a service name looked up case-insensitively
+ * in /etc/services under the network's protocol; the result must be
+ * 0..65535. As Go's lookupPortMap, tcp4 and tcp6 look up (and name in the
+ * error) "tcp", udp4 and udp6 "udp": `address tcp/0x0: unknown port`.
  */
 export function lookupPort(network: string, service: string): number {
   let { port, needsLookup } = parsePort(service);
   if (needsLookup) {
-    const p = services().get(service.toLowerCase());
-    if (p === undefined) throw new AddrError('unknown port', `${network}/${service}`);
+    const proto = network.replace(/[46]$/, '');
+    const p = services(proto).get(service.toLowerCase());
+    if (p === undefined) throw new AddrError('unknown port', `${proto}/${service}`);
     port = p;
   }
   if (port < 0 || port > 65535) throw new AddrError('invalid port', service);
@@ -140,51 +152,13 @@ export interface TCPAddrParts {
   port: number;
 }
 
-/** An address's family as Go sees it: IPv4-mapped IPv6 counts as IPv4. */
-export function ipFamily(ip: string): 4 | 6 {
-  return net.isIPv4(ip) || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip) ? 4 : 6;
-}
-
-/** Go's IP.String() for a literal: IPv4-mapped addresses print as IPv4. */
-export function canonicalIP(ip: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  return m !== null ? m[1] : ip;
-}
-
-// Go's IP.IsUnspecified: IPv4-mapped ::ffff:0.0.0.0 counts, since
-// IP.Equal compares it as 0.0.0.0.
-function isUnspecified(ip: string): boolean {
-  return ip === '' || canonicalIP(ip) === '0.0.0.0' || (net.isIPv6(ip) && /^[0:]+$/.test(ip));
-}
-
-/** Formats a TCPAddr as Go's TCPAddr.String() does: `[::1%lo]:80`, `:0`. */
+/**
+ * Formats a TCPAddr as Go's TCPAddr.String() does: `[::1%lo]:80`, `:0`,
+ * `[::102:304]:80`; the IP in Go's spelling whatever text it came in.
+ */
 export function formatTCPAddr(a: TCPAddrParts): string {
-  const ip = a.ip === '' ? '' : canonicalIP(a.ip);
+  const ip = ipString(a.ip);
   return joinHostPort(a.zone !== '' ? `${ip}%${a.zone}` : ip, a.port);
-}
-
-// Go's parseIPZone for literal hosts; undefined when host is a name. Only
-// an IPv6 literal takes a zone: what follows its last '%', possibly empty
-// ("[fe80::1%]" binds fe80::1 with no zone); "127.0.0.1%lo" and "%lo" are
-// names to Go.
-function parseLiteral(host: string): { ip: string; zone: string } | undefined {
-  if (net.isIPv4(host)) return { ip: host, zone: '' };
-  const pct = host.lastIndexOf('%');
-  const ip = pct > 0 ? host.slice(0, pct) : host;
-  const zone = pct > 0 ? host.slice(pct + 1) : '';
-  if (!ip.includes('%') && net.isIPv6(ip)) return { ip: canonicalIPv6(ip), zone };
-  return undefined;
-}
-
-// One spelling per address, as Go's IP.String() prints it: `0:0:0:0:0:0:0:1`
-// is `::1`, and every IPv4-mapped form (`::ffff:0:0`, `::FFFF:7f00:1`) is
-// `::ffff:a.b.c.d`, which canonicalIP, ipFamily and isUnspecified read.
-function canonicalIPv6(ip: string): string {
-  try {
-    return new net.SocketAddress({ address: ip, family: 'ipv6' }).address;
-  } catch {
-    return ip;
-  }
 }
 
 /** The name resolver, injectable for tests. */
@@ -199,23 +173,35 @@ function dnsError(host: string, e: unknown): DNSError {
   return new DNSError((e as Error).message, host, code, false);
 }
 
-/** Rejects with AbortError when signal aborts first; settles with p otherwise. */
+/**
+ * Rejects with AbortError when signal aborts first; settles with p otherwise.
+ * p is always handled: its handlers are attached before anything that can
+ * throw, so a lookup that loses to the abort (or fails after it) never
+ * surfaces as an unhandled rejection, which would end the process.
+ */
 export function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return p;
-  if (signal.aborted) return Promise.reject(new AbortError(signal));
   return new Promise<T>((resolve, reject) => {
+    let listening = false;
     const onAbort = () => reject(new AbortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
+    // The handlers must not throw either: the promise p.then returns would
+    // reject with nobody to handle it.
+    const done = () => {
+      if (listening) signal.removeEventListener('abort', onAbort);
+    };
     p.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort);
+        done();
         resolve(v);
       },
       (e) => {
-        signal.removeEventListener('abort', onAbort);
+        done();
         reject(e);
       },
     );
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    listening = true;
   });
 }
 
@@ -258,7 +244,8 @@ export async function resolveListenAddr(
       if (e instanceof AbortError) throw e;
       throw dnsError(host, e);
     }
-    ips = found.map((a) => ({ ip: a.address, zone: '' }));
+    // In Go's spelling, as a literal would be: a hosts file may say ::1.2.3.4.
+    ips = found.map((a) => ({ ip: canonicalIPv6(a.address), zone: '' }));
     if (ips.length === 0) throw new DNSError('no such host', host, 'ENOTFOUND', true);
   }
   // Go issue 18806: a host that resolves to "::" alone also gets 0.0.0.0.

@@ -11,15 +11,16 @@ import {
   type TCPAddrParts,
 } from './address';
 import { listenBacklog } from './backlog/listen';
+import { ipString } from './ip';
 import { AbortError, AddrError, OpError, SyscallError, check } from './errors';
 import { NO_ACCEPT_OPTIONS, acceptOptions, type KeepAliveConfig } from './keepalive';
 import { Listener, TCPAddr } from './listener';
 import { binding, type Sock } from './native';
 import { ValidRawConn, type RawConn } from './rawconn';
 import { constants, setsockopt } from './sockopt';
+import { validateListenConfigOptions, validateListenOptions, validateString } from './validate';
 
-/** The largest backlog listen(2) takes: its argument is a C int. */
-export const MAX_BACKLOG = 2 ** 31 - 1;
+export { MAX_BACKLOG } from './validate';
 
 /**
  * Go's Control: runs after socket() and the default options, before bind().
@@ -52,71 +53,6 @@ export interface ListenOptions {
   signal?: AbortSignal;
 }
 
-function optionError(ctor: typeof TypeError | typeof RangeError, code: string, message: string): Error {
-  return Object.assign(new ctor(message), { code });
-}
-
-function describe(v: unknown): string {
-  if (typeof v === 'string') return `type string ('${v}')`;
-  if (typeof v === 'function') return 'function';
-  if (v === null) return 'null';
-  if (typeof v === 'object') return 'an instance of ' + ((v as object).constructor?.name ?? 'Object');
-  return `type ${typeof v} (${String(v)})`;
-}
-
-function validateBacklog(v: unknown): number {
-  if (v === undefined) return 0;
-  if (typeof v !== 'number') {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "backlog" option must be of type number. Received ${describe(v)}`);
-  }
-  if (!Number.isInteger(v) || v < 0 || v > MAX_BACKLOG) {
-    throw optionError(
-      RangeError,
-      'ERR_OUT_OF_RANGE',
-      `The value of "backlog" is out of range. It must be an integer >= 0 && <= ${MAX_BACKLOG}. Received ${String(v)}`,
-    );
-  }
-  return v;
-}
-
-function validateDuration(name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number') {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" option must be of type number. Received ${describe(v)}`);
-  }
-  // A Go duration is a finite count; an infinite one would reach the kernel
-  // as an idle time it refuses, silently leaving the OS default.
-  if (!Number.isFinite(v)) {
-    throw optionError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be a finite number of milliseconds. Received ${v}`);
-  }
-  return v;
-}
-
-function validateKeepAliveConfig(v: unknown): KeepAliveConfig | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'object' || v === null) {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "keepAliveConfig" option must be of type object. Received ${describe(v)}`);
-  }
-  const c = v as Record<string, unknown>;
-  if (c.enable !== undefined && typeof c.enable !== 'boolean') {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "keepAliveConfig.enable" option must be of type boolean. Received ${describe(c.enable)}`);
-  }
-  const count = c.count;
-  if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count))) {
-    throw optionError(
-      typeof count === 'number' ? RangeError : TypeError,
-      typeof count === 'number' ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE',
-      `The "keepAliveConfig.count" option must be an integer. Received ${describe(count)}`,
-    );
-  }
-  return {
-    enable: c.enable as boolean | undefined,
-    idle: validateDuration('keepAliveConfig.idle', c.idle),
-    interval: validateDuration('keepAliveConfig.interval', c.interval),
-    count: count as number | undefined,
-  };
-}
-
 /** Go's ctrlNetwork: the network named after the socket's family. */
 function ctrlNetwork(network: Network, family: 4 | 6): string {
   return network === 'tcp' ? `tcp${family}` : network;
@@ -141,19 +77,13 @@ export class ListenConfig {
   readonly keepAliveConfig: Readonly<KeepAliveConfig> | undefined;
   readonly #acceptOptions: [number, number, number, number, boolean];
 
-  constructor(options: ListenConfigOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "options" argument must be of type object. Received ${describe(options)}`);
-    }
-    this.backlog = validateBacklog(options.backlog);
-    if (options.control !== undefined && typeof options.control !== 'function') {
-      throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "control" option must be of type function. Received ${describe(options.control)}`);
-    }
-    this.control = options.control;
-    this.keepAlive = validateDuration('keepAlive', options.keepAlive);
-    const kac = validateKeepAliveConfig(options.keepAliveConfig);
-    this.keepAliveConfig = kac === undefined ? undefined : Object.freeze(kac);
-    this.#acceptOptions = acceptOptions(this.keepAlive, kac);
+  constructor(options?: ListenConfigOptions) {
+    const o = validateListenConfigOptions(options);
+    this.backlog = o.backlog;
+    this.control = o.control as Control | undefined;
+    this.keepAlive = o.keepAlive;
+    this.keepAliveConfig = o.keepAliveConfig === undefined ? undefined : Object.freeze(o.keepAliveConfig);
+    this.#acceptOptions = acceptOptions(this.keepAlive, o.keepAliveConfig);
   }
 
   /**
@@ -161,14 +91,13 @@ export class ListenConfig {
    * Listener; rejects with an OpError carrying Go's text, e.g.
    * `listen tcp: address 99999: invalid port`.
    */
-  async listen(network: string, address: string, options: ListenOptions = {}): Promise<Listener> {
-    const signal = options?.signal;
-    if (typeof network !== 'string') {
-      throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "network" argument must be of type string. Received ${describe(network)}`);
-    }
-    if (typeof address !== 'string') {
-      throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "address" argument must be of type string. Received ${describe(address)}`);
-    }
+  async listen(network: string, address: string, options?: ListenOptions): Promise<Listener> {
+    // Argument errors reject, as from Node's promise APIs (timers/promises),
+    // before any lookup or socket: this body runs synchronously up to the
+    // first await.
+    validateString('network', network);
+    validateString('address', address);
+    const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
     if (/^(unix|unixgram|unixpacket)$/.test(network) || /^ip[46]?(:|$)/.test(network)) {
       // Networks Go knows and this package does not listen on.
@@ -245,7 +174,8 @@ export class ListenConfig {
       const ln = new Listener({
         sock,
         network,
-        addr: new TCPAddr(name.ip, name.port, name.zone),
+        // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
+        addr: new TCPAddr(ipString(name.ip), name.port, name.zone),
         backlog: { requested, effective },
         acceptOptions: inherited ? NO_ACCEPT_OPTIONS : this.#acceptOptions,
         queue: () => queueOf(sock)?.[0],

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ListenConfig, listen, constants, getsockopt } from 'listenconfig';
+import { ListenConfig, listen, constants, getsockopt, setsockopt } from 'listenconfig';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const cases = JSON.parse(readFileSync(here('./go/cases.json'), 'utf8'));
@@ -46,8 +46,12 @@ async function ours(c) {
     mask = (s) => (s === null ? s : s.split(`:${port}`).join(':PORT'));
   }
   const lc = new ListenConfig({
-    control(network, addr) {
+    control(network, addr, rawConn) {
       r.control.push({ network, address: mask(addr) });
+      if (c.freebind) {
+        const [level, opt] = network === 'tcp6' ? [constants.IPPROTO_IPV6, constants.IPV6_FREEBIND] : [constants.IPPROTO_IP, constants.IP_FREEBIND];
+        rawConn.control((fd) => setsockopt(fd, level, opt, 1));
+      }
       if (c.controlError) throw new Error(c.controlError);
     },
   });
@@ -90,8 +94,10 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
   });
 
   cases.forEach((c, i) => {
-    const flags = c.controlError ? ' (Control fails)' : c.inUse ? ' (address in use)' : '';
+    const flags = c.controlError ? ' (Control fails)' : c.inUse ? ' (address in use)' : c.freebind ? ' (freebind)' : '';
     it(`${c.network} "${c.address}"${flags}`, async function () {
+      // IP_FREEBIND and IPV6_FREEBIND are Linux's.
+      if (c.freebind && process.platform !== 'linux') this.skip();
       const go = reference[i];
       const got = await ours(c);
       const want = {

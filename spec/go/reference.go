@@ -10,6 +10,10 @@
 //	"inUse": true                         // first listen on address with a
 //	                                      // plain Listen, keep it open, then
 //	                                      // Listen again on its actual address
+//	"freebind": true                      // Control sets IP_FREEBIND or
+//	                                      // IPV6_FREEBIND (Linux), so any
+//	                                      // address binds and Addr() shows
+//	                                      // how Go prints it
 //
 // Output (stdout): a JSON array with one object per case, same order. Port
 // numbers chosen by the kernel are replaced by "PORT" so output is stable.
@@ -30,6 +34,7 @@ type Case struct {
 	Address      string `json:"address"`
 	ControlError string `json:"controlError,omitempty"`
 	InUse        bool   `json:"inUse,omitempty"`
+	Freebind     bool   `json:"freebind,omitempty"`
 }
 
 type Call struct {
@@ -131,8 +136,20 @@ func run(c Case) (r Result) {
 	if c.ControlError != "" {
 		ctrlErr = errors.New(c.ControlError)
 	}
-	lc := net.ListenConfig{Control: func(network, address string, _ syscall.RawConn) error {
+	lc := net.ListenConfig{Control: func(network, address string, rc syscall.RawConn) error {
 		r.Control = append(r.Control, Call{network, address})
+		if c.Freebind {
+			// IPV6_FREEBIND is 78 on Linux; package syscall does not name it.
+			level, opt := syscall.IPPROTO_IP, 15 // IP_FREEBIND
+			if network == "tcp6" {
+				level, opt = syscall.IPPROTO_IPV6, 78
+			}
+			var err error
+			rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), level, opt, 1) })
+			if err != nil {
+				return err
+			}
+		}
 		return ctrlErr
 	}}
 
