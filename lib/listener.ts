@@ -73,14 +73,19 @@ function warnAcceptError(err: OpError, retryInMs: number): void {
 // is closed when collected, as Go's netFD finalizer closes a lost socket
 // and Node's FileHandle closes a lost descriptor, with a warning so the bug
 // is seen. Left open it would be a black hole: the kernel keeps completing
-// handshakes into a queue nobody will ever accept from.
+// handshakes into a queue nobody will ever accept from. The native
+// Acceptor's own finalizer does the closing (it goes with the Listener);
+// this registry only warns, and closes if it runs first. It holds the
+// Acceptor weakly: V8 may run registry callbacks late (seen on Node 20
+// with thousands of registrations: not within seconds), and the socket
+// must not wait for that.
 interface Dropped {
-  acceptor: NativeAcceptor;
+  acceptor: WeakRef<NativeAcceptor>;
   what: string;
 }
 const dropped = new FinalizationRegistry<Dropped>(({ acceptor, what }) => {
-  acceptor.close();
-  process.emitWarning(`Closing listener ${what} on garbage collection; call close() on a listener no longer in use`, {
+  acceptor.deref()?.close();
+  process.emitWarning(`Closed listener ${what} on garbage collection; call close() on a listener no longer in use`, {
     type: 'Warning',
     code: 'LISTENCONFIG_LISTENER_GC',
   });
@@ -145,7 +150,7 @@ export class Listener implements AsyncIterable<net.Socket> {
     this.backlog = Object.freeze({ ...init.backlog });
     this.#queue = init.queue;
     this.#acceptor = new binding.Acceptor(init.sock, init.acceptOptions, this.#out, this.#onAccept);
-    dropped.register(this, { acceptor: this.#acceptor, what: `${init.network} ${String(init.addr)}` }, this);
+    dropped.register(this, { acceptor: new WeakRef(this.#acceptor), what: `${init.network} ${String(init.addr)}` }, this);
   }
 
   /**

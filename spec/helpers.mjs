@@ -2,6 +2,10 @@
 // events instead of fixed sleeps wherever an event exists.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 // Linux lists a process's descriptors in /proc/self/fd, macOS and the BSDs
 // in /dev/fd (fdescfs; without it FreeBSD shows only 0-2).
@@ -96,4 +100,27 @@ export function fdOf(socket) {
 
 export function readSomaxconn() {
   return Number(fs.readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+}
+
+/**
+ * Runs node with args in the repository root (so 'listenconfig' resolves to
+ * this package); resolves { code, signal, stdout, stderr }, killing the
+ * child after `timeout` ms (then signal is 'SIGKILL').
+ */
+export function runNode(args, { timeout = 30_000, env = {}, prefix = [] } = {}) {
+  return new Promise((resolve, reject) => {
+    const cmd = prefix.length > 0 ? prefix[0] : process.execPath;
+    const argv = prefix.length > 0 ? [...prefix.slice(1), process.execPath, ...args] : args;
+    const child = spawn(cmd, argv, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(t);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
 }
