@@ -2,11 +2,11 @@
 export { ListenConfig, listen, MAX_BACKLOG } from './listen-config';
 export type { Control, ListenConfigOptions, ListenOptions } from './listen-config';
 export { Listener, TCPAddr } from './listener';
-export type { AcceptOptions, Backlog } from './listener';
+export type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
 export type { RawConn } from './rawconn';
 export type { KeepAliveConfig } from './keepalive';
 export { maxListenerBacklog } from './backlog/index';
 export { setsockopt, getsockopt, constants } from './sockopt';
-export { OpError, AddrError, DNSError, SyscallError, UnknownNetworkError, AbortError, ErrClosed } from './errors';
+export { OpError, AddrError, DNSError, SyscallError, UnknownNetworkError, AbortError, ErrClosed, retryableAcceptError } from './errors';
 export type { Addr } from './errors';
 export { splitHostPort, joinHostPort } from './address';

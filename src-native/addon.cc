@@ -257,6 +257,7 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     lc::AcceptWatcher* w = self->w_;
     self->w_ = nullptr;
     self->CloseBatch();
+    self->out_data_ = nullptr;  // JavaScript is gone: nothing hands out a slot again
     w->Close(
         [](void* h) {
           napi_remove_async_cleanup_hook(static_cast<napi_async_cleanup_hook_handle>(h));
