@@ -126,9 +126,11 @@ class ServeLoop implements Serving {
         if (e instanceof OpError && e.err === ErrClosed) return this.#end(undefined);
         if (!retryableAcceptError(e)) return this.#end(e as Error);
         const ms = backoff.next();
-        this.#report(e, ms);
+        // The pause exists before onError runs, so a close() from inside
+        // onError cancels it too.
         const p = pause(ms);
         this.#pause = p;
+        this.#report(e, ms);
         await p.done;
         this.#pause = undefined;
         if (this.#stopped) return;

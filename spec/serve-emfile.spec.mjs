@@ -119,18 +119,38 @@ describe('serve(): accept errors', function () {
     expect(ln.queued()).to.equal(undefined); // closed
   });
 
-  it('close() during a backoff pause ends the loop at once', async function () {
-    const ln = await listen('tcp', '127.0.0.1:0');
-    const emfile = acceptError(ln, -os.constants.errno.EMFILE);
-    const wrapped = failing(ln, () => emfile);
-    const delays = [];
-    const s = serve(wrapped, net.createServer(), { onError: (e, ms) => delays.push(ms) });
-    await until(() => delays.at(-1) >= 640, 10000, 'the backoff to reach 640 ms');
-    const calls = wrapped.calls();
-    const t = performance.now();
-    await s.close();
-    expect(performance.now() - t, 'close() does not wait out the pause').to.be.below(300);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(wrapped.calls(), 'no accept after close()').to.equal(calls);
+  it('close() during a backoff pause ends the loop at once: no accept after it, and the process can exit', async function () {
+    // In a child: a pause left running would hold the process up to 1 s.
+    const script = `
+      const net = require('node:net');
+      const { listen, serve, OpError, SyscallError } = require(${JSON.stringify(repo)});
+      listen('tcp', '127.0.0.1:0').then((ln) => {
+        const emfile = new OpError('accept', 'tcp', ln.addr(), new SyscallError('accept', -${os.constants.errno.EMFILE}));
+        let calls = 0;
+        const wrapped = { accept: () => (calls++, Promise.reject(emfile)), close: () => ln.close(), addr: () => ln.addr() };
+        const s = serve(wrapped, net.createServer(), {
+          onError: (e, ms) => {
+            if (ms < 640) return;
+            const at = calls;
+            s.close().then(() => {
+              process.on('exit', () => console.log(JSON.stringify({ after: calls - at, pausedMs: ms })));
+              console.log('closed');
+            });
+          },
+        });
+      });
+    `;
+    const p = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let closedAt;
+    p.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('closed')) closedAt ??= performance.now();
+    });
+    expect(await within(new Promise((r) => p.on('exit', r)), 10000, 'the child to exit')).to.equal(0);
+    const exitMs = performance.now() - closedAt;
+    const r = JSON.parse(out.trim().split('\n').pop());
+    expect(r.after, 'no accept after close()').to.equal(0);
+    expect(exitMs, `the child exits at once, not after the ${r.pausedMs} ms pause`).to.be.below(r.pausedMs / 2);
   });
 });

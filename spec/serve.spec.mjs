@@ -66,6 +66,18 @@ describe('serve(ln, server): servers behave as after listen()', function () {
     await s.close(); // and the handle's close() is then a no-op that resolves
   });
 
+  it("server.close() in the same tick as serve(): no 'listening', as net skips it for a handle closed by then", async function () {
+    const ln = await listen('tcp', '127.0.0.1:0');
+    const server = net.createServer();
+    const events = [];
+    server.on('listening', () => events.push('listening'));
+    server.on('close', () => events.push('close'));
+    serve(ln, server);
+    server.close();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).to.deep.equal(['close']);
+  });
+
   it("address() answers in Node's form for an IPv6 listener", async function () {
     let ln;
     try {
