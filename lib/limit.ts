@@ -32,7 +32,10 @@ export class LimitListener implements ListenerLike, AsyncIterable<net.Socket> {
     this.#free = n;
   }
 
-  /** Accepted connections open now (each holds a slot until its 'close'). */
+  /**
+   * Slots in use: accepted connections not yet closed, plus an accept()
+   * in progress (it takes its slot before asking the inner listener, as Go's does).
+   */
   get active(): number {
     return this.limit - this.#free;
   }
