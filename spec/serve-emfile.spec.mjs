@@ -11,6 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { listen, serve, OpError, SyscallError } from 'listenconfig';
 import { until, within } from './helpers.mjs';
 
+// mocha's skip() takes no reason; print it, as the other specs do.
+function skip(ctx, why) {
+  console.log(`      skipped: ${why}`);
+  ctx.skip();
+}
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const child = path.join(here, 'fixtures', 'serve-emfile-child.cjs');
@@ -68,7 +74,7 @@ describe('serve(): accept errors', function () {
   this.timeout(40000);
 
   it('EMFILE under prlimit --nofile=64, 200 clients: every one served once descriptors free, onError sees EMFILE, the loop sleeps meanwhile', async function () {
-    if (!havePrlimit) this.skip('prlimit (util-linux) is not installed');
+    if (!havePrlimit) skip(this, 'prlimit (util-linux) is not installed');
     const { replies, exhausted, recovered } = await exhaust(200, 1500, 'hook');
     expect(replies.filter((r) => r === 'ok').length, 'no client dropped or reset').to.equal(200);
     expect(recovered.seen.EMFILE).to.be.above(0);
@@ -86,7 +92,7 @@ describe('serve(): accept errors', function () {
   });
 
   it('without onError, each retry is a process warning in the words of Go\'s log line', async function () {
-    if (!havePrlimit) this.skip('prlimit (util-linux) is not installed');
+    if (!havePrlimit) skip(this, 'prlimit (util-linux) is not installed');
     const { replies, recovered } = await exhaust(80, 200, 'warn');
     expect(replies.filter((r) => r === 'ok').length).to.equal(80);
     expect(recovered.seen.first).to.match(/^ListenConfigWarning: Accept error: accept tcp 127\.0\.0\.1:\d+: accept: too many open files; retrying in 5 ms$/);

@@ -18,6 +18,12 @@ import { listen, serve } from 'listenconfig';
 import { within } from './helpers.mjs';
 import { localhostCert, certSkipReason } from './tls-cert.mjs';
 
+// mocha's skip() takes no reason; print it, as the other specs do.
+function skip(ctx, why) {
+  console.log(`      skipped: ${why}`);
+  ctx.skip();
+}
+
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // Resolves with the body of one h2 request on `client`.
@@ -83,7 +89,7 @@ describe('serve(ln, server): servers behave as after listen()', function () {
     try {
       ln = await listen('tcp6', '[::1]:0');
     } catch (e) {
-      this.skip(`no IPv6 loopback here: ${e.message}`);
+      skip(this, `no IPv6 loopback here: ${e.message}`);
     }
     const server = net.createServer();
     const s = serve(ln, server);
@@ -111,7 +117,7 @@ describe('serve(ln, server): servers behave as after listen()', function () {
 
   it('https (self-signed, made by openssl now)', async function () {
     const pem = localhostCert();
-    if (!pem) this.skip(certSkipReason);
+    if (!pem) skip(this, certSkipReason);
     const ln = await listen('tcp', '127.0.0.1:0');
     const s = serve(ln, https.createServer(pem, (req, res) => res.end(`tls ${req.url}`)));
     try {
@@ -160,7 +166,7 @@ describe('serve(ln, server): servers behave as after listen()', function () {
     );
     expect(got).to.equal('net says hi');
     await s.close();
-    if (!pem) this.skip(certSkipReason);
+    if (!pem) skip(this, certSkipReason);
     const tln = await listen('tcp', '127.0.0.1:0');
     const ts = serve(tln, tls.createServer(pem, (c) => c.end('tls says hi')));
     const tgot = await within(
@@ -193,6 +199,9 @@ describe('serve(ln, server): servers behave as after listen()', function () {
 
   it('fastify: serve(ln, app.server) after ready(); after app.close() the process exits at once', async function () {
     this.timeout(20000);
+    // Measured: on Node 18, fastify 5's app.close() never resolves after a
+    // fetch() even when app.listen() made the server; fastify 5 wants Node 20.
+    if (Number(process.versions.node.split('.')[0]) < 20) skip(this, 'fastify 5 supports Node 20 and later');
     // In a child, so that "no handle left" means the process really exits.
     const script = `
       const Fastify = require(${JSON.stringify(path.join(repo, 'node_modules', 'fastify'))});
