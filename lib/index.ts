@@ -10,3 +10,7 @@ export { setsockopt, getsockopt, constants } from './sockopt';
 export { OpError, AddrError, DNSError, SyscallError, UnknownNetworkError, AbortError, ErrClosed, retryableAcceptError } from './errors';
 export type { Addr } from './errors';
 export { splitHostPort, joinHostPort } from './address';
+export { serve } from './serve';
+export type { ServeOptions, ShutdownOptions, Serving } from './serve';
+export { limitListener, LimitListener } from './limit';
+export type { ListenerLike } from './listener-like';

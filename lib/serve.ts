@@ -1,0 +1,306 @@
+// serve(): a Listener's connections into an existing net.Server (http,
+// https, http2, tls, net), which then behaves as after server.listen():
+// 'listening', address(), listening, http's header and request timeouts,
+// maxConnections, getConnections(), close(), closeIdleConnections(),
+// ref()/unref(). Emitting 'connection' by hand gives none of these; the
+// reason and the few internals it takes are in lib/server-handle.ts.
+//
+// The loop is Go's http.Server.Serve: accept, hand over, and on a
+// temporary accept error (EMFILE…) pause with Go's backoff and try again
+// while the waiting clients stay safe in the kernel's queue. close() and
+// shutdown() are Go's Server.Close and Server.Shutdown.
+import * as dc from 'node:diagnostics_channel';
+import * as net from 'node:net';
+import { Backoff, pause } from './backoff';
+import { ErrClosed, OpError, retryableAcceptError } from './errors';
+import { limitListener } from './limit';
+import { argError, assertOpen, describe, validateCount, validateListener, type ListenerLike } from './listener-like';
+import { IdleCloser, untilAborted } from './shutdown';
+import { countConnection, hasHandle, installHandle, overMaxConnections, type StandInHandle } from './server-handle';
+
+export interface ServeOptions {
+  /**
+   * At most this many connections open at once: while they are, no accept
+   * is issued and new clients wait in the kernel's queue (Go's
+   * netutil.LimitListener). Unlike server.maxConnections, which accepts
+   * and closes the surplus, this is back-pressure.
+   */
+  maxConcurrent?: number;
+  /**
+   * Called for each temporary accept error (EMFILE, ENFILE, ECONNABORTED…)
+   * with the pause before the next try. Without it, a process warning is
+   * emitted, as Go's http.Server logs `http: Accept error: …; retrying in …`.
+   */
+  onError?: (err: OpError, retryInMs: number) => void;
+}
+
+export interface ShutdownOptions {
+  /** Stops waiting: shutdown() rejects with an AbortError, connections stay open. */
+  signal?: AbortSignal;
+}
+
+/** What serve() returns: Go's http.Server Close and Shutdown. */
+export interface Serving {
+  /** Stops accepting, closes the listener and every connection now; resolves once the server has emitted 'close'. */
+  close(): Promise<void>;
+  /**
+   * Stops accepting, closes the listener and idle connections (again as
+   * others become idle, and asks HTTP/2 sessions to finish with GOAWAY),
+   * and resolves once every connection has ended.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+}
+
+const OPTION_KEYS = new Set(['maxConcurrent', 'onError']);
+// Published by net's onconnection for every server socket.
+const socketChannel = dc.channel('net.server.socket');
+
+interface Http2SessionLike {
+  close(): void;
+  once(event: 'close', fn: () => void): unknown;
+}
+
+class ServeLoop implements Serving {
+  readonly #ln: ListenerLike;
+  readonly #server: net.Server;
+  readonly #onError: ServeOptions['onError'];
+  readonly #handle: StandInHandle;
+  readonly #conns = new Set<net.Socket>();
+  readonly #sessions = new Set<Http2SessionLike>();
+  readonly #drained: Promise<void>;
+  #stopped = false;
+  #lnClosed: Promise<void> = Promise.resolve();
+  #pause: { cancel: () => void } | undefined;
+  #closing: Promise<void> | undefined;
+  readonly #idle: IdleCloser;
+
+  constructor(ln: ListenerLike, server: net.Server, onError: ServeOptions['onError']) {
+    this.#ln = ln;
+    this.#server = server;
+    this.#onError = onError;
+    this.#idle = new IdleCloser(server, () => this.#conns.size);
+    // 'close' comes once the handle is gone and the last connection has ended.
+    this.#drained = new Promise((resolve) => server.once('close', () => resolve()));
+    const addr = ln.addr() as { ip?: string; port?: number; zone?: string };
+    const ip = addr.ip ?? '';
+    const family = net.isIPv6(ip) ? 6 : 4;
+    const address = addr.zone ? `${ip}%${addr.zone}` : ip;
+    const port = addr.port ?? 0;
+    this.#handle = {
+      close: () => this.#stop(),
+      getsockname: (out) => {
+        out.address = address;
+        out.family = family === 6 ? 'IPv6' : 'IPv4';
+        out.port = port;
+        return 0;
+      },
+      ref: () => void ln.ref?.(),
+      unref: () => void ln.unref?.(),
+    };
+    installHandle(server, this.#handle, family, ip, port);
+    // HTTP/2 sessions, so shutdown() can send each a GOAWAY (Node 24's
+    // close() does it, earlier releases leave them open).
+    const onSession = (s: Http2SessionLike) => {
+      this.#sessions.add(s);
+      s.once('close', () => this.#sessions.delete(s));
+    };
+    server.on('session', onSession);
+    void this.#drained.then(() => server.off('session', onSession));
+    // As net's listen(): 'listening' on the next tick, unless closed by then.
+    // The loop starts in that tick too, so no 'connection' precedes it.
+    process.nextTick(() => {
+      this.#run().catch((e) => process.nextTick(() => this.#server.emit('error', e)));
+      if (hasHandle(server, this.#handle)) server.emit('listening');
+    });
+  }
+
+  async #run(): Promise<void> {
+    const backoff = new Backoff();
+    for (;;) {
+      let conn: net.Socket;
+      try {
+        conn = await this.#ln.accept();
+      } catch (e) {
+        if (this.#stopped) return;
+        // Closed by its owner, not through the server: the server stops too.
+        if (e instanceof OpError && e.err === ErrClosed) return this.#end(undefined);
+        if (!retryableAcceptError(e)) return this.#end(e as Error);
+        const ms = backoff.next();
+        // The pause exists before onError runs, so a close() from inside
+        // onError cancels it too.
+        const p = pause(ms);
+        this.#pause = p;
+        this.#report(e, ms);
+        await p.done;
+        this.#pause = undefined;
+        if (this.#stopped) return;
+        continue;
+      }
+      backoff.reset();
+      if (this.#stopped) {
+        // Accepted in the same turn as close(): nobody will serve it.
+        conn.destroy();
+        return;
+      }
+      try {
+        this.#hand(conn);
+      } catch (e) {
+        // A throwing 'connection' listener: uncaught, as from net's own
+        // accept path, and serving goes on.
+        process.nextTick(() => {
+          throw e;
+        });
+      }
+    }
+  }
+
+  // net's onconnection, for a socket the Listener already made.
+  #hand(conn: net.Socket): void {
+    const server = this.#server;
+    if (overMaxConnections(server)) {
+      server.emit('drop', {
+        localAddress: conn.localAddress,
+        localPort: conn.localPort,
+        localFamily: conn.localFamily,
+        remoteAddress: conn.remoteAddress,
+        remotePort: conn.remotePort,
+        remoteFamily: conn.remoteFamily,
+      });
+      conn.destroy();
+      return;
+    }
+    // Node 22's net.Server option: blocked peers are closed unannounced.
+    const blockList = (server as { blockList?: net.BlockList }).blockList;
+    const peer = conn.remoteAddress;
+    if (blockList !== undefined && peer !== undefined && blockList.check(peer, conn.remoteFamily === 'IPv6' ? 'ipv6' : 'ipv4')) {
+      conn.destroy();
+      return;
+    }
+    // http.Server wants half-open sockets (its own code ends them); the
+    // Listener made this one with net.Socket's default, false.
+    conn.allowHalfOpen = (server as { allowHalfOpen?: boolean }).allowHalfOpen === true;
+    // TCP_NODELAY and keep-alive are already set as the ListenConfig said;
+    // a server asking for keep-alive itself gets it, as net does.
+    const s = server as { keepAlive?: boolean; keepAliveInitialDelay?: number };
+    if (s.keepAlive === true) conn.setKeepAlive(true, s.keepAliveInitialDelay ?? 0);
+    countConnection(server, conn);
+    this.#conns.add(conn);
+    conn.once('close', () => this.#conns.delete(conn));
+    server.emit('connection', conn);
+    if (socketChannel.hasSubscribers) socketChannel.publish({ socket: conn });
+  }
+
+  #report(err: OpError, ms: number): void {
+    if (this.#onError === undefined) {
+      process.emitWarning(`Accept error: ${err.message}; retrying in ${ms} ms`, {
+        type: 'ListenConfigWarning',
+        code: 'LISTENCONFIG_ACCEPT_RETRY',
+      });
+      return;
+    }
+    try {
+      this.#onError(err, ms);
+    } catch (e) {
+      // As a throwing event listener would: uncaught, and the loop goes on.
+      process.nextTick(() => {
+        throw e;
+      });
+    }
+  }
+
+  // The loop ended by itself: the server stops listening as if closed, and
+  // a fatal accept error is emitted, as net.Server emits a failed accept.
+  // 'error' is queued first, so it precedes 'close'.
+  #end(err: Error | undefined): void {
+    if (err !== undefined) process.nextTick(() => this.#server.emit('error', err));
+    if (hasHandle(this.#server, this.#handle)) this.#server.close();
+    this.#stop();
+  }
+
+  // Through server.close() (the stand-in handle's close) or our own close():
+  // stop accepting now, even mid-pause, and close the listener.
+  #stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#pause?.cancel();
+    // A listener its owner closed first rejects with ErrClosed; a failing
+    // close(2) has nothing left to undo, as net ignores it for its handle.
+    this.#lnClosed = this.#ln.close().catch(() => {});
+  }
+
+  #stopServer(): void {
+    if (hasHandle(this.#server, this.#handle)) this.#server.close();
+    this.#stop();
+  }
+
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#stopServer();
+      this.#idle.stop();
+      for (const c of this.#conns) c.destroy();
+      this.#closing = Promise.all([this.#lnClosed, this.#drained]).then(() => {});
+    }
+    return this.#closing;
+  }
+
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    if (typeof options !== 'object' || options === null) {
+      throw argError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "options" argument must be of type object. Received ${describe(options)}`);
+    }
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw argError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "options.signal" property must be an instance of AbortSignal. Received ${describe(signal)}`);
+    }
+    this.#stopServer();
+    for (const s of this.#sessions) s.close();
+    this.#idle.hold();
+    const done = Promise.all([this.#lnClosed, untilAborted(this.#drained, signal)])
+      .then(() => {})
+      .finally(() => this.#idle.release());
+    // Awaiting it still sees the AbortError; not awaiting it is no crash.
+    done.catch(() => {});
+    return done;
+  }
+}
+
+/**
+ * Serves every connection `ln` accepts with `server`, which must not be
+ * listening: the server behaves as after `server.listen()` (see the file
+ * comment), and `server.close()` closes `ln`. Throws ERR_SERVER_ALREADY_LISTEN
+ * for a listening server and the listener's own closed error for a closed
+ * listener.
+ */
+export function serve(ln: ListenerLike, server: net.Server, options: ServeOptions = {}): Serving {
+  validateListener(ln, 'ln');
+  if (!(server instanceof net.Server)) {
+    throw argError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "server" argument must be an instance of net.Server. Received ${describe(server)}`);
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw argError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "options" argument must be of type object. Received ${describe(options)}`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!OPTION_KEYS.has(k)) {
+      throw argError(
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        `The property 'options.${k}' is invalid: serve() takes maxConcurrent and onError. Received ${describe((options as Record<string, unknown>)[k])}`,
+      );
+    }
+  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw argError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "onError" option must be of type function. Received ${describe(options.onError)}`);
+  }
+  const max = options.maxConcurrent === undefined ? undefined : validateCount(options.maxConcurrent, '"maxConcurrent" option');
+  if (server.listening) {
+    throw Object.assign(new Error('Listen method has been called more than once without closing.'), {
+      code: 'ERR_SERVER_ALREADY_LISTEN',
+    });
+  }
+  // net's pauseOnConnect stops the handle before it reads; a Listener's
+  // socket is already reading, and only internals could stop it unread.
+  if ((server as { pauseOnConnect?: boolean }).pauseOnConnect === true) {
+    throw argError(Error, 'ERR_LISTENCONFIG_PAUSE_ON_CONNECT', 'serve() cannot honour a server created with pauseOnConnect: true');
+  }
+  assertOpen(ln);
+  return new ServeLoop(max === undefined ? ln : limitListener(ln, max), server, options.onError);
+}
