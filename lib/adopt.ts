@@ -44,12 +44,21 @@ function pendingDeprecation(): boolean {
 }
 
 /**
- * Wraps an accepted, connected socket. Throws if Node refuses it; the
- * socket is then still the caller's to close.
+ * Wraps an accepted, connected socket. `slots[slot]` (the accept batch)
+ * is set to -1 the moment Node owns the socket (issue 10: a worker
+ * terminated between that moment and the caller's bookkeeping must not
+ * leave the socket to be closed twice). Throws if Node refuses it; the
+ * socket is then still the caller's to close unless its slot reads -1.
  */
-export function adopt(fd: Sock): net.Socket {
-  if (adoptPath() === 'fd') return new net.Socket({ fd, readable: true, writable: true });
-  const s = openSocket(fd);
+export function adopt(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
+  if (adoptPath() === 'fd') {
+    // Node's { fd } constructor owns the descriptor only once its handle
+    // opened it, and says nothing in between: count it as owned just
+    // before, so an interruption can leak it but never close it twice.
+    if (slots !== undefined) slots[slot] = -1;
+    return new net.Socket({ fd, readable: true, writable: true });
+  }
+  const s = openSocket(fd, slots, slot);
   if (typeof s === 'number') throw new SyscallError('uv_tcp_open', s);
   return s;
 }

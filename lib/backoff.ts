@@ -27,11 +27,14 @@ export class Backoff {
 /**
  * Resolves after ms, or as soon as cancel() is called (the listener was
  * closed: the loop must end now, not after the pause). Never rejects.
+ * With ref false the pause does not hold the process (an unref'd
+ * listener's loop must not keep it alive for up to a second).
  */
-export function pause(ms: number): { done: Promise<void>; cancel: () => void } {
+export function pause(ms: number, ref = true): { done: Promise<void>; cancel: () => void } {
   let cancel: () => void = () => {};
   const done = new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
+    if (!ref) t.unref();
     cancel = () => {
       clearTimeout(t);
       resolve();

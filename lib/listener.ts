@@ -141,6 +141,7 @@ export class Listener implements AsyncIterable<net.Socket> {
   readonly #pending: Pending[] = [];
   readonly #queue: () => number | undefined;
   #closed = false;
+  #ref = true;
 
   /** @internal use ListenConfig.listen. */
   constructor(init: ListenerInit) {
@@ -233,20 +234,22 @@ export class Listener implements AsyncIterable<net.Socket> {
     if (this.#pending.length === 0) this.#acceptor.stop();
   };
 
-  // Slot i's socket as a net.Socket; the slot is cleared only once the
-  // socket has an owner (the net.Socket, or close() when Node refuses it).
+  // Slot i's socket as a net.Socket. The slot is cleared the moment Node's
+  // handle owns the socket, before the net.Socket constructor runs: a
+  // worker terminated inside it must leave the socket to the handle alone,
+  // not also to the native cleanup of uncleared slots (a double close).
   #adoptSlot(i: number): net.Socket {
     const fd = this.#out[i];
-    let conn: net.Socket;
+    const out = this.#out;
     try {
-      conn = adopt(fd);
+      return adopt(fd, out, i);
     } catch (e) {
-      binding.close(fd);
-      this.#out[i] = -1;
+      if (out[i] === fd) {
+        binding.close(fd);
+        out[i] = -1;
+      }
       throw e;
     }
-    this.#out[i] = -1;
-    return conn;
   }
 
   #settle(p: Pending): void {
@@ -306,7 +309,7 @@ export class Listener implements AsyncIterable<net.Socket> {
   readonly #pauses = new Set<() => void>();
   async #pauseUnlessClosed(ms: number): Promise<void> {
     if (this.#closed) return;
-    const p = pause(ms);
+    const p = pause(ms, this.#ref);
     this.#pauses.add(p.cancel);
     try {
       await p.done;
@@ -365,12 +368,14 @@ export class Listener implements AsyncIterable<net.Socket> {
 
   /** A pending accept keeps the event loop alive (the default). */
   ref(): this {
+    this.#ref = true;
     this.#acceptor.ref();
     return this;
   }
 
-  /** A pending accept no longer keeps the event loop alive. */
+  /** A pending accept (or a retry pause of connections()) no longer keeps the event loop alive. */
   unref(): this {
+    this.#ref = false;
     this.#acceptor.unref();
     return this;
   }

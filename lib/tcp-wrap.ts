@@ -79,9 +79,13 @@ export class NoTCPWrapError extends Error {
  * Wraps a connected, accepted socket in a net.Socket the way net.Server
  * does (a TCP handle of type SOCKET, opened on the socket). Returns the
  * libuv error of uv_tcp_open as a negative number instead of a socket when
- * libuv refuses it; the caller still owns the socket then.
+ * libuv refuses it; the caller still owns the socket then. Once the handle
+ * owns the socket, `slots[slot]` is set to -1 at once, with no call in
+ * between where V8 could act on a worker's termination: from then on the
+ * caller must not close it, even if the net.Socket constructor throws or
+ * is interrupted (the handle's close closes the socket).
  */
-export function openSocket(sock: number): net.Socket | number {
+export function openSocket(sock: number, slots?: Int32Array, slot = 0): net.Socket | number {
   const tw = tcpWrap();
   if (tw === undefined) throw new NoTCPWrapError();
   const handle = new tw.TCP(tw.constants.SOCKET);
@@ -90,7 +94,14 @@ export function openSocket(sock: number): net.Socket | number {
     handle.close();
     return err;
   }
-  const conn = new net.Socket({ handle, readable: true, writable: true } as net.SocketConstructorOpts);
+  if (slots !== undefined) slots[slot] = -1;
+  let conn: net.Socket;
+  try {
+    conn = new net.Socket({ handle, readable: true, writable: true } as net.SocketConstructorOpts);
+  } catch (e) {
+    handle.close();
+    throw e;
+  }
   if (windows) adopted.set(conn, sock);
   return conn;
 }

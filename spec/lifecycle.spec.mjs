@@ -5,6 +5,10 @@
 // child process, so an abort is seen as a signal, not as a lost test run.
 // LC_STRESS=1 (npm run test:stress) runs the long versions.
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { runNode } from './helpers.mjs';
 
 const stress = process.env.LC_STRESS === '1';
@@ -18,6 +22,22 @@ describe('native lifecycle', function () {
     expect(r.signal, `the process died by ${r.signal}: ${r.stderr.slice(0, 400)}`).to.equal(null);
     expect(r.code, r.stderr.slice(0, 400)).to.equal(0);
     expect(JSON.parse(r.stdout)).to.deep.equal({ rounds });
+  });
+
+  const blasts = stress ? 200 : 30;
+  it(`${blasts} workers terminated mid-accept under a connect blast close no descriptor twice (strace)`, async function () {
+    if (process.platform !== 'linux' || spawnSync('strace', ['-V'], { stdio: 'ignore' }).status !== 0) {
+      console.log('      skipped: needs Linux and strace to see each close(2)');
+      this.skip();
+    }
+    const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lc-strace-')), 'close.txt');
+    const r = await runNode(['spec/fixtures/terminate-blast.mjs', String(blasts)], {
+      timeout: stress ? 500_000 : 100_000,
+      prefix: ['strace', '-f', '-qq', '-e', 'trace=close', '-e', 'status=failed', '-o', log],
+    });
+    expect(r.code, r.stderr.slice(0, 400)).to.equal(0);
+    const twice = fs.readFileSync(log, 'utf8').split('\n').filter((l) => /EBADF/.test(l));
+    expect(twice, 'close() calls that failed with EBADF: a descriptor closed twice').to.deep.equal([]);
   });
 
   for (const from of ['timer', 'accept']) {

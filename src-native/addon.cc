@@ -2,7 +2,20 @@
 // (posix.cc, win.cc), the accept watcher in poller.cc. Functions return
 // a non-negative result or a negative OS error number; lib/native.ts turns
 // those into OpErrors, so no error text is built here.
-#include <napi.h>
+//
+// Written against the C API, not node-addon-api (issue 10): once a worker
+// is being terminated, Node-API refuses every call that needs JavaScript
+// (napi_unwrap, napi_set_named_property, napi_make_callback...), and it can
+// start refusing while JavaScript is still on the stack, because
+// Worker#terminate() flips that switch from another thread. node-addon-api
+// turns a refused call into a C++ exception, then fails to turn that into a
+// JavaScript one and aborts the process ("FATAL ERROR: Error::Error
+// napi_define_properties", "terminate called after throwing an instance of
+// 'Napi::Error'"). Here every status is checked, and a refused call gives
+// up quietly: what it held is released by the environment's cleanup hook.
+#include <node_api.h>
+
+#include <string>
 
 #include "poller.h"
 #include "socket.h"
@@ -11,97 +24,211 @@ namespace {
 
 using lc::sock_t;
 
-sock_t ToSock(const Napi::Value& v) {
-  return static_cast<sock_t>(v.As<Napi::Number>().Int64Value());
+constexpr size_t kMaxArgs = 6;
+
+struct Args {
+  napi_value argv[kMaxArgs];
+  size_t argc = kMaxArgs;
+  napi_value self = nullptr;
+};
+
+bool GetArgs(napi_env env, napi_callback_info info, Args* a) {
+  if (napi_get_cb_info(env, info, &a->argc, a->argv, &a->self, nullptr) != napi_ok) return false;
+  for (size_t i = a->argc; i < kMaxArgs; i++) napi_get_undefined(env, &a->argv[i]);
+  return true;
 }
 
-Napi::Value Num(Napi::Env env, double v) { return Napi::Number::New(env, v); }
+napi_value Num(napi_env env, double d) {
+  napi_value v = nullptr;
+  napi_create_double(env, d, &v);
+  return v;
+}
+
+napi_value Undefined(napi_env env) {
+  napi_value v = nullptr;
+  napi_get_undefined(env, &v);
+  return v;
+}
+
+// Throws a TypeError for a misuse of the binding (lib/native.ts is its only
+// caller); returns nullptr, which Node-API reads as undefined.
+napi_value Misuse(napi_env env, const char* what) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", what);
+  return nullptr;
+}
+
+bool ToInt(napi_env env, napi_value v, int32_t* out) {
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+bool ToSock(napi_env env, napi_value v, sock_t* out) {
+  int64_t s;
+  if (napi_get_value_int64(env, v, &s) != napi_ok) return false;
+  *out = static_cast<sock_t>(s);
+  return true;
+}
+
+bool ToString(napi_env env, napi_value v, std::string* out) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) return false;
+  out->assign(len, '\0');
+  return napi_get_value_string_utf8(env, v, &(*out)[0], len + 1, &len) == napi_ok;
+}
+
+// The bytes of a Uint8Array.
+bool ToBytes(napi_env env, napi_value v, void** data, size_t* len) {
+  bool is = false;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  if (napi_get_typedarray_info(env, v, &type, len, data, &ab, &offset) != napi_ok) return false;
+  return type == napi_uint8_array;
+}
+
+bool SetNamed(napi_env env, napi_value o, const char* k, napi_value v) {
+  return v != nullptr && napi_set_named_property(env, o, k, v) == napi_ok;
+}
 
 // socket(family) -> sock | -err
-Napi::Value Socket(const Napi::CallbackInfo& info) {
-  return Num(info.Env(), (double)lc::Socket(info[0].As<Napi::Number>().Int32Value()));
+napi_value Socket(napi_env env, napi_callback_info info) {
+  Args a;
+  int32_t family;
+  if (!GetArgs(env, info, &a) || !ToInt(env, a.argv[0], &family)) return Misuse(env, "socket(family)");
+  return Num(env, (double)lc::Socket(family));
 }
 
 // setsockopt(sock, level, name, buffer) -> 0 | -err
-Napi::Value SetSockOpt(const Napi::CallbackInfo& info) {
-  auto buf = info[3].As<Napi::Uint8Array>();
-  return Num(info.Env(), lc::SetSockOpt(ToSock(info[0]), info[1].As<Napi::Number>().Int32Value(),
-                                       info[2].As<Napi::Number>().Int32Value(), buf.Data(),
-                                       buf.ByteLength()));
+napi_value SetSockOpt(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  int32_t level, name;
+  void* data;
+  size_t len;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToInt(env, a.argv[1], &level) ||
+      !ToInt(env, a.argv[2], &name) || !ToBytes(env, a.argv[3], &data, &len)) {
+    return Misuse(env, "setsockopt(sock, level, name, Uint8Array)");
+  }
+  return Num(env, lc::SetSockOpt(s, level, name, data, len));
 }
 
 // getsockopt(sock, level, name, buffer) -> bytes written | -err
-Napi::Value GetSockOpt(const Napi::CallbackInfo& info) {
-  auto buf = info[3].As<Napi::Uint8Array>();
-  size_t len = buf.ByteLength();
-  int r = lc::GetSockOpt(ToSock(info[0]), info[1].As<Napi::Number>().Int32Value(),
-                         info[2].As<Napi::Number>().Int32Value(), buf.Data(), &len);
-  return Num(info.Env(), r < 0 ? r : (double)len);
+napi_value GetSockOpt(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  int32_t level, name;
+  void* data;
+  size_t len;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToInt(env, a.argv[1], &level) ||
+      !ToInt(env, a.argv[2], &name) || !ToBytes(env, a.argv[3], &data, &len)) {
+    return Misuse(env, "getsockopt(sock, level, name, Uint8Array)");
+  }
+  int r = lc::GetSockOpt(s, level, name, data, &len);
+  return Num(env, r < 0 ? r : (double)len);
 }
 
 // bind(sock, family, ip, zone, port) -> 0 | -err
-Napi::Value Bind(const Napi::CallbackInfo& info) {
-  std::string ip = info[2].As<Napi::String>().Utf8Value();
-  std::string zone = info[3].As<Napi::String>().Utf8Value();
-  return Num(info.Env(), lc::Bind(ToSock(info[0]), info[1].As<Napi::Number>().Int32Value(),
-                                 ip.c_str(), zone.c_str(), info[4].As<Napi::Number>().Int32Value()));
+napi_value Bind(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  int32_t family, port;
+  std::string ip, zone;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToInt(env, a.argv[1], &family) ||
+      !ToString(env, a.argv[2], &ip) || !ToString(env, a.argv[3], &zone) || !ToInt(env, a.argv[4], &port)) {
+    return Misuse(env, "bind(sock, family, ip, zone, port)");
+  }
+  return Num(env, lc::Bind(s, family, ip.c_str(), zone.c_str(), port));
 }
 
 // listen(sock, backlog) -> 0 | -err
-Napi::Value Listen(const Napi::CallbackInfo& info) {
-  return Num(info.Env(), lc::Listen(ToSock(info[0]), info[1].As<Napi::Number>().Int32Value()));
+napi_value Listen(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  int32_t backlog;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToInt(env, a.argv[1], &backlog)) {
+    return Misuse(env, "listen(sock, backlog)");
+  }
+  return Num(env, lc::Listen(s, backlog));
 }
 
 // getsockname(sock) -> { family, ip, zone, port } | -err
-Napi::Value GetSockName(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+napi_value GetSockName(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "getsockname(sock)");
   lc::SockName sn;
-  int r = lc::GetSockName(ToSock(info[0]), &sn);
+  int r = lc::GetSockName(s, &sn);
   if (r < 0) return Num(env, r);
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("family", sn.family);
-  o.Set("ip", sn.ip);
-  o.Set("zone", sn.zone);
-  o.Set("port", sn.port);
+  napi_value o, ip, zone;
+  if (napi_create_object(env, &o) != napi_ok ||
+      napi_create_string_utf8(env, sn.ip.c_str(), sn.ip.size(), &ip) != napi_ok ||
+      napi_create_string_utf8(env, sn.zone.c_str(), sn.zone.size(), &zone) != napi_ok ||
+      !SetNamed(env, o, "family", Num(env, sn.family)) || !SetNamed(env, o, "ip", ip) ||
+      !SetNamed(env, o, "zone", zone) || !SetNamed(env, o, "port", Num(env, sn.port))) {
+    return nullptr;
+  }
   return o;
 }
 
 // close(sock) -> 0 | -err
-Napi::Value Close(const Napi::CallbackInfo& info) {
-  return Num(info.Env(), lc::Close(ToSock(info[0])));
+napi_value Close(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "close(sock)");
+  return Num(env, lc::Close(s));
+}
+
+// [keepalive, idle, interval, count, nodelay], as lib/keepalive.ts builds it.
+bool ToAcceptOptions(napi_env env, napi_value v, lc::AcceptOptions* opts) {
+  bool is = false;
+  if (napi_is_array(env, v, &is) != napi_ok || !is) return false;
+  int32_t* fields[] = {&opts->keepalive, &opts->idle, &opts->interval, &opts->count};
+  for (uint32_t i = 0; i < 4; i++) {
+    napi_value e;
+    if (napi_get_element(env, v, i, &e) != napi_ok || !ToInt(env, e, fields[i])) return false;
+  }
+  napi_value e, b;
+  if (napi_get_element(env, v, 4, &e) != napi_ok || napi_coerce_to_bool(env, e, &b) != napi_ok) return false;
+  return napi_get_value_bool(env, b, &opts->nodelay) == napi_ok;
+}
+
+// inheritAcceptOptions(sock, opts) -> 1 (set, the OS copies them) | 0 | -err
+napi_value InheritAcceptOptions(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  lc::AcceptOptions opts;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToAcceptOptions(env, a.argv[1], &opts)) {
+    return Misuse(env, "inheritAcceptOptions(sock, options)");
+  }
+  return Num(env, lc::InheritAcceptOptions(s, opts));
 }
 
 // listenQueue(sock) -> [queued, backlog] | -err
-// [keepalive, idle, interval, count, nodelay], as lib/keepalive.ts builds it.
-lc::AcceptOptions ToAcceptOptions(const Napi::Value& v) {
-  Napi::Array o = v.As<Napi::Array>();
-  lc::AcceptOptions opts;
-  opts.keepalive = o.Get(0u).As<Napi::Number>().Int32Value();
-  opts.idle = o.Get(1u).As<Napi::Number>().Int32Value();
-  opts.interval = o.Get(2u).As<Napi::Number>().Int32Value();
-  opts.count = o.Get(3u).As<Napi::Number>().Int32Value();
-  opts.nodelay = o.Get(4u).ToBoolean().Value();
-  return opts;
-}
-
-Napi::Value InheritAcceptOptions(const Napi::CallbackInfo& info) {
-  return Num(info.Env(), lc::InheritAcceptOptions(ToSock(info[0]), ToAcceptOptions(info[1])));
-}
-
-Napi::Value ListenQueue(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+napi_value ListenQueue(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "listenQueue(sock)");
   uint32_t queued = 0, backlog = 0;
-  int r = lc::ListenQueue(ToSock(info[0]), &queued, &backlog);
+  int r = lc::ListenQueue(s, &queued, &backlog);
   if (r < 0) return Num(env, r);
-  Napi::Array a = Napi::Array::New(env, 2);
-  a.Set(0u, queued);
-  a.Set(1u, backlog);
-  return a;
+  napi_value arr;
+  if (napi_create_array_with_length(env, 2, &arr) != napi_ok ||
+      napi_set_element(env, arr, 0, Num(env, queued)) != napi_ok ||
+      napi_set_element(env, arr, 1, Num(env, backlog)) != napi_ok) {
+    return nullptr;
+  }
+  return arr;
 }
 
 // strerror(err) -> the OS's text
-Napi::Value StrError(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), lc::StrError(info[0].As<Napi::Number>().Int32Value()));
+napi_value StrError(napi_env env, napi_callback_info info) {
+  Args a;
+  int32_t err;
+  if (!GetArgs(env, info, &a) || !ToInt(env, a.argv[0], &err)) return Misuse(env, "strerror(err)");
+  std::string s = lc::StrError(err);
+  napi_value v = nullptr;
+  napi_create_string_utf8(env, s.c_str(), s.size(), &v);
+  return v;
 }
 
 // new Acceptor(sock, [keepalive, idle, interval, count, nodelay], out, cb)
@@ -110,73 +237,130 @@ Napi::Value StrError(const Napi::CallbackInfo& info) {
 // accepts up to kAcceptBatch connections into the Int32Array `out` and calls
 // cb(n, err) once; cb calls stop() when no accept() is pending.
 //
-// References to JavaScript (issue 10): cb is held strongly only while an
-// accept is pending (started): that is what keeps a Listener with a
-// waiting accept() alive, as a goroutine blocked in Accept keeps Go's. A
-// stopped Acceptor holds cb weakly, so a Listener nobody references can be
-// collected (lib/listener.ts closes it then), and close() drops cb and
+// References to JavaScript: cb is held strongly only while an accept is
+// pending (started): that is what keeps a Listener with a waiting accept()
+// alive, as a goroutine blocked in Accept keeps Go's. A stopped Acceptor
+// holds cb weakly, so a Listener nobody references can be collected, and
+// then the Acceptor's finalizer closes the socket; close() drops cb and
 // `out` altogether.
-class Acceptor : public Napi::ObjectWrap<Acceptor> {
+class Acceptor {
  public:
-  static Napi::Function Init(Napi::Env env) {
-    return DefineClass(env, "Acceptor",
-                       {InstanceMethod<&Acceptor::Start>("start"),
-                        InstanceMethod<&Acceptor::Stop>("stop"),
-                        InstanceMethod<&Acceptor::Ref>("ref"),
-                        InstanceMethod<&Acceptor::Unref>("unref"),
-                        InstanceMethod<&Acceptor::CloseJs>("close"),
-                        StaticValue("batch", Napi::Number::New(env, lc::kAcceptBatch))});
-  }
-
-  explicit Acceptor(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<Acceptor>(info),
-        async_(info.Env(), "listenconfig:accept") {
-    Napi::Env env = info.Env();
-    if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsArray() || !info[2].IsTypedArray() ||
-        !info[3].IsFunction()) {
-      Napi::TypeError::New(env, "Acceptor(sock, options, out, cb)").ThrowAsJavaScriptException();
-      return;
-    }
-    sock_t s = ToSock(info[0]);
-    lc::AcceptOptions opts = ToAcceptOptions(info[1]);
-    Napi::Int32Array out = info[2].As<Napi::Int32Array>();
-    if (out.TypedArrayType() != napi_int32_array || out.ElementLength() < (size_t)lc::kAcceptBatch) {
-      Napi::RangeError::New(env, "accept buffer too small").ThrowAsJavaScriptException();
-      return;
-    }
-    out_ = Napi::Persistent(out);
-    out_data_ = out.Data();
-    for (int i = 0; i < lc::kAcceptBatch; i++) out_data_[i] = -1;
-    cb_ = Napi::Persistent(info[3].As<Napi::Function>());
-    cb_.Unref();  // weak until start()
-    uv_loop_t* loop = nullptr;
-    napi_get_uv_event_loop(env, &loop);
-    int err = 0;
-    w_ = lc::AcceptWatcher::New(loop, s, opts, OnAccept, this, &err);
-    if (w_ == nullptr) {
-      Napi::Error e = Napi::Error::New(env, "uv_poll_init failed");
-      e.Set("errno", Napi::Number::New(env, err));
-      e.ThrowAsJavaScriptException();
-      return;
-    }
-    // Worker threads: close the handle and socket when the environment
-    // goes away; Node keeps the loop running until libuv has released it.
-    napi_add_async_cleanup_hook(env, OnEnvCleanup, this, &hook_);
-  }
-
-  // A collected Acceptor (its Listener was dropped) still closes its socket.
-  ~Acceptor() override {
-    if (w_ != nullptr) ReleaseWatcher();
-    CloseBatch();
+  static napi_value Define(napi_env env) {
+    napi_value batch = Num(env, lc::kAcceptBatch);
+    napi_property_descriptor props[] = {
+        {"start", nullptr, Method<&Acceptor::Start>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"stop", nullptr, Method<&Acceptor::Stop>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"ref", nullptr, Method<&Acceptor::Ref>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"unref", nullptr, Method<&Acceptor::Unref>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"close", nullptr, Method<&Acceptor::CloseJs>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"batch", nullptr, nullptr, nullptr, nullptr, batch, napi_static, nullptr},
+    };
+    napi_value cons = nullptr;
+    napi_define_class(env, "Acceptor", NAPI_AUTO_LENGTH, New, nullptr, sizeof props / sizeof props[0], props,
+                      &cons);
+    return cons;
   }
 
  private:
+  explicit Acceptor(napi_env env) : env_(env) {}
+
+  static napi_value New(napi_env env, napi_callback_info info) {
+    Args a;
+    sock_t s;
+    lc::AcceptOptions opts;
+    bool is_ta = false;
+    napi_valuetype t;
+    if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToAcceptOptions(env, a.argv[1], &opts) ||
+        napi_is_typedarray(env, a.argv[2], &is_ta) != napi_ok || !is_ta ||
+        napi_typeof(env, a.argv[3], &t) != napi_ok || t != napi_function) {
+      return Misuse(env, "new Acceptor(sock, options, Int32Array, callback)");
+    }
+    napi_typedarray_type type;
+    size_t len;
+    void* data;
+    napi_value ab;
+    size_t offset;
+    if (napi_get_typedarray_info(env, a.argv[2], &type, &len, &data, &ab, &offset) != napi_ok ||
+        type != napi_int32_array || len < (size_t)lc::kAcceptBatch) {
+      napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "accept buffer too small");
+      return nullptr;
+    }
+    Acceptor* self = new Acceptor(env);
+    if (napi_wrap(env, a.self, self, Finalize, nullptr, &self->wrapper_) != napi_ok) {
+      delete self;
+      return nullptr;
+    }
+    // From here the finalizer owns self, and frees what was made so far.
+    self->out_data_ = static_cast<int32_t*>(data);
+    for (int i = 0; i < lc::kAcceptBatch; i++) self->out_data_[i] = -1;
+    napi_value name;
+    if (napi_create_reference(env, a.argv[2], 1, &self->out_) != napi_ok ||
+        napi_create_reference(env, a.argv[3], 0, &self->cb_) != napi_ok ||  // weak until start()
+        napi_create_string_utf8(env, "listenconfig:accept", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_async_init(env, nullptr, name, &self->async_) != napi_ok) {
+      self->out_data_ = nullptr;
+      return nullptr;
+    }
+    uv_loop_t* loop = nullptr;
+    int err = 0;
+    if (napi_get_uv_event_loop(env, &loop) == napi_ok) {
+      self->w_ = lc::AcceptWatcher::New(loop, s, opts, OnAccept, self, &err);
+    }
+    if (self->w_ == nullptr) {
+      self->out_data_ = nullptr;
+      napi_value msg, code, e;
+      std::string text = "uv_poll_init failed: " + std::to_string(err);
+      if (napi_create_string_utf8(env, text.c_str(), text.size(), &msg) == napi_ok &&
+          napi_create_string_utf8(env, "ERR_LISTENCONFIG_POLL", NAPI_AUTO_LENGTH, &code) == napi_ok &&
+          napi_create_error(env, code, msg, &e) == napi_ok) {
+        SetNamed(env, e, "errno", Num(env, err));
+        napi_throw(env, e);
+      }
+      return nullptr;
+    }
+    // Worker threads: close the handle and socket when the environment
+    // goes away; Node keeps the loop running until libuv has released it.
+    napi_add_async_cleanup_hook(env, OnEnvCleanup, self, &self->hook_);
+    return a.self;
+  }
+
+  // The Listener and this object were collected (the Listener was dropped
+  // while open), or the environment is being torn down.
+  static void Finalize(napi_env env, void* data, void* hint) {
+    (void)hint;
+    Acceptor* self = static_cast<Acceptor*>(data);
+    if (self->w_ != nullptr) self->ReleaseWatcher();
+    self->CloseBatch();
+    self->StopHolding();
+    if (self->async_ != nullptr) napi_async_destroy(env, self->async_);
+    if (self->wrapper_ != nullptr) napi_delete_reference(env, self->wrapper_);
+    delete self;
+  }
+
+  // this.method(...) for an Acceptor; undefined when Node-API refuses to
+  // unwrap (the environment is stopping).
+  template <napi_value (Acceptor::*M)(napi_env)>
+  static napi_value Method(napi_env env, napi_callback_info info) {
+    napi_value self_js;
+    size_t argc = 0;
+    void* p = nullptr;
+    if (napi_get_cb_info(env, info, &argc, nullptr, &self_js, nullptr) != napi_ok ||
+        napi_unwrap(env, self_js, &p) != napi_ok || p == nullptr) {
+      return nullptr;
+    }
+    return (static_cast<Acceptor*>(p)->*M)(env);
+  }
+
   static void OnAccept(void* ctx, const sock_t* socks, int n, int err) {
     Acceptor* self = static_cast<Acceptor*>(ctx);
     // A SOCKET fits in 32 bits (Windows keeps handle values below 2^32 so
     // that 32-bit processes can share them); Node's TCPWrap::Open takes an
     // int too. Slots from n on are -1 already: JavaScript clears each slot
     // it hands out, and a wake-up accepts only once all are handed out.
+    if (self->out_data_ == nullptr) {
+      for (int i = 0; i < n; i++) lc::Close(socks[i]);
+      return;
+    }
     for (int i = 0; i < n; i++) self->out_data_[i] = (int32_t)socks[i];
     if (!self->CallJs(n, err)) {
       // The environment is going away (worker terminate, process exit):
@@ -187,21 +371,17 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     }
   }
 
-  // Calls cb(n, err) with the raw C API: node-addon-api would turn a
-  // refused call into a C++ exception whose Error constructor calls into
-  // JavaScript again, which aborts the process while a worker is being
-  // terminated ("FATAL ERROR: Error::Error napi_define_properties", issue
-  // 10). Returns false when JavaScript cannot run in this environment.
+  // Calls cb(n, err). Returns false when JavaScript cannot run in this
+  // environment (no exception pending, or JavaScript stopped while it ran).
   bool CallJs(int n, int err) {
-    napi_env env = Env();
+    napi_env env = env_;
     napi_handle_scope scope;
     if (napi_open_handle_scope(env, &scope) != napi_ok) return false;
     bool ran = false;
     napi_value cb = nullptr, recv = nullptr, argv[2], result;
-    if (!cb_.IsEmpty() && napi_get_reference_value(env, cb_, &cb) == napi_ok && cb != nullptr &&
-        napi_get_reference_value(env, static_cast<napi_ref>(*this), &recv) == napi_ok &&
-        recv != nullptr && napi_create_int32(env, n, &argv[0]) == napi_ok &&
-        napi_create_int32(env, err, &argv[1]) == napi_ok) {
+    if (cb_ != nullptr && napi_get_reference_value(env, cb_, &cb) == napi_ok && cb != nullptr &&
+        napi_get_reference_value(env, wrapper_, &recv) == napi_ok && recv != nullptr &&
+        napi_create_int32(env, n, &argv[0]) == napi_ok && napi_create_int32(env, err, &argv[1]) == napi_ok) {
       napi_status st = napi_make_callback(env, async_, recv, cb, 2, argv, &result);
       if (st == napi_ok) {
         ran = true;
@@ -212,8 +392,7 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
           napi_get_and_clear_last_exception(env, &exc);
         }
         // A thrown callback is an uncaught exception, as in any callback
-        // Node calls; a refused one (no exception, or JavaScript stopped
-        // while it ran) means the environment is stopping.
+        // Node calls; a refused one means the environment is stopping.
         if (exc != nullptr && JsCanRun(env)) {
           napi_fatal_exception(env, exc);
           ran = true;
@@ -225,16 +404,18 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
   }
 
   // Node-API refuses calls that need JavaScript once an environment stops
-  // (napi_set_named_property checks that first, and does nothing here
-  // beyond setting a property of a fresh object).
+  // (napi_define_properties checks that first). Defining an own property
+  // of a fresh object runs no user code: a setter on Object.prototype
+  // would, and could throw.
   static bool JsCanRun(napi_env env) {
     napi_value o;
     if (napi_create_object(env, &o) != napi_ok) return false;
-    return napi_set_named_property(env, o, "x", o) == napi_ok;
+    napi_property_descriptor d = {"x", nullptr, nullptr, nullptr, nullptr, o, napi_default, nullptr};
+    return napi_define_properties(env, o, 1, &d) == napi_ok;
   }
 
   // Sockets of the last batch that JavaScript never handed out;
-  // lib/listener.ts sets -1 on each slot once a net.Socket owns it.
+  // lib/listener.ts sets -1 on each slot once Node owns its socket.
   void CloseBatch() {
     if (out_data_ == nullptr) return;
     for (int i = 0; i < lc::kAcceptBatch; i++) {
@@ -243,10 +424,12 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     }
   }
 
-  // Lets go of every JavaScript value this object holds.
+  // Lets go of every JavaScript value this object holds but its wrapper.
   void StopHolding() {
-    if (!cb_.IsEmpty()) cb_.Reset();
-    if (!out_.IsEmpty()) out_.Reset();
+    if (cb_ != nullptr) napi_delete_reference(env_, cb_);
+    if (out_ != nullptr) napi_delete_reference(env_, out_);
+    cb_ = nullptr;
+    out_ = nullptr;
     out_data_ = nullptr;
     strong_ = false;
   }
@@ -275,69 +458,77 @@ class Acceptor : public Napi::ObjectWrap<Acceptor> {
     return w->Close();
   }
 
-  Napi::Value Start(const Napi::CallbackInfo& info) {
-    if (w_ == nullptr || cb_.IsEmpty()) return Num(info.Env(), -1);
+  napi_value Start(napi_env env) {
+    if (w_ == nullptr || cb_ == nullptr) return Num(env, -1);
     int r = w_->Start();
     if (r == 0 && !strong_) {
-      cb_.Ref();
-      strong_ = true;
+      uint32_t count;
+      if (napi_reference_ref(env, cb_, &count) == napi_ok) strong_ = true;
     }
-    return Num(info.Env(), r);
+    return Num(env, r);
   }
-  Napi::Value Stop(const Napi::CallbackInfo& info) {
+  napi_value Stop(napi_env env) {
     if (w_ != nullptr) w_->Stop();
     if (strong_) {
-      cb_.Unref();
+      uint32_t count;
+      napi_reference_unref(env, cb_, &count);
       strong_ = false;
     }
-    return info.Env().Undefined();
+    return Undefined(env);
   }
-  Napi::Value Ref(const Napi::CallbackInfo& info) {
+  napi_value Ref(napi_env env) {
     if (w_ != nullptr) w_->Ref();
-    return info.Env().Undefined();
+    return Undefined(env);
   }
-  Napi::Value Unref(const Napi::CallbackInfo& info) {
+  napi_value Unref(napi_env env) {
     if (w_ != nullptr) w_->Unref();
-    return info.Env().Undefined();
+    return Undefined(env);
   }
   // close() -> 0 | -err (the error of closing the listening socket). Closes
   // the batch's sockets not handed out, and drops cb and out.
-  Napi::Value CloseJs(const Napi::CallbackInfo& info) {
+  napi_value CloseJs(napi_env env) {
     int r = w_ == nullptr ? 0 : ReleaseWatcher();
     CloseBatch();
     StopHolding();
-    return Num(info.Env(), r);
+    return Num(env, r);
   }
 
+  napi_env env_;
+  napi_ref wrapper_ = nullptr;  // weak: the JavaScript Acceptor
   lc::AcceptWatcher* w_ = nullptr;
   napi_async_cleanup_hook_handle hook_ = nullptr;
-  Napi::FunctionReference cb_;
+  napi_ref cb_ = nullptr;
   bool strong_ = false;  // cb_ held strongly: an accept is pending
-  Napi::Reference<Napi::Int32Array> out_;
+  napi_ref out_ = nullptr;
   int32_t* out_data_ = nullptr;
-  Napi::AsyncContext async_;
+  napi_async_context async_ = nullptr;
 };
 
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("socket", Napi::Function::New<Socket>(env, "socket"));
-  exports.Set("setsockopt", Napi::Function::New<SetSockOpt>(env, "setsockopt"));
-  exports.Set("getsockopt", Napi::Function::New<GetSockOpt>(env, "getsockopt"));
-  exports.Set("bind", Napi::Function::New<Bind>(env, "bind"));
-  exports.Set("listen", Napi::Function::New<Listen>(env, "listen"));
-  exports.Set("getsockname", Napi::Function::New<GetSockName>(env, "getsockname"));
-  exports.Set("close", Napi::Function::New<Close>(env, "close"));
-  exports.Set("inheritAcceptOptions", Napi::Function::New<InheritAcceptOptions>(env, "inheritAcceptOptions"));
-  exports.Set("listenQueue", Napi::Function::New<ListenQueue>(env, "listenQueue"));
-  exports.Set("strerror", Napi::Function::New<StrError>(env, "strerror"));
-  exports.Set("Acceptor", Acceptor::Init(env));
-  Napi::Object c = Napi::Object::New(env);
-  size_t n = 0;
-  const lc::Constant* table = lc::Constants(&n);
-  for (size_t i = 0; i < n; i++) c.Set(table[i].name, table[i].value);
-  exports.Set("constants", c);
-  return exports;
+bool Export(napi_env env, napi_value exports, const char* name, napi_callback fn) {
+  napi_value f;
+  return napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f) == napi_ok &&
+         SetNamed(env, exports, name, f);
 }
 
 }  // namespace
 
-NODE_API_MODULE(listenconfig, Init)
+NAPI_MODULE_INIT() {
+  if (!Export(env, exports, "socket", Socket) || !Export(env, exports, "setsockopt", SetSockOpt) ||
+      !Export(env, exports, "getsockopt", GetSockOpt) || !Export(env, exports, "bind", Bind) ||
+      !Export(env, exports, "listen", Listen) || !Export(env, exports, "getsockname", GetSockName) ||
+      !Export(env, exports, "close", Close) ||
+      !Export(env, exports, "inheritAcceptOptions", InheritAcceptOptions) ||
+      !Export(env, exports, "listenQueue", ListenQueue) || !Export(env, exports, "strerror", StrError) ||
+      !SetNamed(env, exports, "Acceptor", Acceptor::Define(env))) {
+    return nullptr;
+  }
+  napi_value c;
+  if (napi_create_object(env, &c) != napi_ok) return nullptr;
+  size_t n = 0;
+  const lc::Constant* table = lc::Constants(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (!SetNamed(env, c, table[i].name, Num(env, table[i].value))) return nullptr;
+  }
+  if (!SetNamed(env, exports, "constants", c)) return nullptr;
+  return exports;
+}

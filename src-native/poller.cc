@@ -106,6 +106,9 @@ void AcceptWatcher::OnPoll(uv_poll_t* h, int status, int events) {
     w->active_ = false;
     return;
   }
+  // On an error (POLLERR) libuv has stopped the poll itself: the next
+  // Start() must start it again.
+  if (status < 0) w->active_ = false;
   sock_t socks[kAcceptBatch];
   int err = status;  // a libuv error (negative errno on POSIX) or 0
   int n = 0;
