@@ -165,6 +165,9 @@ export class Listener implements AsyncIterable<net.Socket> {
    *
    * An accept rejected because the listener was closed counts as handled:
    * one left pending on purpose does not become an unhandled rejection.
+   * That covers the promise returned here only; one chained from it
+   * (`ln.accept().then(f)`) rejects as chained promises do, so such code
+   * wants a catch, or `connections()`, which ends quietly on close.
    */
   accept(options: AcceptOptions = {}): Promise<net.Socket> {
     const signal = options?.signal;
@@ -272,7 +275,10 @@ export class Listener implements AsyncIterable<net.Socket> {
    * `onError` and retried after Go's pause, 5 ms doubling to 1 s and back to
    * 5 ms after a success, while the clients wait in the kernel's queue.
    * Other errors end the loop by throwing. Leaving the loop does not close
-   * the listener.
+   * the listener. As with any async generator, a `return()` called while a
+   * `next()` is still waiting takes effect after that `next()` settles: a
+   * connection accepted then goes to it, so do not race `next()` against a
+   * timer and walk away; close the listener, or pass `accept()` a signal.
    */
   connections(options: ConnectionsOptions = {}): AsyncIterable<net.Socket> {
     if (typeof options !== 'object' || options === null) {
