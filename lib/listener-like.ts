@@ -6,6 +6,9 @@ import type * as net from 'node:net';
 import type { Addr } from './errors';
 import type { AcceptOptions } from './listener';
 import type { RawConn } from './rawconn';
+import { describe } from './validate';
+
+export { describe };
 
 /** What serve() and limitListener() need of a listener: Go's net.Listener. */
 export interface ListenerLike {
@@ -22,15 +25,6 @@ export interface ListenerLike {
 /** @internal */
 export function argError(ctor: new (message: string) => Error, code: string, message: string): Error {
   return Object.assign(new ctor(message), { code });
-}
-
-/** @internal Node's "Received …" wording. */
-export function describe(v: unknown): string {
-  if (typeof v === 'string') return `type string ('${v}')`;
-  if (typeof v === 'function') return 'function';
-  if (v === null) return 'null';
-  if (typeof v === 'object') return 'an instance of ' + ((v as object).constructor?.name ?? 'Object');
-  return `type ${typeof v} (${String(v)})`;
 }
 
 /** @internal Throws unless `ln` has accept, close and addr methods. */

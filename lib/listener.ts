@@ -6,6 +6,7 @@ import type * as net from 'node:net';
 import { adopt } from './adopt';
 import { formatTCPAddr } from './address';
 import { Backoff, pause } from './backoff';
+import { dropped, handled, warnAcceptError } from './lifecycle';
 import { AbortError, ErrClosed, OpError, SyscallError, retryableAcceptError, type Addr } from './errors';
 import { binding, type NativeAcceptor, type Sock } from './native';
 import { ValidRawConn, type RawConn } from './rawconn';
@@ -55,41 +56,6 @@ export interface ConnectionsOptions {
    */
   onError?: (err: OpError, retryInMs: number) => void;
 }
-
-// Rejections of a close the caller may not await: `ln.close(); ln.close();`
-// in shutdown code, or an accept() left pending on purpose. Awaiting still
-// sees the error; not awaiting must not end the process (issue 10), as a
-// second net.Server#close() does not.
-function handled<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
-  return p;
-}
-
-function warnAcceptError(err: OpError, retryInMs: number): void {
-  process.emitWarning(`${err.message}; retrying in ${retryInMs} ms`, { type: 'Warning', code: 'LISTENCONFIG_ACCEPT_RETRY' });
-}
-
-// A Listener dropped while open (no accept pending, close() never called)
-// is closed when collected, as Go's netFD finalizer closes a lost socket
-// and Node's FileHandle closes a lost descriptor, with a warning so the bug
-// is seen. Left open it would be a black hole: the kernel keeps completing
-// handshakes into a queue nobody will ever accept from. The native
-// Acceptor's own finalizer does the closing (it goes with the Listener);
-// this registry only warns, and closes if it runs first. It holds the
-// Acceptor weakly: V8 may run registry callbacks late (seen on Node 20
-// with thousands of registrations: not within seconds), and the socket
-// must not wait for that.
-interface Dropped {
-  acceptor: WeakRef<NativeAcceptor>;
-  what: string;
-}
-const dropped = new FinalizationRegistry<Dropped>(({ acceptor, what }) => {
-  acceptor.deref()?.close();
-  process.emitWarning(`Closed listener ${what} on garbage collection; call close() on a listener no longer in use`, {
-    type: 'Warning',
-    code: 'LISTENCONFIG_LISTENER_GC',
-  });
-});
 
 interface Pending {
   resolve: (s: net.Socket) => void;

@@ -13,6 +13,7 @@ import * as dc from 'node:diagnostics_channel';
 import * as net from 'node:net';
 import { Backoff, pause } from './backoff';
 import { ErrClosed, OpError, retryableAcceptError } from './errors';
+import { warnAcceptError } from './lifecycle';
 import { limitListener } from './limit';
 import { argError, assertOpen, describe, validateCount, validateListener, type ListenerLike } from './listener-like';
 import { IdleCloser, untilAborted } from './shutdown';
@@ -192,10 +193,7 @@ class ServeLoop implements Serving {
 
   #report(err: OpError, ms: number): void {
     if (this.#onError === undefined) {
-      process.emitWarning(`Accept error: ${err.message}; retrying in ${ms} ms`, {
-        type: 'ListenConfigWarning',
-        code: 'LISTENCONFIG_ACCEPT_RETRY',
-      });
+      warnAcceptError(err, ms);
       return;
     }
     try {

@@ -104,7 +104,8 @@ describe('connections(): retry, report, end', function () {
     const next = it.next();
     const w = await warned;
     expect(w.code).to.equal('LISTENCONFIG_ACCEPT_RETRY');
-    expect(w.message).to.match(/^accept tcp: accept: too many open files; retrying in 5 ms$/);
+    expect(w.name).to.equal('ListenConfigWarning');
+    expect(w.message).to.match(/^Accept error: accept tcp: accept: too many open files; retrying in 5 ms$/);
     await ln.close();
     expect((await next).done).to.equal(true);
   });
