@@ -80,12 +80,16 @@ describe('real clients against servers fed by Listener.accept', function () {
     app.get('/ping', async () => ({ pong: 1 }));
     await app.ready();
     const ln = await listen('tcp', '127.0.0.1:0');
-    serve(ln, app.server);
+    const serving = serve(ln, app.server);
     try {
       expect(await (await fetch(`http://${ln.addr()}/ping`)).json()).to.deep.equal({ pong: 1 });
     } finally {
       // fastify's close() reaches the served server: listener and sockets.
-      await app.close();
+      const closing = app.close();
+      // fastify 5 wants Node 20: on 18 its close() waits out fetch's
+      // keep-alive socket (Node 18's server.close() leaves idle ones open).
+      if (Number(process.versions.node.split('.')[0]) < 20) await serving.close();
+      await closing;
     }
   });
 
