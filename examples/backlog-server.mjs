@@ -6,7 +6,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { parseArgs } from 'node:util';
-import { ListenConfig, maxListenerBacklog } from 'listenconfig';
+import { ListenConfig, maxListenerBacklog, serve } from 'listenconfig';
 
 const { values } = parseArgs({
   options: {
@@ -48,8 +48,11 @@ if (values['exit-after-demo']) {
   await ln.close();
 } else {
   console.log(`serving: curl http://${ln.addr()}/  (Ctrl-C to stop)`);
-  process.once('SIGINT', () => ln.close());
-  for await (const conn of ln) server.emit('connection', conn);
-  server.close();
-  console.log('closed');
+  // serve() keeps every protection of server.listen() (timeouts,
+  // maxConnections, close); Ctrl-C shuts down as Go's Server.Shutdown.
+  const serving = serve(ln, server);
+  process.once('SIGINT', async () => {
+    await serving.shutdown({ signal: AbortSignal.timeout(5000) }).catch(() => serving.close());
+    console.log('closed');
+  });
 }

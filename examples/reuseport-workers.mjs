@@ -4,7 +4,7 @@
 // Run: node examples/reuseport-workers.mjs [workers] [port]
 import * as http from 'node:http';
 import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
-import { ListenConfig, constants, setsockopt } from 'listenconfig';
+import { ListenConfig, constants, serve, setsockopt } from 'listenconfig';
 
 if (isMainThread) {
   const n = Number(process.argv[2] ?? 2);
@@ -21,5 +21,5 @@ if (isMainThread) {
   const ln = await lc.listen('tcp', `:${workerData.port}`);
   parentPort.postMessage(`worker ${workerData.id} listening on ${ln.addr()}`);
   const server = http.createServer((req, res) => res.end(`worker ${workerData.id}\n`));
-  for await (const conn of ln) server.emit('connection', conn);
+  serve(ln, server);
 }
