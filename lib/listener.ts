@@ -9,6 +9,7 @@ import { Backoff, pause } from './backoff';
 import { dropped, handled, warnAcceptError } from './lifecycle';
 import { AbortError, ErrClosed, OpError, SyscallError, retryableAcceptError, type Addr } from './errors';
 import { binding, type NativeAcceptor, type Sock } from './native';
+import { validateListenOptions } from './validate';
 import { ValidRawConn, type RawConn } from './rawconn';
 
 // What starting the watcher calls underneath (uv_poll_start), named as Go
@@ -135,8 +136,15 @@ export class Listener implements AsyncIterable<net.Socket> {
    * (`ln.accept().then(f)`) rejects as chained promises do, so such code
    * wants a catch, or `connections()`, which ends quietly on close.
    */
-  accept(options: AcceptOptions = {}): Promise<net.Socket> {
-    const signal = options?.signal;
+  accept(options?: AcceptOptions): Promise<net.Socket> {
+    let signal: AbortSignal | undefined;
+    try {
+      // The same rules as listen()'s: a look-alike signal would fail later,
+      // inside addEventListener.
+      signal = validateListenOptions(options, 'AcceptOptions');
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (this.#closed) return handled(Promise.reject(this.#closedError('accept')));
     if (signal?.aborted) return Promise.reject(new AbortError(signal));
     if (this.#readyAt < this.#readyEnd) {

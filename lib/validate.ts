@@ -196,10 +196,10 @@ function isAbortSignal(v: unknown): v is AbortSignal {
  * property, and a look-alike then fails later, inside the lookup, as if
  * DNS had failed.
  */
-export function validateListenOptions(options: unknown): AbortSignal | undefined {
+export function validateListenOptions(options: unknown, owner = 'ListenOptions'): AbortSignal | undefined {
   if (options === undefined) return undefined;
   validateObject('options', 'argument', options);
-  rejectUnknownKeys('ListenOptions', '', options, ['signal']);
+  rejectUnknownKeys(owner, '', options, ['signal']);
   const signal = options.signal;
   if (signal !== undefined && !isAbortSignal(signal)) {
     throw optionError(

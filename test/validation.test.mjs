@@ -292,3 +292,28 @@ describe("Go's address texts (Go 1.19, spec/go/cases.json)", function () {
     expect(e.message).to.match(/^listen tcp \[::102:304\]:0: bind: /); // the errno text is the OS's
   });
 });
+
+describe('accept() options are validated as listen()\'s', function () {
+  let ln;
+  before(async function () {
+    ln = await listen('tcp', '127.0.0.1:0');
+  });
+  after(async function () {
+    await ln.close();
+  });
+  const bad = [
+    [{ signal: {} }, 'ERR_INVALID_ARG_TYPE', 'must be an instance of AbortSignal'],
+    [{ signal: null }, 'ERR_INVALID_ARG_TYPE', 'Received null'],
+    [{ sigal: AbortSignal.abort() }, 'ERR_INVALID_ARG_VALUE', 'Did you mean "signal"?'],
+    [5, 'ERR_INVALID_ARG_TYPE', 'The "options" argument must be of type object'],
+  ];
+  for (const [opts, code, text] of bad) {
+    it(`accept(${JSON.stringify(opts)}) rejects with ${code}, and leaves no accept pending`, async function () {
+      const e = await ln.accept(opts).catch((e) => e);
+      expect(e).to.be.instanceOf(TypeError);
+      expect(e.code).to.equal(code);
+      expect(e.message).to.include(text);
+      expect(ln.queued()).to.equal(0);
+    });
+  }
+});
