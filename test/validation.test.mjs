@@ -308,7 +308,7 @@ describe('accept() options are validated as listen()\'s', function () {
     [5, 'ERR_INVALID_ARG_TYPE', 'The "options" argument must be of type object'],
   ];
   for (const [opts, code, text] of bad) {
-    it(`accept(${JSON.stringify(opts)}) rejects with ${code}, and leaves no accept pending`, async function () {
+    it(`accept(${JSON.stringify(opts)}) rejects with ${code} and takes nothing from the queue`, async function () {
       const e = await ln.accept(opts).catch((e) => e);
       expect(e).to.be.instanceOf(TypeError);
       expect(e.code).to.equal(code);
