@@ -70,6 +70,7 @@ class ServeLoop implements Serving {
   readonly #sessions = new Set<Http2SessionLike>();
   readonly #drained: Promise<void>;
   #stopped = false;
+  #ref = true;
   #lnClosed: Promise<void> = Promise.resolve();
   #pause: { cancel: () => void } | undefined;
   #closing: Promise<void> | undefined;
@@ -95,8 +96,14 @@ class ServeLoop implements Serving {
         out.port = port;
         return 0;
       },
-      ref: () => void ln.ref?.(),
-      unref: () => void ln.unref?.(),
+      ref: () => {
+        this.#ref = true;
+        ln.ref?.();
+      },
+      unref: () => {
+        this.#ref = false;
+        ln.unref?.();
+      },
     };
     installHandle(server, this.#handle, family, ip, port);
     // HTTP/2 sessions, so shutdown() can send each a GOAWAY (Node 24's
@@ -129,7 +136,8 @@ class ServeLoop implements Serving {
         const ms = backoff.next();
         // The pause exists before onError runs, so a close() from inside
         // onError cancels it too.
-        const p = pause(ms);
+        // An unref'd server's retry pause must not hold the process either.
+        const p = pause(ms, this.#ref);
         this.#pause = p;
         this.#report(e, ms);
         await p.done;

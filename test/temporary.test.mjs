@@ -115,3 +115,31 @@ describe('connections(): retry, report, end', function () {
     expect(() => ln.connections(null)).to.throw(TypeError).with.property('code', 'ERR_INVALID_ARG_TYPE');
   });
 });
+
+describe('an unref()ed listener or server does not wait out a retry pause', function () {
+  // A child whose accepts all fail with EMFILE (pauses grow to 1 s): once
+  // unref'd, nothing else holds it, so it exits at once.
+  const child = (body) => `
+    import * as http from 'node:http';
+    import * as os from 'node:os';
+    import { listen, serve, OpError, SyscallError } from 'listenconfig';
+    const ln = await listen('tcp', '127.0.0.1:0');
+    ln.accept = () => Promise.reject(new OpError('accept', 'tcp', undefined, new SyscallError('accept', -os.constants.errno.EMFILE)));
+    ${body}
+    setTimeout(() => process.stdout.write('unref'), 300).unref();`;
+  for (const [what, body] of [
+    ['connections()', "(async () => { for await (const c of ln.connections({ onError() {} })) c.destroy(); })(); setTimeout(() => ln.unref(), 100);"],
+    ['serve()', 'const server = http.createServer(); serve(ln, server, { onError() {} }); setTimeout(() => server.unref(), 100);'],
+  ]) {
+    it(`${what}: the process exits soon after unref()`, async function () {
+      const { spawnSync } = await import('node:child_process');
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', child(body)], { encoding: 'utf8', timeout: 10_000 });
+      const ms = performance.now() - t0;
+      expect(r.status, r.stderr).to.equal(0);
+      // The pauses reach 1 s by ~1.3 s; a ref'd pause would keep it alive
+      // until ln.accept() had failed for good, i.e. forever.
+      expect(ms).to.be.below(3000);
+    });
+  }
+});
