@@ -6,6 +6,7 @@
         "src-native/addon.cc",
         "src-native/poller.cc",
         "src-native/posix.cc",
+        "src-native/sockaddr.cc",
         "src-native/win.cc"
       ],
       "conditions": [

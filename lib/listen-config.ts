@@ -13,7 +13,7 @@ import {
 import { listenBacklog } from './backlog/listen';
 import { ipString } from './ip';
 import { AbortError, AddrError, OpError, SyscallError, check } from './errors';
-import { NO_ACCEPT_OPTIONS, acceptOptions, type KeepAliveConfig } from './keepalive';
+import { acceptOptions, type KeepAliveConfig } from './keepalive';
 import { Listener, TCPAddr } from './listener';
 import { binding, type Sock } from './native';
 import { ValidRawConn, type RawConn } from './rawconn';
@@ -127,23 +127,14 @@ export class ListenConfig {
     const fail = (e: unknown) =>
       new OpError('listen', network, laddr, e instanceof Error ? e : new Error(String(e), { cause: e }));
     const { family, v6only } = favoriteAddrFamily(network, la);
-    const s = binding.socket(family);
+    const domain = family === 6 ? constants.AF_INET6 : constants.AF_INET;
+    const s = binding.socket(domain, constants.SOCK_STREAM, 0);
     if (s < 0) throw fail(new SyscallError('socket', s));
     const sock: Sock = s;
     let owned = true; // until the Listener owns the socket
     try {
-      if (family === 6) {
-        try {
-          setsockopt(sock, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY, v6only);
-        } catch {
-          // Go ignores this error too: some systems never admit the option.
-        }
-      }
-      // Go's setDefaultListenerSockopts: SO_REUSEADDR on POSIX only. On
-      // Windows it would let another socket bind the same port while this
-      // one listens (sockopt_windows.go), and Windows reuses TIME_WAIT
-      // addresses anyway.
-      if (process.platform !== 'win32') setsockopt(sock, constants.SOL_SOCKET, constants.SO_REUSEADDR, 1);
+      check('setsockopt', binding.setDefaultSockopts(sock, domain, constants.SOCK_STREAM, v6only));
+      check('setsockopt', binding.setDefaultListenerSockopts(sock));
       if (this.control !== undefined) {
         let done = false;
         const rawConn = new ValidRawConn(sock, () =>
@@ -156,14 +147,14 @@ export class ListenConfig {
         }
       }
       if (signal?.aborted) throw new AbortError(signal);
-      check('bind', binding.bind(sock, family, sockaddrIP(family, la.ip), la.zone, la.port));
+      check('bind', binding.bind(sock, domain, sockaddrIP(family, la.ip), la.zone, la.port));
       // On Windows arg is SOMAXCONN_HINT(n) from 200 on (lib/backlog/windows.ts).
       const { requested, arg, effective: computed } = listenBacklog(this.backlog);
       // Go sets keep-alive and TCP_NODELAY on each accepted connection.
       // Where the kernel copies them from the listener (Linux, posix.cc),
       // they are set once here, before listen() so no connection can be
-      // cloned without them; elsewhere the accept batch sets them.
-      const inherited = check('setsockopt', binding.inheritAcceptOptions(sock, this.#acceptOptions)) === 1;
+      // cloned without them; the native acceptor sets the rest per connection.
+      check('setsockopt', binding.inheritAcceptOptions(sock, this.#acceptOptions));
       check('listen', binding.listen(sock, arg));
       const name = binding.getsockname(sock);
       if (typeof name === 'number') throw new SyscallError('getsockname', name);
@@ -175,9 +166,9 @@ export class ListenConfig {
         sock,
         network,
         // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
-        addr: new TCPAddr(ipString(name.ip), name.port, name.zone),
+        addr: new TCPAddr(ipString(name.host), name.port, name.zone),
         backlog: { requested, effective },
-        acceptOptions: inherited ? NO_ACCEPT_OPTIONS : this.#acceptOptions,
+        acceptOptions: this.#acceptOptions,
         queue: () => queueOf(sock)?.[0],
       });
       owned = false;

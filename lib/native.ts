@@ -6,9 +6,13 @@ import * as path from 'node:path';
 /** A socket of the OS: a file descriptor on POSIX, a SOCKET on Windows. */
 export type Sock = number;
 
-export interface SockName {
-  family: 4 | 6;
-  ip: string;
+/** The one address type of bind() and getsockname() (src-native/socket.h). */
+export interface SockAddr {
+  /** AF_INET, AF_INET6 or AF_UNIX: this OS's numbers (constants). */
+  domain: number;
+  /** A numeric IP, or a unix socket path ('@name': Linux's abstract namespace; '' unnamed). */
+  host: string;
+  /** IPv6 zone (interface name or number), or ''. */
   zone: string;
   port: number;
 }
@@ -33,16 +37,26 @@ export interface NativeAcceptorConstructor {
 }
 
 export interface Binding {
-  socket(family: 4 | 6): number;
+  socket(domain: number, type: number, protocol: number): number;
+  /** Go's setDefaultSockopts: IPV6_V6ONLY, SO_BROADCAST on datagram sockets. */
+  setDefaultSockopts(sock: Sock, domain: number, type: number, v6only: boolean): number;
+  /** Go's setDefaultListenerSockopts: SO_REUSEADDR on POSIX, nothing on Windows. */
+  setDefaultListenerSockopts(sock: Sock): number;
   setsockopt(sock: Sock, level: number, name: number, value: Uint8Array): number;
   getsockopt(sock: Sock, level: number, name: number, value: Uint8Array): number;
-  bind(sock: Sock, family: 4 | 6, ip: string, zone: string, port: number): number;
+  bind(sock: Sock, domain: number, host: string, zone: string, port: number): number;
   listen(sock: Sock, backlog: number): number;
-  getsockname(sock: Sock): SockName | number;
+  getsockname(sock: Sock): SockAddr | number;
   close(sock: Sock): number;
   listenQueue(sock: Sock): [queued: number, backlog: number] | number;
-  /** 1: the OS copies these into accepted sockets (set now); 0: set per connection. */
+  /**
+   * Sets, before listen(), those options the OS copies into accepted
+   * sockets; the Acceptor sets the rest per connection (the native side
+   * knows which). 0 or -err.
+   */
   inheritAcceptOptions(sock: Sock, opts: [number, number, number, number, boolean]): number;
+  /** sysctlbyname(3) of a uint32 (macOS, BSD), or a negative error. */
+  sysctlUint32(name: string): number;
   strerror(err: number): string;
   Acceptor: NativeAcceptorConstructor;
   constants: Record<string, number>;

@@ -90,12 +90,46 @@ bool SetNamed(napi_env env, napi_value o, const char* k, napi_value v) {
   return v != nullptr && napi_set_named_property(env, o, k, v) == napi_ok;
 }
 
-// socket(family) -> sock | -err
+// socket(domain, type, protocol) -> sock | -err
 napi_value Socket(napi_env env, napi_callback_info info) {
   Args a;
-  int32_t family;
-  if (!GetArgs(env, info, &a) || !ToInt(env, a.argv[0], &family)) return Misuse(env, "socket(family)");
-  return Num(env, (double)lc::Socket(family));
+  int32_t domain, type, protocol;
+  if (!GetArgs(env, info, &a) || !ToInt(env, a.argv[0], &domain) || !ToInt(env, a.argv[1], &type) ||
+      !ToInt(env, a.argv[2], &protocol)) {
+    return Misuse(env, "socket(domain, type, protocol)");
+  }
+  return Num(env, (double)lc::Socket(domain, type, protocol));
+}
+
+// setDefaultSockopts(sock, domain, type, v6only) -> 0 | -err
+napi_value SetDefaultSockopts(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  int32_t domain, type;
+  bool v6only;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToInt(env, a.argv[1], &domain) ||
+      !ToInt(env, a.argv[2], &type) || napi_get_value_bool(env, a.argv[3], &v6only) != napi_ok) {
+    return Misuse(env, "setDefaultSockopts(sock, domain, type, v6only)");
+  }
+  return Num(env, lc::SetDefaultSockopts(s, domain, type, v6only));
+}
+
+// setDefaultListenerSockopts(sock) -> 0 | -err
+napi_value SetDefaultListenerSockopts(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "setDefaultListenerSockopts(sock)");
+  return Num(env, lc::SetDefaultListenerSockopts(s));
+}
+
+// sysctlUint32(name) -> value | -err
+napi_value SysctlUint32(napi_env env, napi_callback_info info) {
+  Args a;
+  std::string name;
+  if (!GetArgs(env, info, &a) || !ToString(env, a.argv[0], &name)) return Misuse(env, "sysctlUint32(name)");
+  uint32_t v = 0;
+  int r = lc::SysctlUint32(name.c_str(), &v);
+  return Num(env, r < 0 ? (double)r : (double)v);
 }
 
 // setsockopt(sock, level, name, buffer) -> 0 | -err
@@ -127,17 +161,27 @@ napi_value GetSockOpt(napi_env env, napi_callback_info info) {
   return Num(env, r < 0 ? r : (double)len);
 }
 
-// bind(sock, family, ip, zone, port) -> 0 | -err
+// The address arguments (domain, host, zone, port) of bind and friends.
+bool ToSockAddr(napi_env env, const napi_value* argv, lc::SockAddr* out) {
+  int32_t domain, port;
+  if (!ToInt(env, argv[0], &domain) || !ToString(env, argv[1], &out->host) || !ToString(env, argv[2], &out->zone) ||
+      !ToInt(env, argv[3], &port)) {
+    return false;
+  }
+  out->domain = domain;
+  out->port = port;
+  return true;
+}
+
+// bind(sock, domain, host, zone, port) -> 0 | -err
 napi_value Bind(napi_env env, napi_callback_info info) {
   Args a;
   sock_t s;
-  int32_t family, port;
-  std::string ip, zone;
-  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToInt(env, a.argv[1], &family) ||
-      !ToString(env, a.argv[2], &ip) || !ToString(env, a.argv[3], &zone) || !ToInt(env, a.argv[4], &port)) {
-    return Misuse(env, "bind(sock, family, ip, zone, port)");
+  lc::SockAddr addr;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToSockAddr(env, a.argv + 1, &addr)) {
+    return Misuse(env, "bind(sock, domain, host, zone, port)");
   }
-  return Num(env, lc::Bind(s, family, ip.c_str(), zone.c_str(), port));
+  return Num(env, lc::Bind(s, addr));
 }
 
 // listen(sock, backlog) -> 0 | -err
@@ -151,20 +195,20 @@ napi_value Listen(napi_env env, napi_callback_info info) {
   return Num(env, lc::Listen(s, backlog));
 }
 
-// getsockname(sock) -> { family, ip, zone, port } | -err
+// getsockname(sock) -> { domain, host, zone, port } | -err
 napi_value GetSockName(napi_env env, napi_callback_info info) {
   Args a;
   sock_t s;
   if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "getsockname(sock)");
-  lc::SockName sn;
-  int r = lc::GetSockName(s, &sn);
+  lc::SockAddr sa;
+  int r = lc::GetSockName(s, &sa);
   if (r < 0) return Num(env, r);
-  napi_value o, ip, zone;
+  napi_value o, host, zone;
   if (napi_create_object(env, &o) != napi_ok ||
-      napi_create_string_utf8(env, sn.ip.c_str(), sn.ip.size(), &ip) != napi_ok ||
-      napi_create_string_utf8(env, sn.zone.c_str(), sn.zone.size(), &zone) != napi_ok ||
-      !SetNamed(env, o, "family", Num(env, sn.family)) || !SetNamed(env, o, "ip", ip) ||
-      !SetNamed(env, o, "zone", zone) || !SetNamed(env, o, "port", Num(env, sn.port))) {
+      napi_create_string_utf8(env, sa.host.c_str(), sa.host.size(), &host) != napi_ok ||
+      napi_create_string_utf8(env, sa.zone.c_str(), sa.zone.size(), &zone) != napi_ok ||
+      !SetNamed(env, o, "domain", Num(env, sa.domain)) || !SetNamed(env, o, "host", host) ||
+      !SetNamed(env, o, "zone", zone) || !SetNamed(env, o, "port", Num(env, sa.port))) {
     return nullptr;
   }
   return o;
@@ -192,7 +236,7 @@ bool ToAcceptOptions(napi_env env, napi_value v, lc::AcceptOptions* opts) {
   return napi_get_value_bool(env, b, &opts->nodelay) == napi_ok;
 }
 
-// inheritAcceptOptions(sock, opts) -> 1 (set, the OS copies them) | 0 | -err
+// inheritAcceptOptions(sock, opts) -> 0 | -err (socket.h: what the OS copies is set)
 napi_value InheritAcceptOptions(napi_env env, napi_callback_info info) {
   Args a;
   sock_t s;
@@ -517,6 +561,9 @@ NAPI_MODULE_INIT() {
       !Export(env, exports, "getsockopt", GetSockOpt) || !Export(env, exports, "bind", Bind) ||
       !Export(env, exports, "listen", Listen) || !Export(env, exports, "getsockname", GetSockName) ||
       !Export(env, exports, "close", Close) ||
+      !Export(env, exports, "setDefaultSockopts", SetDefaultSockopts) ||
+      !Export(env, exports, "setDefaultListenerSockopts", SetDefaultListenerSockopts) ||
+      !Export(env, exports, "sysctlUint32", SysctlUint32) ||
       !Export(env, exports, "inheritAcceptOptions", InheritAcceptOptions) ||
       !Export(env, exports, "listenQueue", ListenQueue) || !Export(env, exports, "strerror", StrError) ||
       !SetNamed(env, exports, "Acceptor", Acceptor::Define(env))) {

@@ -32,7 +32,8 @@ AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s,
     return nullptr;
   }
   w->sock_ = s;
-  w->opts_ = o;
+  // What the listener did not carry into its connections (socket.h).
+  w->opts_ = PerConnectionOptions(o);
   w->cb_ = cb;
   w->ctx_ = ctx;
   return w;

@@ -21,29 +21,42 @@ typedef uintptr_t sock_t;  // SOCKET
 typedef int sock_t;        // file descriptor
 #endif
 
-// socket(2): a TCP stream socket of family 4 or 6, non-blocking and
+// socket(2) with the OS's own domain, type and protocol numbers (AF_INET6,
+// SOCK_STREAM, 0: the table of Constants() has them), non-blocking and
 // close-on-exec from the start, so no window exists where a fork inherits it.
-int64_t Socket(int family);
+int64_t Socket(int domain, int type, int protocol);
+
+// Go's setDefaultSockopts (sockopt_linux.go, sockopt_bsd.go,
+// sockopt_windows.go), right after socket(): IPV6_V6ONLY as v6only says on
+// an AF_INET6 socket, SO_BROADCAST on a datagram one. Errors of IPV6_V6ONLY
+// are ignored as Go ignores them (some systems never admit the option).
+int SetDefaultSockopts(sock_t s, int domain, int type, bool v6only);
+
+// Go's setDefaultListenerSockopts: SO_REUSEADDR on POSIX, nothing on
+// Windows, where it would let a second socket bind the port this one
+// listens on (and Windows reuses TIME_WAIT addresses anyway).
+int SetDefaultListenerSockopts(sock_t s);
 
 // setsockopt(2) / getsockopt(2), unchanged.
 int SetSockOpt(sock_t s, int level, int name, const void* value, size_t len);
 int GetSockOpt(sock_t s, int level, int name, void* value, size_t* len);
 
-// bind(2) to a numeric address. zone is an interface name or number for IPv6
-// link-local addresses, or empty.
-int Bind(sock_t s, int family, const char* ip, const char* zone, int port);
+// The one address type of bind and getsockname (sockaddr.h converts it).
+struct SockAddr {
+  int domain = 0;    // AF_INET, AF_INET6 or AF_UNIX, the OS's numbers
+  std::string host;  // a numeric IP, or a unix path ("@name": Linux's abstract namespace)
+  std::string zone;  // IPv6 zone: an interface name or number, or empty
+  int port = 0;
+};
+
+// bind(2).
+int Bind(sock_t s, const SockAddr& addr);
 
 // listen(2). The kernel may clamp backlog without saying so; see ListenQueue.
 int Listen(sock_t s, int backlog);
 
-// getsockname(2), as a numeric address string, zone and port.
-struct SockName {
-  int family;  // 4 or 6
-  std::string ip;
-  std::string zone;
-  int port;
-};
-int GetSockName(sock_t s, SockName* out);
+// getsockname(2).
+int GetSockName(sock_t s, SockAddr* out);
 
 // close(2).
 int Close(sock_t s);
@@ -66,12 +79,15 @@ struct AcceptOptions {
   bool nodelay = false;
 };
 
-// Sets opts on a listening socket, before listen(2), where the OS copies
-// them into every connection it accepts. Returns 1 when it did (Linux clones
-// each accepted socket from the listener, keep-alive timer included, so the
-// batch need not set them again), 0 when the OS gives no such guarantee (the
-// caller passes opts to AcceptBatch instead), or a negative error.
+// Sets on a listening socket, before listen(2), those of opts that the OS
+// copies into every connection it accepts (all of them on Linux, none
+// elsewhere). Returns 0 or a negative error.
 int InheritAcceptOptions(sock_t s, const AcceptOptions& opts);
+
+// What InheritAcceptOptions leaves to be set on each accepted connection:
+// the accept batch sets these. Together the two say, in the one place the
+// OS fact lives, which options travel with the listener.
+AcceptOptions PerConnectionOptions(const AcceptOptions& opts);
 
 // accept4(2) up to max times, until the queue is empty. Returns how many
 // connections were accepted into out; *err is 0, or the negative error that
@@ -79,6 +95,10 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts);
 // Go's accept loop does).
 int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts,
                 int* err);
+
+// sysctlbyname(3) of an unsigned 32-bit value (Go's syscall.SysctlUint32),
+// for maxListenerBacklog on macOS and the BSDs; a negative error elsewhere.
+int SysctlUint32(const char* name, uint32_t* out);
 
 // The OS's text for an error number returned above.
 std::string StrError(int err);

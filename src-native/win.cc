@@ -10,6 +10,7 @@
 #ifdef _WIN32
 
 #include "socket.h"
+#include "sockaddr.h"
 
 // winsock2.h must come before windows.h.
 #include <winsock2.h>
@@ -17,6 +18,7 @@
 #include <mstcpip.h>
 #include <iphlpapi.h>
 #include <windows.h>
+#include <afunix.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -130,24 +132,13 @@ void ApplyAcceptOptions(SOCKET s, const AcceptOptions& o) {
   if (o.keepalive == 1 && o.count >= 0) SetInt(s, IPPROTO_TCP, TCP_KEEPCNT, o.count);
 }
 
-// if_nametoindex (iphlpapi), or a decimal interface index, for IPv6 zones.
-unsigned ZoneIndex(const char* zone) {
-  unsigned idx = if_nametoindex(zone);
-  if (idx != 0) return idx;
-  char* end;
-  unsigned long n = strtoul(zone, &end, 10);
-  return *end == '\0' ? (unsigned)n : 0;
-}
-
 }  // namespace
 
-// WSASocketW(AF_INET or AF_INET6, SOCK_STREAM, IPPROTO_TCP), overlapped and
-// not inheritable, then made non-blocking.
-int64_t Socket(int family) {
+// WSASocketW(domain, type, protocol), overlapped and not inheritable, then
+// made non-blocking.
+int64_t Socket(int domain, int type, int protocol) {
   if (!Started()) return -WSANOTINITIALISED;
-  int af = family == 6 ? AF_INET6 : AF_INET;
-  SOCKET s = WSASocketW(af, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
-                        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  SOCKET s = WSASocketW(domain, type, protocol, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
   if (s == INVALID_SOCKET) return LastError();
   int r = SetNonblocking(s);
   if (r < 0) {
@@ -155,6 +146,20 @@ int64_t Socket(int family) {
     return r;
   }
   return (int64_t)s;
+}
+
+// setsockopt(IPV6_V6ONLY) and, on datagram sockets, setsockopt(SO_BROADCAST).
+int SetDefaultSockopts(sock_t s, int domain, int type, bool v6only) {
+  if (domain == AF_INET6 && type != SOCK_RAW) SetInt(S(s), IPPROTO_IPV6, IPV6_V6ONLY, v6only ? 1 : 0);
+  if ((type == SOCK_DGRAM || type == SOCK_RAW) && domain != AF_UNIX) return SetInt(S(s), SOL_SOCKET, SO_BROADCAST, 1);
+  return 0;
+}
+
+// Nothing: SO_REUSEADDR on Windows lets another socket steal the port
+// (Go's sockopt_windows.go), and TIME_WAIT never blocks a bind here.
+int SetDefaultListenerSockopts(sock_t s) {
+  (void)s;
+  return 0;
 }
 
 // setsockopt. Winsock takes BOOL and DWORD options as 4 bytes, like a C int.
@@ -170,29 +175,12 @@ int GetSockOpt(sock_t s, int level, int name, void* value, size_t* len) {
   return 0;
 }
 
-// bind, to an address parsed with inet_pton.
-int Bind(sock_t s, int family, const char* ip, const char* zone, int port) {
+// bind, to the address sockaddr.cc builds.
+int Bind(sock_t s, const SockAddr& addr) {
   sockaddr_storage ss;
-  memset(&ss, 0, sizeof ss);
-  int len;
-  if (family == 6) {
-    sockaddr_in6* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons((u_short)port);
-    if (inet_pton(AF_INET6, ip, &a->sin6_addr) != 1) return -WSAEINVAL;
-    if (zone != nullptr && zone[0] != '\0') {
-      unsigned idx = ZoneIndex(zone);
-      if (idx == 0) return -WSAEINVAL;
-      a->sin6_scope_id = idx;
-    }
-    len = sizeof(sockaddr_in6);
-  } else {
-    sockaddr_in* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons((u_short)port);
-    if (inet_pton(AF_INET, ip, &a->sin_addr) != 1) return -WSAEINVAL;
-    len = sizeof(sockaddr_in);
-  }
+  socklen_t len;
+  int r = ToSockaddr(addr, &ss, &len);
+  if (r < 0) return r;
   return bind(S(s), reinterpret_cast<sockaddr*>(&ss), len) == 0 ? 0 : LastError();
 }
 
@@ -202,30 +190,13 @@ int Listen(sock_t s, int backlog) {
   return listen(S(s), backlog) == 0 ? 0 : LastError();
 }
 
-// getsockname, formatted with inet_ntop; the zone with if_indextoname.
-int GetSockName(sock_t s, SockName* out) {
+// getsockname, converted by sockaddr.cc.
+int GetSockName(sock_t s, SockAddr* out) {
   sockaddr_storage ss;
   int len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
   if (getsockname(S(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return LastError();
-  char buf[INET6_ADDRSTRLEN];
-  out->zone.clear();
-  if (ss.ss_family == AF_INET6) {
-    sockaddr_in6* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
-    out->family = 6;
-    out->port = ntohs(a->sin6_port);
-    if (a->sin6_scope_id != 0) {
-      char name[IF_NAMESIZE];
-      out->zone = if_indextoname(a->sin6_scope_id, name) ? name : std::to_string(a->sin6_scope_id);
-    }
-  } else {
-    sockaddr_in* a = reinterpret_cast<sockaddr_in*>(&ss);
-    inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
-    out->family = 4;
-    out->port = ntohs(a->sin_port);
-  }
-  out->ip = buf;
-  return 0;
+  return FromSockaddr(ss, len, out);
 }
 
 // closesocket.
@@ -247,6 +218,15 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   (void)s;
   (void)opts;
   return 0;
+}
+
+AcceptOptions PerConnectionOptions(const AcceptOptions& opts) { return opts; }
+
+// No sysctl on Windows: maxListenerBacklog is a constant there.
+int SysctlUint32(const char* name, uint32_t* out) {
+  (void)name;
+  (void)out;
+  return -WSAEOPNOTSUPP;
 }
 
 // accept, up to max times, until WSAEWOULDBLOCK.
@@ -288,7 +268,8 @@ std::string StrError(int err) {
 
 #define LC_CONST(x) {#x, (int)(x)},
 static const Constant kConstants[] = {
-    LC_CONST(AF_INET) LC_CONST(AF_INET6)
+    LC_CONST(AF_INET) LC_CONST(AF_INET6) LC_CONST(AF_UNIX)
+    LC_CONST(SOCK_STREAM) LC_CONST(SOCK_DGRAM)
     LC_CONST(SOL_SOCKET) LC_CONST(IPPROTO_IP) LC_CONST(IPPROTO_IPV6)
     LC_CONST(IPPROTO_TCP)
     LC_CONST(SO_REUSEADDR) LC_CONST(SO_EXCLUSIVEADDRUSE) LC_CONST(SO_KEEPALIVE)

@@ -21,13 +21,13 @@ describe('tcp_wrap (adopting an accepted socket on Windows)', function () {
   });
 
   it('a socket accepted by the addon becomes a working net.Socket through TCP.open', async function () {
-    const family = 4;
-    const s = binding.socket(family);
+    const { AF_INET, SOCK_STREAM } = binding.constants;
+    const s = binding.socket(AF_INET, SOCK_STREAM, 0);
     expect(s).to.be.above(0);
     let acceptor;
     let client;
     try {
-      expect(binding.bind(s, family, '127.0.0.1', '', 0)).to.equal(0);
+      expect(binding.bind(s, AF_INET, '127.0.0.1', '', 0)).to.equal(0);
       expect(binding.listen(s, 4)).to.equal(0);
       const { port } = binding.getsockname(s);
       const out = new Int32Array(binding.Acceptor.batch);

@@ -17,7 +17,7 @@ async function failure(p) {
 // Windows hands out the lowest free handle value again (so does Wine): a
 // new socket's value creeps up only if earlier sockets were never closed.
 function nextSocketValue() {
-  const s = binding.socket(4);
+  const s = binding.socket(binding.constants.AF_INET, binding.constants.SOCK_STREAM, 0);
   expect(s).to.be.above(0);
   binding.close(s);
   return s;
