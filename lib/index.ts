@@ -1,8 +1,9 @@
 // The public surface of listenconfig: re-exports only.
 export { ListenConfig, listen, MAX_BACKLOG } from './listen-config';
 export type { Control, ListenConfigOptions, ListenOptions } from './listen-config';
-export { Listener, TCPAddr } from './listener';
+export { Listener } from './listener';
 export type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
+export { TCPListener, TCPAddr } from './tcpsock';
 export type { RawConn } from './rawconn';
 export type { KeepAliveConfig } from './keepalive';
 export { maxListenerBacklog } from './backlog/index';
@@ -13,4 +14,3 @@ export { splitHostPort, joinHostPort } from './address';
 export { serve } from './serve';
 export type { ServeOptions, ShutdownOptions, Serving } from './serve';
 export { limitListener, LimitListener } from './limit';
-export type { ListenerLike } from './listener-like';

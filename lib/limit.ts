@@ -7,8 +7,8 @@
 // already accepted the connection it then closes.
 import type * as net from 'node:net';
 import { AbortError, ErrClosed, OpError, type Addr } from './errors';
-import type { AcceptOptions, Backlog } from './listener';
-import { validateCount, validateListener, type ListenerLike } from './listener-like';
+import type { AcceptOptions, Backlog, Listener } from './listener';
+import { validateCount, validateListener } from './listener-args';
 import type { RawConn } from './rawconn';
 
 interface Waiter {
@@ -17,16 +17,16 @@ interface Waiter {
 }
 
 /** A listener that keeps at most `limit` accepted connections open. */
-export class LimitListener implements ListenerLike, AsyncIterable<net.Socket> {
+export class LimitListener implements Listener {
   /** The most connections open at once. */
   readonly limit: number;
-  readonly #inner: ListenerLike;
+  readonly #inner: Listener;
   #free: number;
   readonly #waiters: Waiter[] = [];
   #closed = false;
 
   /** @internal use limitListener(). */
-  constructor(inner: ListenerLike, n: number) {
+  constructor(inner: Listener, n: number) {
     this.#inner = inner;
     this.limit = n;
     this.#free = n;
@@ -163,7 +163,7 @@ export class LimitListener implements ListenerLike, AsyncIterable<net.Socket> {
  * than `n` of its accepted connections are open before accepting. `n` is
  * an integer >= 1.
  */
-export function limitListener(ln: ListenerLike, n: number): LimitListener {
+export function limitListener(ln: Listener, n: number): LimitListener {
   validateListener(ln, 'ln');
   return new LimitListener(ln, validateCount(n, '"n" argument'));
 }

@@ -1,10 +1,10 @@
-// Listener: Go's TCPListener with pull-based accept. The native acceptor
-// watches the listening socket only while an accept() is pending, so with
-// nobody accepting, connections wait in the kernel's queue and the backlog
-// is exactly what listen(2) was given.
+// Listener: Go's net.Listener interface, and the pull-accept engine every
+// stream listener of this package shares (TCPListener in tcpsock.ts,
+// UnixListener in unixsock.ts). The native acceptor watches the listening
+// socket only while an accept() is pending, so with nobody accepting,
+// connections wait in the kernel's queue and the backlog is exactly what
+// listen(2) was given.
 import type * as net from 'node:net';
-import { adopt } from './adopt';
-import { formatTCPAddr } from './address';
 import { Backoff, pause } from './backoff';
 import { dropped, handled, warnAcceptError } from './lifecycle';
 import { AbortError, ErrClosed, OpError, SyscallError, retryableAcceptError, type Addr } from './errors';
@@ -16,24 +16,6 @@ import { ValidRawConn, type RawConn } from './rawconn';
 // names its poller's failures.
 const POLL_SYSCALL =
   process.platform === 'linux' ? 'epoll_ctl' : process.platform === 'win32' ? 'uv_poll_start' : 'kevent';
-
-/** Go's *net.TCPAddr; `toString()` gives `127.0.0.1:8080` or `[::]:8080`. */
-export class TCPAddr implements Addr {
-  readonly network = 'tcp';
-  /** The numeric IP address, '' for none. */
-  readonly ip: string;
-  readonly port: number;
-  /** IPv6 zone (interface), or ''. */
-  readonly zone: string;
-  constructor(ip: string, port: number, zone = '') {
-    this.ip = ip;
-    this.port = port;
-    this.zone = zone;
-  }
-  toString(): string {
-    return formatTCPAddr(this);
-  }
-}
 
 /** The backlog given to listen(2) and the one the kernel applied. */
 export interface Backlog {
@@ -66,34 +48,85 @@ interface Pending {
   promise: Promise<net.Socket> | undefined;
 }
 
-/** @internal what ListenConfig hands to a new Listener. */
-export interface ListenerInit {
-  sock: Sock;
-  network: string;
-  addr: TCPAddr;
-  backlog: Backlog;
-  acceptOptions: [number, number, number, number, boolean];
-  queue: () => number | undefined;
+/**
+ * Go's net.Listener: what serve(), limitListener() and `for await` need.
+ * TCPListener and UnixListener implement it, and so does LimitListener; a
+ * wrapper of your own can too. The optional methods are forwarded by
+ * wrappers where present.
+ */
+export interface Listener extends AsyncIterable<net.Socket> {
+  /** The next connection; rejects with an OpError wrapping ErrClosed once closed. */
+  accept(options?: AcceptOptions): Promise<net.Socket>;
+  close(): Promise<void>;
+  addr(): Addr;
+  ref?(): unknown;
+  unref?(): unknown;
+  queued?(): number | undefined;
+  syscallConn?(): RawConn;
 }
 
 /**
- * A listening TCP socket. Get one from `ListenConfig.listen` or `listen`.
+ * The value of the same name, kept from when Listener was a class:
+ * `x instanceof Listener` says whether x implements the interface (accept,
+ * close and addr methods and an async iterator), as a Go type assertion to
+ * net.Listener would; `Listener.acceptBatch` is the accept batch size.
+ */
+export const Listener: {
+  readonly acceptBatch: number;
+  [Symbol.hasInstance](v: unknown): v is Listener;
+} = Object.freeze({
+  acceptBatch: binding.Acceptor.batch as number,
+  [Symbol.hasInstance](v: unknown): v is Listener {
+    const l = v as Partial<Listener> | null;
+    return (
+      typeof l === 'object' &&
+      l !== null &&
+      typeof l.accept === 'function' &&
+      typeof l.close === 'function' &&
+      typeof l.addr === 'function' &&
+      typeof l[Symbol.asyncIterator] === 'function'
+    );
+  },
+});
+
+/** @internal what a network's listen hands to the engine. */
+export interface StreamListenerInit<A extends Addr> {
+  sock: Sock;
+  network: string;
+  addr: A;
+  backlog: Backlog;
+  acceptOptions: [number, number, number, number, boolean];
+  /** The kernel's accept queue now, where the OS says (TCP on Linux). */
+  queue: () => number | undefined;
+  /** An accepted descriptor -> net.Socket (a TCP or a pipe handle); see adopt.ts. */
+  adopt: (fd: Sock, slots: Int32Array, slot: number) => net.Socket;
+}
+
+/**
+ * The pull-accept engine of a listening stream socket: accept(),
+ * connections(), close(), addr(), syscallConn(), queued(), ref()/unref().
  *
  * Pull semantics: a connection leaves the kernel's accept queue only while
  * an `accept()` is pending; each wake-up takes at most `Listener.acceptBatch`
  * connections, so at most `acceptBatch - 1` wait in this object ahead of an
  * accept() call (they count in `queued()`, and are closed by `close()`).
  */
-export class Listener implements AsyncIterable<net.Socket> {
+export abstract class StreamListener<A extends Addr = Addr> implements Listener {
   /** Connections taken from the kernel per wake-up at most. */
   static readonly acceptBatch: number = binding.Acceptor.batch;
+
+  /** Whether close() has run. */
+  protected get closed(): boolean {
+    return this.#closed;
+  }
 
   /** The backlog passed to listen(2) and the one in force. */
   readonly backlog: Backlog;
 
   readonly #sock: Sock;
   readonly #network: string;
-  readonly #addr: TCPAddr;
+  readonly #addr: A;
+  readonly #adopt: StreamListenerInit<A>['adopt'];
   readonly #acceptor: NativeAcceptor;
   // The last batch, written by the native acceptor. Slots [#readyAt,
   // #readyEnd) hold sockets taken from the kernel and not yet handed out.
@@ -111,10 +144,11 @@ export class Listener implements AsyncIterable<net.Socket> {
   #ref = true;
 
   /** @internal use ListenConfig.listen. */
-  constructor(init: ListenerInit) {
+  constructor(init: StreamListenerInit<A>) {
     this.#sock = init.sock;
     this.#network = init.network;
     this.#addr = init.addr;
+    this.#adopt = init.adopt;
     this.backlog = Object.freeze({ ...init.backlog });
     this.#queue = init.queue;
     this.#acceptor = new binding.Acceptor(init.sock, init.acceptOptions, this.#out, this.#onAccept);
@@ -145,7 +179,7 @@ export class Listener implements AsyncIterable<net.Socket> {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (this.#closed) return handled(Promise.reject(this.#closedError('accept')));
+    if (this.#closed) return handled(Promise.reject(this.closedError('accept')));
     if (signal?.aborted) return Promise.reject(new AbortError(signal));
     if (this.#readyAt < this.#readyEnd) {
       try {
@@ -219,7 +253,7 @@ export class Listener implements AsyncIterable<net.Socket> {
     const fd = this.#out[i];
     const out = this.#out;
     try {
-      return adopt(fd, out, i);
+      return this.#adopt(fd, out, i);
     } catch (e) {
       if (out[i] === fd) {
         binding.close(fd);
@@ -233,7 +267,8 @@ export class Listener implements AsyncIterable<net.Socket> {
     if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
   }
 
-  #closedError(op: string): OpError {
+  /** @internal Go's `OP NET ADDR: use of closed network connection`. */
+  protected closedError(op: string): OpError {
     return new OpError(op, this.#network, this.#addr, ErrClosed);
   }
 
@@ -307,7 +342,7 @@ export class Listener implements AsyncIterable<net.Socket> {
    * reports ERR_SERVER_NOT_RUNNING to its callback only).
    */
   close(): Promise<void> {
-    if (this.#closed) return handled(Promise.reject(this.#closedError('close')));
+    if (this.#closed) return handled(Promise.reject(this.closedError('close')));
     this.#closed = true;
     dropped.unregister(this);
     // Closes the batch's sockets not yet handed out, too.
@@ -318,7 +353,7 @@ export class Listener implements AsyncIterable<net.Socket> {
       // Only this rejection is pre-handled: an accept left pending on
       // purpose ends quietly at close; its other errors stay the caller's.
       if (p.promise !== undefined) handled(p.promise);
-      p.reject(this.#closedError('accept'));
+      p.reject(this.closedError('accept'));
     }
     for (const cancel of this.#pauses) cancel();
     if (r < 0) return Promise.reject(new OpError('close', this.#network, this.#addr, new SyscallError('close', r)));
@@ -326,13 +361,13 @@ export class Listener implements AsyncIterable<net.Socket> {
   }
 
   /** The local address, as Go's Listener.Addr(). */
-  addr(): TCPAddr {
+  addr(): A {
     return this.#addr;
   }
 
   /** Go's SyscallConn: the listening socket for getsockopt and the like. */
   syscallConn(): RawConn {
-    return new ValidRawConn(this.#sock, () => (this.#closed ? this.#closedError('raw-control') : undefined));
+    return new ValidRawConn(this.#sock, () => (this.#closed ? this.closedError('raw-control') : undefined));
   }
 
   /**

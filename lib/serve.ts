@@ -13,9 +13,10 @@ import * as dc from 'node:diagnostics_channel';
 import * as net from 'node:net';
 import { Backoff, pause } from './backoff';
 import { ErrClosed, OpError, retryableAcceptError } from './errors';
+import type { Listener } from './listener';
 import { warnAcceptError } from './lifecycle';
 import { limitListener } from './limit';
-import { argError, assertOpen, describe, validateCount, validateListener, type ListenerLike } from './listener-like';
+import { argError, assertOpen, describe, validateCount, validateListener } from './listener-args';
 import { IdleCloser, untilAborted } from './shutdown';
 import { countConnection, hasHandle, installHandle, overMaxConnections, type StandInHandle } from './server-handle';
 
@@ -62,7 +63,7 @@ interface Http2SessionLike {
 }
 
 class ServeLoop implements Serving {
-  readonly #ln: ListenerLike;
+  readonly #ln: Listener;
   readonly #server: net.Server;
   readonly #onError: ServeOptions['onError'];
   readonly #handle: StandInHandle;
@@ -76,7 +77,7 @@ class ServeLoop implements Serving {
   #closing: Promise<void> | undefined;
   readonly #idle: IdleCloser;
 
-  constructor(ln: ListenerLike, server: net.Server, onError: ServeOptions['onError']) {
+  constructor(ln: Listener, server: net.Server, onError: ServeOptions['onError']) {
     this.#ln = ln;
     this.#server = server;
     this.#onError = onError;
@@ -276,7 +277,7 @@ class ServeLoop implements Serving {
  * for a listening server and the listener's own closed error for a closed
  * listener.
  */
-export function serve(ln: ListenerLike, server: net.Server, options: ServeOptions = {}): Serving {
+export function serve(ln: Listener, server: net.Server, options: ServeOptions = {}): Serving {
   validateListener(ln, 'ln');
   if (!(server instanceof net.Server)) {
     throw argError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "server" argument must be an instance of net.Server. Received ${describe(server)}`);

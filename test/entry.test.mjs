@@ -21,4 +21,19 @@ describe('package entry points', function () {
     const project = fileURLToPath(new URL('./types/tsconfig.json', import.meta.url));
     execFileSync(process.execPath, [tsc, '-p', project], { stdio: 'pipe' });
   });
+
+  it('Listener is the interface as a value: instanceof holds for a TCPListener and a LimitListener, not for a look-alike', async function () {
+    const { listen, Listener, TCPListener, limitListener } = esm;
+    const ln = await listen('tcp', '127.0.0.1:0');
+    try {
+      expect(ln).to.be.instanceOf(TCPListener);
+      expect(ln).to.be.instanceOf(Listener);
+      expect(limitListener(ln, 1)).to.be.instanceOf(Listener);
+      expect(limitListener(ln, 1)).to.not.be.instanceOf(TCPListener);
+      expect({ accept() {}, close() {}, addr() {} }).to.not.be.instanceOf(Listener); // no async iterator
+      expect(Listener.acceptBatch).to.equal(8);
+    } finally {
+      await ln.close();
+    }
+  });
 });

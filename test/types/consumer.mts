@@ -1,7 +1,12 @@
-import { ListenConfig, listen, type Listener, OpError, ErrClosed, constants, setsockopt } from 'listenconfig';
+import { ListenConfig, listen, type Listener, type TCPListener, OpError, ErrClosed, constants, setsockopt, serve, limitListener } from 'listenconfig';
+import * as http from 'node:http';
 const lc: ListenConfig = new ListenConfig({ backlog: 1, control(n, a, raw) { raw.control((fd) => setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEPORT!, 1)); } });
-const ln: Listener = await lc.listen('tcp', ':0');
+const ln: TCPListener = await lc.listen('tcp', ':0');
 const s = await ln.accept();
 s.write('x');
 try { await listen('tcp', 'x'); } catch (e) { if (e instanceof OpError && e.err === ErrClosed) console.log(e.op); }
 console.log(ln.backlog.effective, ln.addr().port);
+// Listener is the interface: a TCPListener and a LimitListener both are one.
+const any: Listener = Math.random() > 0.5 ? ln : limitListener(ln, 2);
+serve(any, http.createServer());
+for await (const c of any) c.end();

@@ -1,26 +1,10 @@
-// Go's net.Listener is an interface (Accept, Close, Addr) and *TCPListener
-// one type behind it; serve() and limitListener() take the interface, so a
-// limit listener, or any wrapper of the user's, can stand where a Listener
-// does. Plus the argument checks both share, in Node's error shapes.
-import type * as net from 'node:net';
-import type { Addr } from './errors';
-import type { AcceptOptions } from './listener';
-import type { RawConn } from './rawconn';
+// The argument checks serve() and limitListener() share, in Node's error
+// shapes. They take the Listener interface (listener.ts); at run time only
+// accept, close and addr are required, the methods they call.
+import type { Listener } from './listener';
 import { describe } from './validate';
 
 export { describe };
-
-/** What serve() and limitListener() need of a listener: Go's net.Listener. */
-export interface ListenerLike {
-  accept(options?: AcceptOptions): Promise<net.Socket>;
-  close(): Promise<void>;
-  addr(): Addr;
-  // Optional, forwarded where present (a Listener has them all).
-  ref?(): unknown;
-  unref?(): unknown;
-  queued?(): number | undefined;
-  syscallConn?(): RawConn;
-}
 
 /** @internal */
 export function argError(ctor: new (message: string) => Error, code: string, message: string): Error {
@@ -28,8 +12,8 @@ export function argError(ctor: new (message: string) => Error, code: string, mes
 }
 
 /** @internal Throws unless `ln` has accept, close and addr methods. */
-export function validateListener(ln: unknown, name: string): asserts ln is ListenerLike {
-  const l = ln as Partial<ListenerLike> | null;
+export function validateListener(ln: unknown, name: string): asserts ln is Listener {
+  const l = ln as Partial<Listener> | null;
   if (
     typeof l !== 'object' ||
     l === null ||
@@ -50,7 +34,7 @@ export function validateListener(ln: unknown, name: string): asserts ln is Liste
  * closed (through syscallConn, which every Listener has); a listener
  * without syscallConn is taken as open.
  */
-export function assertOpen(ln: ListenerLike): void {
+export function assertOpen(ln: Listener): void {
   ln.syscallConn?.().control(() => undefined);
 }
 

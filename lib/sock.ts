@@ -1,0 +1,93 @@
+// Go's one socket() path (net/sock_posix.go): create the socket, set the
+// default options, run Control, bind, and for a listener listen(backlog).
+// Every network goes through here; tcpsock.ts and unixsock.ts only say
+// which domain, type, address and Control arguments they want.
+import { AbortError, OpError, SyscallError, check, type Addr } from './errors';
+import { binding, type SockAddr, type Sock } from './native';
+import { ValidRawConn, type RawConn } from './rawconn';
+
+/**
+ * Go's Control: runs after socket() and the default options, before bind().
+ * `network` is the socket's network ('tcp4', 'tcp6', 'unix'…), `address`
+ * the address about to be bound, in Go's format (':0', '127.0.0.1:8080',
+ * '/run/app.sock'). A throw or a rejection fails the listen; the socket is
+ * closed.
+ */
+export type Control = (network: string, address: string, rawConn: RawConn) => void | Promise<void>;
+
+/** @internal What one socket() call needs. */
+export interface SocketRequest {
+  /** The network the caller named, and the address for errors: `listen tcp ADDR: …`. */
+  network: string;
+  laddr: Addr;
+  domain: number;
+  type: number;
+  protocol: number;
+  /** IPV6_V6ONLY for an AF_INET6 socket. */
+  v6only: boolean;
+  /** What Control is told: Go's ctrlNetwork and the address string. */
+  ctrlNetwork: string;
+  ctrlAddress: string;
+  control: Control | undefined;
+  signal: AbortSignal | undefined;
+  bind: Omit<SockAddr, 'domain'>;
+  /**
+   * For a stream listener: the listen(2) argument, and what to set between
+   * bind() and listen() (options the kernel copies into accepted sockets).
+   * Absent for a datagram socket, which is bound only.
+   */
+  listen?: { arg: number; beforeListen?: (sock: Sock) => void };
+}
+
+/** @internal The bound (and listening) socket and its getsockname(). */
+export interface BoundSocket {
+  sock: Sock;
+  name: SockAddr;
+}
+
+/**
+ * Go's socket(): the socket is closed on any failure, and every error is
+ * `OpError('listen', network, laddr, …)` but an AbortError, which is
+ * thrown as it is.
+ */
+export async function socket(req: SocketRequest): Promise<BoundSocket> {
+  const { network, laddr } = req;
+  // Go's Control returns an error; a thrown non-Error (a string, say) is
+  // wrapped so the message reads as Go's, and kept as that error's cause.
+  const fail = (e: unknown) =>
+    new OpError('listen', network, laddr, e instanceof Error ? e : new Error(String(e), { cause: e }));
+  const s = binding.socket(req.domain, req.type, req.protocol);
+  if (s < 0) throw fail(new SyscallError('socket', s));
+  const sock: Sock = s;
+  let owned = true; // until the caller owns the socket
+  try {
+    check('setsockopt', binding.setDefaultSockopts(sock, req.domain, req.type, req.v6only));
+    if (req.listen !== undefined) check('setsockopt', binding.setDefaultListenerSockopts(sock));
+    if (req.control !== undefined) {
+      let done = false;
+      const rawConn = new ValidRawConn(sock, () =>
+        done ? new OpError('raw-control', network, laddr, new Error('use of RawConn after Control returned')) : undefined,
+      );
+      try {
+        await req.control(req.ctrlNetwork, req.ctrlAddress, rawConn);
+      } finally {
+        done = true;
+      }
+    }
+    if (req.signal?.aborted) throw new AbortError(req.signal);
+    check('bind', binding.bind(sock, req.domain, req.bind.host, req.bind.zone, req.bind.port));
+    if (req.listen !== undefined) {
+      req.listen.beforeListen?.(sock);
+      check('listen', binding.listen(sock, req.listen.arg));
+    }
+    const name = binding.getsockname(sock);
+    if (typeof name === 'number') throw new SyscallError('getsockname', name);
+    owned = false;
+    return { sock, name };
+  } catch (e) {
+    if (e instanceof AbortError) throw e;
+    throw fail(e);
+  } finally {
+    if (owned) binding.close(sock);
+  }
+}

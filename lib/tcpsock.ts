@@ -1,0 +1,105 @@
+// TCP on the one socket() path (Go's tcpsock.go and tcpsock_posix.go): the
+// address family Go would pick, Control's 'tcp4'/'tcp6', keep-alive and
+// TCP_NODELAY for accepted connections, and TCPListener on the shared
+// pull-accept engine.
+import { favoriteAddrFamily, formatTCPAddr, sockaddrIP, type Network, type TCPAddrParts } from './address';
+import { adopt } from './adopt';
+import { listenBacklog } from './backlog/listen';
+import { OpError, check, type Addr } from './errors';
+import { ipString } from './ip';
+import { StreamListener } from './listener';
+import { binding, type Sock } from './native';
+import { socket, type Control } from './sock';
+import { constants } from './sockopt';
+
+/** Go's *net.TCPAddr; `toString()` gives `127.0.0.1:8080` or `[::]:8080`. */
+export class TCPAddr implements Addr {
+  readonly network = 'tcp';
+  /** The numeric IP address, '' for none. */
+  readonly ip: string;
+  readonly port: number;
+  /** IPv6 zone (interface), or ''. */
+  readonly zone: string;
+  constructor(ip: string, port: number, zone = '') {
+    this.ip = ip;
+    this.port = port;
+    this.zone = zone;
+  }
+  toString(): string {
+    return formatTCPAddr(this);
+  }
+}
+
+/**
+ * A listening TCP socket (Go's *net.TCPListener), from
+ * `ListenConfig.listen('tcp', …)`. Accepted connections are net.Sockets
+ * with Go's keep-alive and TCP_NODELAY set.
+ */
+export class TCPListener extends StreamListener<TCPAddr> {}
+
+/** @internal The ListenConfig fields TCP needs. */
+export interface TCPListenParams {
+  backlog: number;
+  control: Control | undefined;
+  acceptOptions: [number, number, number, number, boolean];
+}
+
+function queueOf(sock: Sock): [number, number] | undefined {
+  const r = binding.listenQueue(sock);
+  return typeof r === 'number' ? undefined : r;
+}
+
+/** @internal Go's sysListener.listenTCP, for a resolved address. */
+export async function listenTCP(
+  p: TCPListenParams,
+  network: Network,
+  la: TCPAddrParts,
+  signal: AbortSignal | undefined,
+): Promise<TCPListener> {
+  const { family, v6only } = favoriteAddrFamily(network, la);
+  // On Windows arg is SOMAXCONN_HINT(n) from 200 on (lib/backlog/windows.ts).
+  const { requested, arg, effective: computed } = listenBacklog(p.backlog);
+  const laddr = new TCPAddr(la.ip, la.port, la.zone);
+  const domain = family === 6 ? constants.AF_INET6 : constants.AF_INET;
+  const { sock, name } = await socket({
+    network,
+    laddr,
+    domain,
+    type: constants.SOCK_STREAM,
+    protocol: 0,
+    v6only,
+    // Go's ctrlNetwork: the network named after the socket's family.
+    ctrlNetwork: network === 'tcp' ? `tcp${family}` : network,
+    ctrlAddress: formatTCPAddr(la),
+    control: p.control,
+    signal,
+    bind: { host: sockaddrIP(family, la.ip), zone: la.zone, port: la.port },
+    listen: {
+      arg,
+      // Go sets keep-alive and TCP_NODELAY on each accepted connection.
+      // Where the kernel copies them from the listener (Linux, posix.cc),
+      // they are set once, before listen() so no connection can be cloned
+      // without them; the native acceptor sets the rest per connection.
+      beforeListen: (s) => void check('setsockopt', binding.inheritAcceptOptions(s, p.acceptOptions)),
+    },
+  });
+  try {
+    const q = queueOf(sock);
+    // Without a kernel report, the clamp is computed: BSD and macOS clamp
+    // to somaxconn as Linux does; Windows to 65535 (SOMAXCONN_HINT).
+    const effective = q !== undefined ? q[1] : computed;
+    return new TCPListener({
+      sock,
+      network,
+      // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
+      addr: new TCPAddr(ipString(name.host), name.port, name.zone),
+      backlog: { requested, effective },
+      acceptOptions: p.acceptOptions,
+      queue: () => queueOf(sock)?.[0],
+      adopt,
+    });
+  } catch (e) {
+    binding.close(sock);
+    throw new OpError('listen', network, laddr, e as Error);
+  }
+}
