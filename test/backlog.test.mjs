@@ -14,6 +14,7 @@ import {
 import { linuxMaxListenerBacklog, kernelVersion, maxAckBacklog } from '../dist/backlog/linux.js';
 import { bsdMaxListenerBacklog } from '../dist/backlog/bsd.js';
 import { windowsMaxListenerBacklog } from '../dist/backlog/windows.js';
+import { binding } from '../dist/native.js';
 import { fallbackMaxListenerBacklog } from '../dist/backlog/fallback.js';
 
 function fakeLinux(somaxconn, release = '6.18.44-fc-v595') {
@@ -186,29 +187,33 @@ describe('maxListenerBacklog', function () {
       expect(bsdMaxListenerBacklog('darwin', probe)).to.equal(65534);
     });
 
-    it('the default probe runs `sysctl -n NAME` and parses an unsigned 32-bit integer', function () {
-      const exec = sinon.stub(childProcess, 'execFileSync');
-      exec.returns('1024\n');
+    it('the default probe is sysctlbyname(3) in the addon: its value as is, a failure as undefined, no process spawned', function () {
+      const native = sinon.stub(binding, 'sysctlUint32');
+      const exec = sinon.stub(childProcess, 'execFileSync').throws(new Error('no process may be spawned'));
+      const spawn = sinon.stub(childProcess, 'spawnSync').throws(new Error('no process may be spawned'));
+      native.returns(1024);
       expect(sysctlProbe.sysctlUint32('kern.ipc.somaxconn')).to.equal(1024);
-      const [file, args, options] = exec.firstCall.args;
-      expect(file).to.equal('sysctl');
-      expect(args).to.deep.equal(['-n', 'kern.ipc.somaxconn']);
-      expect(options.timeout).to.equal(2000);
-      expect(options.stdio).to.deep.equal(['ignore', 'pipe', 'ignore']);
-
-      exec.returns('4294967295\n');
+      expect(native.calledOnceWithExactly('kern.ipc.somaxconn')).to.equal(true);
+      native.returns(0xffffffff);
       expect(sysctlProbe.sysctlUint32('kern.somaxconn')).to.equal(0xffffffff);
-      for (const bad of ['4294967296\n', '-1\n', 'abc\n', '', '12 34\n', '1.5\n']) {
-        exec.returns(bad);
-        expect(sysctlProbe.sysctlUint32('kern.somaxconn'), JSON.stringify(bad)).to.equal(undefined);
+      native.returns(0);
+      expect(sysctlProbe.sysctlUint32('kern.somaxconn')).to.equal(0);
+      // -ENOENT (no such name), -EINVAL (not 32 bits), -ENOSYS (no sysctlbyname).
+      for (const err of [-2, -22, -38]) {
+        native.returns(err);
+        expect(sysctlProbe.sysctlUint32('kern.somaxconn'), String(err)).to.equal(undefined);
       }
-      exec.throws(Object.assign(new Error('spawnSync sysctl ETIMEDOUT'), { code: 'ETIMEDOUT' }));
-      expect(sysctlProbe.sysctlUint32('kern.somaxconn')).to.equal(undefined);
+      expect(exec.called || spawn.called).to.equal(false);
+      native.returns(4096);
+      expect(computeMaxListenerBacklog('darwin')).to.equal(4096);
+      expect(native.lastCall.args).to.deep.equal(['kern.ipc.somaxconn']);
     });
 
-    it('the default probe yields undefined for a sysctl this machine lacks', function () {
-      // On Linux procps sysctl knows no kern.*; where sysctl is missing the
-      // spawn fails; both must come back as undefined, not throw.
+    it('the addon\'s sysctlUint32 answers this machine: a number on macOS and the BSDs, a negative error elsewhere', function () {
+      const r = binding.sysctlUint32(process.platform === 'freebsd' ? 'kern.ipc.soacceptqueue' : process.platform === 'openbsd' ? 'kern.somaxconn' : 'kern.ipc.somaxconn');
+      if (['darwin', 'freebsd', 'openbsd'].includes(process.platform)) expect(r).to.be.above(0);
+      else expect(r).to.be.below(0);
+      expect(binding.sysctlUint32('kern.listenconfig.no.such.name')).to.be.below(0);
       expect(sysctlProbe.sysctlUint32('kern.listenconfig.no.such.name')).to.equal(undefined);
     });
   });

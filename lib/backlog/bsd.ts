@@ -1,6 +1,6 @@
 // maxListenerBacklog on Darwin and the BSDs, as Go's net/sock_bsd.go
 // computes it: one sysctl per OS, clamped to 16 bits.
-import * as childProcess from 'node:child_process';
+import { binding } from '../native';
 
 /** syscall.SOMAXCONN on Darwin and every BSD (128). */
 export const SOMAXCONN = 128;
@@ -12,26 +12,16 @@ export interface SysctlProbe {
 }
 
 /**
- * The real machine: `sysctl -n NAME` (sysctl(8), which calls sysctlbyname(3)),
- * with a 2 s timeout. Undefined when the command fails, times out, or prints
- * anything but an unsigned 32-bit decimal integer.
+ * The real machine: sysctlbyname(3) in the addon (src-native/posix.cc), as
+ * Go's syscall.SysctlUint32 calls sysctl(3): no process is spawned, so the
+ * first listen neither forks nor fails in a sandbox without the sysctl
+ * binary. Undefined when the call fails (no such name, a value that is not
+ * 32 bits, an OS without sysctlbyname such as Linux).
  */
 export const sysctlProbe: SysctlProbe = {
   sysctlUint32(name: string): number | undefined {
-    let out: string;
-    try {
-      out = childProcess.execFileSync('sysctl', ['-n', name], {
-        encoding: 'utf8',
-        timeout: 2000,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-    } catch {
-      return undefined;
-    }
-    const s = out.trim();
-    if (!/^[0-9]+$/.test(s)) return undefined;
-    const n = Number(s);
-    return n <= 0xffffffff ? n : undefined;
+    const r = binding.sysctlUint32(name);
+    return r >= 0 ? r : undefined;
   },
 };
 
