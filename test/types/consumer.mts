@@ -10,3 +10,7 @@ console.log(ln.backlog.effective, ln.addr().port);
 const any: Listener = Math.random() > 0.5 ? ln : limitListener(ln, 2);
 serve(any, http.createServer());
 for await (const c of any) c.end();
+import pkg, { type ListenConfigOptions } from 'listenconfig';
+const opts: ListenConfigOptions = { backlog: 8 };
+const ln2 = await new pkg.ListenConfig(opts).listen('tcp', '127.0.0.1:0');
+await ln2.close();
