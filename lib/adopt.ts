@@ -62,3 +62,15 @@ export function adopt(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
   if (typeof s === 'number') throw new SyscallError('uv_tcp_open', s);
   return s;
 }
+
+/**
+ * Wraps an accepted unix stream socket: a net.Socket on a pipe handle, as
+ * net.Server makes for a path. Through the public `{ fd }`: libuv's guess
+ * (a unix socket is a named pipe to it) picks the handle type. The slot is
+ * cleared just before, as for TCP's `{ fd }` path: an interruption can leak
+ * the descriptor but never close it twice.
+ */
+export function adoptUnix(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
+  if (slots !== undefined) slots[slot] = -1;
+  return new net.Socket({ fd, readable: true, writable: true });
+}

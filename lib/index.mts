@@ -12,6 +12,8 @@ export {
   Listener,
   TCPListener,
   TCPAddr,
+  UnixListener,
+  UnixAddr,
   maxListenerBacklog,
   setsockopt,
   getsockopt,

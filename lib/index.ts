@@ -4,6 +4,8 @@ export type { Control, ListenConfigOptions, ListenOptions } from './listen-confi
 export { Listener } from './listener';
 export type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
 export { TCPListener, TCPAddr } from './tcpsock';
+export { UnixListener, UnixAddr } from './unixsock';
+export type { UnixNetwork } from './unixsock';
 export type { RawConn } from './rawconn';
 export type { KeepAliveConfig } from './keepalive';
 export { maxListenerBacklog } from './backlog/index';

@@ -2,11 +2,12 @@
 // in Go issue 39000. This file holds the options and dispatches on the
 // network, as Go's ListenConfig.Listen does; the socket itself is made on
 // the one socket() path (sock.ts) by the network's own module (tcpsock.ts).
-import { resolveListenAddr, type Network, type TCPAddrParts } from './address';
+import { resolveListenAddr, type Network, type Network as TCPNetwork, type TCPAddrParts } from './address';
 import { AbortError, AddrError, OpError } from './errors';
 import { acceptOptions, type KeepAliveConfig } from './keepalive';
 import type { Control } from './sock';
 import { TCPAddr, listenTCP, type TCPListener, type TCPListenParams } from './tcpsock';
+import { listenUnix, type UnixListener, type UnixListenParams } from './unixsock';
 import { validateListenConfigOptions, validateListenOptions, validateString } from './validate';
 
 export type { Control } from './sock';
@@ -48,6 +49,7 @@ export class ListenConfig {
   readonly keepAlive: number | undefined;
   readonly keepAliveConfig: Readonly<KeepAliveConfig> | undefined;
   readonly #tcp: TCPListenParams;
+  readonly #unix: UnixListenParams;
 
   constructor(options?: ListenConfigOptions) {
     const o = validateListenConfigOptions(options);
@@ -55,6 +57,7 @@ export class ListenConfig {
     this.control = o.control as Control | undefined;
     this.keepAlive = o.keepAlive;
     this.keepAliveConfig = o.keepAliveConfig === undefined ? undefined : Object.freeze(o.keepAliveConfig);
+    this.#unix = { backlog: this.backlog, control: this.control };
     this.#tcp = { backlog: this.backlog, control: this.control, acceptOptions: acceptOptions(this.keepAlive, o.keepAliveConfig) };
   }
 
@@ -63,7 +66,10 @@ export class ListenConfig {
    * TCPListener; rejects with an OpError carrying Go's text, e.g.
    * `listen tcp: address 99999: invalid port`.
    */
-  async listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener> {
+  listen(network: TCPNetwork, address: string, options?: ListenOptions): Promise<TCPListener>;
+  listen(network: 'unix', address: string, options?: ListenOptions): Promise<UnixListener>;
+  listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener>;
+  async listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener> {
     // Argument errors reject, as from Node's promise APIs (timers/promises),
     // before any lookup or socket: this body runs synchronously up to the
     // first await.
@@ -71,9 +77,10 @@ export class ListenConfig {
     validateString('address', address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
-    if (/^(unix|unixgram|unixpacket)$/.test(network) || /^ip[46]?(:|$)/.test(network)) {
-      // Networks Go knows and this package does not listen on.
-      const err = Object.assign(new Error(`network ${network} is not supported (tcp, tcp4 and tcp6 are)`), {
+    if (/^(unix|unixgram|unixpacket)$/.test(network)) return listenUnix(this.#unix, network, address, signal);
+    if (/^ip[46]?(:|$)/.test(network)) {
+      // Raw IP: Go knows it, this package does not listen on it.
+      const err = Object.assign(new Error(`network ${network} is not supported (tcp, tcp4, tcp6 and unix are)`), {
         code: 'ERR_UNSUPPORTED_NETWORK',
       });
       throw new OpError('listen', network, undefined, err);
@@ -94,6 +101,9 @@ export class ListenConfig {
 }
 
 /** Go's net.Listen: the zero ListenConfig. */
-export function listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener> {
+export function listen(network: TCPNetwork, address: string, options?: ListenOptions): Promise<TCPListener>;
+export function listen(network: 'unix', address: string, options?: ListenOptions): Promise<UnixListener>;
+export function listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener>;
+export function listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener> {
   return new ListenConfig().listen(network, address, options);
 }

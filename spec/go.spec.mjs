@@ -3,12 +3,32 @@
 // Control's arguments, the bound address, IPV6_V6ONLY and every error text.
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListenConfig, listen, constants, getsockopt, setsockopt } from 'listenconfig';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const cases = JSON.parse(readFileSync(here('./go/cases.json'), 'utf8'));
+
+// Unix cases name their paths with placeholders, filled in for both Go and
+// this package and put back in what each reports: $DIR a fresh directory,
+// $ID a name unique to this run (abstract names are machine-wide), $LONG a
+// file name that makes the path exactly sun_path's size (108 bytes on
+// Linux, 104 on macOS and the BSDs: too long by the NUL), $FIT one shorter.
+const dir = mkdtempSync(join(tmpdir(), 'lc-go-'));
+const id = `${process.pid}-${Date.now().toString(36)}`;
+const sunPath = process.platform === 'linux' ? 108 : 104;
+const long = 'l'.repeat(sunPath - dir.length - 1);
+const fit = 'f'.repeat(sunPath - dir.length - 2);
+const fill = (s) => s.replaceAll('$DIR', dir).replaceAll('$ID', id).replaceAll('$LONG', long).replaceAll('$FIT', fit);
+// Linux autobinds an unnamed socket to @ and five hex digits.
+const unfill = (s) =>
+  s === null || s === undefined
+    ? s
+    : s.replaceAll(dir, '$DIR').replaceAll(id, '$ID').replaceAll(long, '$LONG').replaceAll(fit, '$FIT').replace(/(^| )@[0-9a-f]{5}(:|$)/, '$1@AUTOBIND$2');
+const isUnix = (c) => c.network.startsWith('unix');
 
 function goAvailable() {
   try {
@@ -37,13 +57,18 @@ function requestedPort(address) {
 async function ours(c) {
   const r = { control: [], addr: null, family: null, v6only: null, error: null, acceptClosedError: null, closeTwiceError: null };
   let holder;
-  let address = c.address;
+  let address = fill(c.address);
+  if (c.stale) {
+    const first = await listen(c.network, address);
+    first.setUnlinkOnClose(false);
+    await first.close();
+  }
   let mask = (s) => s;
   if (c.inUse) {
-    holder = await listen(c.network, c.address);
+    holder = await listen(c.network, address);
     address = String(holder.addr()); // as reference.go: ln.Addr().String()
     const port = holder.addr().port;
-    mask = (s) => (s === null ? s : s.split(`:${port}`).join(':PORT'));
+    if (port !== undefined) mask = (s) => (s === null ? s : s.split(`:${port}`).join(':PORT'));
   }
   const lc = new ListenConfig({
     control(network, addr, rawConn) {
@@ -57,13 +82,16 @@ async function ours(c) {
   });
   try {
     const ln = await lc.listen(c.network, address);
-    const m = masker(requestedPort(c.address), ln.addr().port);
+    const m = isUnix(c) ? (s) => s : masker(requestedPort(c.address), ln.addr().port);
     r.addr = m(String(ln.addr()));
-    r.family = ln.addr().ip.includes(':') ? '6' : '4';
+    r.family = isUnix(c) ? 'unix' : ln.addr().ip.includes(':') ? '6' : '4';
     if (r.family === '6') {
       r.v6only = ln.syscallConn().control((fd) => getsockopt(fd, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY, 'bool'));
     }
+    if (c.keepFile) ln.setUnlinkOnClose(false);
     await ln.close();
+    const path = String(ln.addr());
+    if (isUnix(c) && path !== '' && path[0] !== '@') r.fileAfterClose = existsSync(path);
     r.acceptClosedError = m(await ln.accept().then(() => null, (e) => e.message));
     r.closeTwiceError = m(await ln.close().then(() => null, (e) => e.message));
   } catch (e) {
@@ -84,32 +112,72 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
       this.skip();
     }
     const out = spawnSync('go', ['run', here('./go/reference.go')], {
-      input: JSON.stringify(cases),
+      input: JSON.stringify(cases.map((c) => ({ ...c, address: fill(c.address) }))),
       encoding: 'utf8',
       timeout: 170000,
       env: { ...process.env, GO111MODULE: 'off' },
     });
     if (out.status !== 0) throw new Error(`go run failed: ${out.stderr}`);
     reference = JSON.parse(out.stdout);
+    // Go's run leaves the files of stale and keepFile cases behind.
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  after(function () {
+    rmSync(dir, { recursive: true, force: true });
   });
 
   cases.forEach((c, i) => {
-    const flags = c.controlError ? ' (Control fails)' : c.inUse ? ' (address in use)' : c.freebind ? ' (freebind)' : '';
+    const flags = c.controlError
+      ? ' (Control fails)'
+      : c.inUse
+        ? ' (address in use)'
+        : c.freebind
+          ? ' (freebind)'
+          : c.stale
+            ? ' (stale socket file)'
+            : c.keepFile
+              ? ' (setUnlinkOnClose(false))'
+              : '';
     it(`${c.network} "${c.address}"${flags}`, async function () {
       // IP_FREEBIND and IPV6_FREEBIND are Linux's.
-      if (c.freebind && process.platform !== 'linux') this.skip();
+      if (c.freebind && process.platform !== 'linux') {
+        console.log('    skipped: IP_FREEBIND is Linux\'s');
+        this.skip();
+      }
+      if (c.linuxOnly && process.platform !== 'linux') {
+        console.log('    skipped: abstract unix names are Linux\'s');
+        this.skip();
+      }
+      if (isUnix(c) && process.platform === 'win32') {
+        console.log('    skipped: unix listeners are not supported on Windows (README, "Unix sockets")');
+        this.skip();
+      }
+      if (isUnix(c)) {
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir);
+      }
       const go = reference[i];
       const got = await ours(c);
       const want = {
-        control: go.control,
-        addr: go.addr,
+        control: go.control.map((x) => ({ ...x, address: unfill(x.address) })),
+        addr: unfill(go.addr),
         family: go.family,
         v6only: go.v6only,
-        error: withoutServer(go.error),
-        acceptClosedError: go.acceptClosedError,
-        closeTwiceError: go.closeTwiceError,
+        error: unfill(withoutServer(go.error)),
+        acceptClosedError: unfill(go.acceptClosedError),
+        closeTwiceError: unfill(go.closeTwiceError),
       };
-      expect(got).to.deep.equal(want);
+      if (go.fileAfterClose !== undefined) want.fileAfterClose = go.fileAfterClose;
+      const mine = {
+        ...got,
+        control: got.control.map((x) => ({ ...x, address: unfill(x.address) })),
+        addr: unfill(got.addr),
+        error: unfill(got.error),
+        acceptClosedError: unfill(got.acceptClosedError),
+        closeTwiceError: unfill(got.closeTwiceError),
+      };
+      expect(mine).to.deep.equal(want);
     });
   });
 });

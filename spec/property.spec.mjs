@@ -5,6 +5,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import dns from 'node:dns';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ListenConfig, Listener, OpError, AddrError, DNSError, SyscallError, UnknownNetworkError } from 'listenconfig';
 import { fdCount, until, within } from './helpers.mjs';
 
@@ -174,16 +177,20 @@ function clearError(e) {
   return inner.message === 'boom'; // what the generated Controls throw
 }
 
+let unixDir;
+
 describe('property: every listen ends in a Listener or a clear error', function () {
   this.timeout(Math.max(60000, RUNS * 400));
   let unhandled = [];
   const tripwire = (reason) => unhandled.push(reason);
 
   before(function () {
+    unixDir = mkdtempSync(join(tmpdir(), 'lc-prop-'));
     process.on('unhandledRejection', tripwire);
     dns.promises.lookup = guardedLookup;
   });
   after(function () {
+    rmSync(unixDir, { recursive: true, force: true });
     process.off('unhandledRejection', tripwire);
     dns.promises.lookup = realLookup;
   });
@@ -205,6 +212,8 @@ describe('property: every listen ends in a Listener or a clear error', function 
         }
         if (lc === undefined) return;
         expect(cfg.ok, 'a bad ListenConfig option was accepted').to.equal(true);
+        // Unix sockets are files: keep the generated names out of the cwd.
+        if (net === 'unix' && typeof addr === 'string' && addr !== '' && addr[0] !== '@') addr = `${unixDir}/${addr}`;
         const outcome = await within(
           lc.listen(net, addr, ...args).then((ln) => ({ ln }), (error) => ({ error })),
           DEADLINE_MS,

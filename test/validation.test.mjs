@@ -69,10 +69,11 @@ describe('ListenConfig options are validated at construction', function () {
     const e2 = await listen('tcp', 80).catch((e) => e);
     expect(e2.code).to.equal('ERR_INVALID_ARG_TYPE');
   });
-  it('listen() on unix networks says they are not supported', async function () {
-    const e = await listen('unix', '/tmp/x.sock').catch((e) => e);
+  it('listen() on raw IP networks says they are not supported', async function () {
+    const e = await listen('ip4:1', '127.0.0.1').catch((e) => e);
     expect(e).to.be.instanceOf(OpError);
-    expect(e.message).to.equal('listen unix: network unix is not supported (tcp, tcp4 and tcp6 are)');
+    expect(e.code).to.equal('ERR_UNSUPPORTED_NETWORK');
+    expect(e.message).to.equal('listen ip4:1: network ip4:1 is not supported (tcp, tcp4, tcp6 and unix are)');
   });
   it('an already aborted signal rejects before anything is created', async function () {
     const e = await listen('tcp', ':0', { signal: AbortSignal.abort() }).catch((e) => e);

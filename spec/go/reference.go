@@ -10,6 +10,10 @@
 //	"inUse": true                         // first listen on address with a
 //	                                      // plain Listen, keep it open, then
 //	                                      // Listen again on its actual address
+//	"stale": true                         // unix: first leave a socket file
+//	                                      // behind (SetUnlinkOnClose(false))
+//	"keepFile": true                      // unix: SetUnlinkOnClose(false)
+//	                                      // before Close
 //	"freebind": true                      // Control sets IP_FREEBIND or
 //	                                      // IPV6_FREEBIND (Linux), so any
 //	                                      // address binds and Addr() shows
@@ -35,6 +39,8 @@ type Case struct {
 	ControlError string `json:"controlError,omitempty"`
 	InUse        bool   `json:"inUse,omitempty"`
 	Freebind     bool   `json:"freebind,omitempty"`
+	Stale        bool   `json:"stale,omitempty"`
+	KeepFile     bool   `json:"keepFile,omitempty"`
 }
 
 type Call struct {
@@ -52,6 +58,8 @@ type Result struct {
 	ErrorIsControlErr *bool   `json:"errorIsControlError,omitempty"`
 	AcceptClosedError *string `json:"acceptClosedError"`
 	CloseTwiceError   *string `json:"closeTwiceError"`
+	// unix paths only: whether the socket file is still there after Close.
+	FileAfterClose *bool `json:"fileAfterClose,omitempty"`
 }
 
 func str(s string) *string { return &s }
@@ -132,6 +140,16 @@ func run(c Case) (r Result) {
 		}()
 	}
 
+	if c.Stale {
+		first, err := net.Listen(c.Network, c.Address)
+		if err != nil {
+			r.Error = str("setup: " + err.Error())
+			return r
+		}
+		first.(*net.UnixListener).SetUnlinkOnClose(false)
+		first.Close()
+	}
+
 	var ctrlErr error
 	if c.ControlError != "" {
 		ctrlErr = errors.New(c.ControlError)
@@ -166,7 +184,15 @@ func run(c Case) (r Result) {
 	r.Addr = str(mask(ln.Addr().String()))
 	sockInfo(ln, &r)
 
+	if c.KeepFile {
+		ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	}
 	ln.Close()
+	if path := ln.Addr().String(); strings.HasPrefix(c.Network, "unix") && path != "" && path[0] != '@' {
+		_, err := os.Stat(path)
+		there := err == nil
+		r.FileAfterClose = &there
+	}
 	if _, err := ln.Accept(); err != nil {
 		r.AcceptClosedError = str(mask(err.Error()))
 	}

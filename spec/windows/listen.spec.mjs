@@ -114,4 +114,15 @@ describe('Windows: listen with SOMAXCONN_HINT and the Backlog knob', function ()
       await ln.close();
     }
   });
+
+  it('listen("unix", path) is refused with ERR_UNSUPPORTED_NETWORK, saying why; no socket is made', async function () {
+    const e = await listen('unix', 'C:\\listenconfig-unix.sock').then(
+      (ln) => (ln.close(), null),
+      (err) => err,
+    );
+    expect(e?.code).to.equal('ERR_UNSUPPORTED_NETWORK');
+    expect(e.message).to.equal(
+      "listen unix C:\\listenconfig-unix.sock: network unix is not supported on Windows: Node's pipes there are named pipes, which cannot carry an AF_UNIX socket",
+    );
+  });
 });

@@ -1,0 +1,141 @@
+// Unix stream sockets on the one socket() path (Go's unixsock.go and
+// unixsock_posix.go): Control gets ('unix', path), Linux's abstract names
+// are '@name', and the socket file is removed on close when this listener
+// created it (Go's SetUnlinkOnClose). Accepted connections are net.Sockets
+// on a pipe handle, what net.Server makes for a path.
+import * as fs from 'node:fs';
+import { adoptUnix } from './adopt';
+import { listenBacklog } from './backlog/listen';
+import { OpError, UnknownNetworkError, type Addr } from './errors';
+import { NO_ACCEPT_OPTIONS } from './keepalive';
+import { StreamListener } from './listener';
+import { binding } from './native';
+import { socket, type Control } from './sock';
+import { constants } from './sockopt';
+
+/** The unix networks Go's ResolveUnixAddr knows. */
+export type UnixNetwork = 'unix' | 'unixgram' | 'unixpacket';
+
+/** Go's *net.UnixAddr: `toString()` is the name, a path or '@abstract'. */
+export class UnixAddr implements Addr {
+  readonly network: UnixNetwork;
+  /** A path, '@name' for Linux's abstract namespace, '' for an unnamed socket. */
+  readonly name: string;
+  constructor(name: string, network: UnixNetwork = 'unix') {
+    this.name = name;
+    this.network = network;
+  }
+  toString(): string {
+    return this.name;
+  }
+}
+
+/**
+ * A listening unix stream socket (Go's *net.UnixListener), from
+ * `ListenConfig.listen('unix', path)`. Closing it removes the socket file
+ * it created, unless `setUnlinkOnClose(false)`; an abstract name ('@…') has
+ * no file.
+ */
+export class UnixListener extends StreamListener<UnixAddr> {
+  #unlink = true;
+  #unlinked = false;
+
+  /**
+   * Go's SetUnlinkOnClose: whether close() removes the socket file. The
+   * default is true, since this listener's bind() created the file.
+   */
+  setUnlinkOnClose(unlink: boolean): void {
+    if (typeof unlink !== 'boolean') {
+      throw Object.assign(new TypeError(`The "unlink" argument must be of type boolean. Received ${typeof unlink}`), {
+        code: 'ERR_INVALID_ARG_TYPE',
+      });
+    }
+    this.#unlink = unlink;
+  }
+
+  /**
+   * Removes the socket file (once, before the socket closes, as Go does, so
+   * no other listener can have bound the path in between), then closes as
+   * every listener does.
+   */
+  override close(): Promise<void> {
+    const path = this.addr().name;
+    if (!this.closed && !this.#unlinked && this.#unlink && path !== '' && path[0] !== '@') {
+      this.#unlinked = true;
+      try {
+        fs.unlinkSync(path);
+      } catch {
+        // Go ignores it too: the file may already be gone.
+      }
+    }
+    return super.close();
+  }
+}
+
+/** @internal The ListenConfig fields a unix listener needs. */
+export interface UnixListenParams {
+  backlog: number;
+  control: Control | undefined;
+}
+
+function unsupported(network: string, laddr: UnixAddr | undefined, why: string): OpError {
+  return new OpError('listen', network, laddr, Object.assign(new Error(why), { code: 'ERR_UNSUPPORTED_NETWORK' }));
+}
+
+/** @internal Go's ResolveUnixAddr and sysListener.listenUnix. */
+export async function listenUnix(
+  p: UnixListenParams,
+  network: string,
+  address: string,
+  signal: AbortSignal | undefined,
+): Promise<UnixListener> {
+  if (network !== 'unix' && network !== 'unixgram' && network !== 'unixpacket') {
+    throw new OpError('listen', network, undefined, new UnknownNetworkError(network));
+  }
+  const laddr = new UnixAddr(address, network);
+  if (network === 'unixpacket') {
+    // SOCK_SEQPACKET keeps message boundaries; a net.Socket is a byte
+    // stream and would merge them (libuv does not even take the descriptor
+    // as a pipe). Refused rather than served as a stream.
+    throw unsupported(network, laddr, 'network unixpacket is not supported: a net.Socket cannot keep SOCK_SEQPACKET message boundaries');
+  }
+  if (network === 'unixgram') {
+    // Go 1.19 returns a UnixListener over a datagram socket here, whose
+    // Accept can only fail; a datagram socket is ListenPacket's.
+    throw unsupported(network, laddr, 'network unixgram is a datagram network: it has no listener (Go\'s ListenPacket), and listenPacket is not implemented yet');
+  }
+  if (process.platform === 'win32') {
+    // Winsock has AF_UNIX since Windows 10 1803, but libuv's Windows pipes
+    // are named pipes: an AF_UNIX SOCKET cannot become a net.Socket.
+    throw unsupported(network, laddr, 'network unix is not supported on Windows: Node\'s pipes there are named pipes, which cannot carry an AF_UNIX socket');
+  }
+  const { requested, arg, effective } = listenBacklog(p.backlog);
+  const { sock, name } = await socket({
+    network,
+    laddr,
+    domain: constants.AF_UNIX,
+    type: constants.SOCK_STREAM,
+    protocol: 0,
+    v6only: false,
+    ctrlNetwork: network,
+    ctrlAddress: address,
+    control: p.control,
+    signal,
+    bind: { host: address, zone: '', port: 0 },
+    listen: { arg },
+  });
+  try {
+    return new UnixListener({
+      sock,
+      network,
+      addr: new UnixAddr(name.host, network),
+      backlog: { requested, effective },
+      acceptOptions: NO_ACCEPT_OPTIONS,
+      queue: () => undefined,
+      adopt: adoptUnix,
+    });
+  } catch (e) {
+    binding.close(sock);
+    throw new OpError('listen', network, laddr, e as Error);
+  }
+}
