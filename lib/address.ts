@@ -260,18 +260,18 @@ export async function resolveListenAddr(
 }
 
 /**
- * Go's favoriteAddrFamily in listen mode: tcp4 is AF_INET; tcp6 is AF_INET6
- * with IPV6_V6ONLY; plain tcp on a wildcard address is one dual-stack
+ * Go's favoriteAddrFamily in listen mode: tcp4 (udp4) is AF_INET; tcp6
+ * (udp6) is AF_INET6 with IPV6_V6ONLY; plain tcp or udp on a wildcard address is one dual-stack
  * AF_INET6 socket (IPV6_V6ONLY=0) where the OS maps IPv4 into IPv6, else the
  * address's own family.
  */
 export function favoriteAddrFamily(
-  network: Network,
+  network: Network | 'udp' | 'udp4' | 'udp6',
   laddr: TCPAddrParts,
   supportsIPv4map: boolean = true,
 ): { family: 4 | 6; v6only: boolean } {
-  if (network === 'tcp4') return { family: 4, v6only: false };
-  if (network === 'tcp6') return { family: 6, v6only: true };
+  if (network.endsWith('4')) return { family: 4, v6only: false };
+  if (network.endsWith('6')) return { family: 6, v6only: true };
   if (isUnspecified(laddr.ip)) {
     if (supportsIPv4map) return { family: 6, v6only: false };
     return { family: laddr.ip === '' ? 4 : ipFamily(laddr.ip), v6only: false };

@@ -8,6 +8,7 @@ import cjs from './index.js';
 export {
   ListenConfig,
   listen,
+  listenPacket,
   MAX_BACKLOG,
   Listener,
   TCPListener,
@@ -16,6 +17,7 @@ export {
   UnixAddr,
   maxListenerBacklog,
   setsockopt,
+  syscallConn,
   getsockopt,
   constants,
   OpError,

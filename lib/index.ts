@@ -1,11 +1,13 @@
 // The public surface of listenconfig: re-exports only.
-export { ListenConfig, listen, MAX_BACKLOG } from './listen-config';
+export { ListenConfig, listen, listenPacket, MAX_BACKLOG } from './listen-config';
 export type { Control, ListenConfigOptions, ListenOptions } from './listen-config';
 export { Listener } from './listener';
 export type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
 export { TCPListener, TCPAddr } from './tcpsock';
 export { UnixListener, UnixAddr } from './unixsock';
 export type { UnixNetwork } from './unixsock';
+export type { UDPNetwork } from './udpsock';
+export { syscallConn } from './rawconn';
 export type { RawConn } from './rawconn';
 export type { KeepAliveConfig } from './keepalive';
 export { maxListenerBacklog } from './backlog/index';

@@ -2,12 +2,14 @@
 // in Go issue 39000. This file holds the options and dispatches on the
 // network, as Go's ListenConfig.Listen does; the socket itself is made on
 // the one socket() path (sock.ts) by the network's own module (tcpsock.ts).
+import type * as dgram from 'node:dgram';
 import { resolveListenAddr, type Network, type Network as TCPNetwork, type TCPAddrParts } from './address';
 import { AbortError, AddrError, OpError } from './errors';
 import { acceptOptions, type KeepAliveConfig } from './keepalive';
 import type { Control } from './sock';
 import { TCPAddr, listenTCP, type TCPListener, type TCPListenParams } from './tcpsock';
-import { listenUnix, type UnixListener, type UnixListenParams } from './unixsock';
+import { listenUDP, type UDPListenParams, type UDPNetwork } from './udpsock';
+import { UnixAddr, listenUnix, type UnixListener, type UnixListenParams } from './unixsock';
 import { validateListenConfigOptions, validateListenOptions, validateString } from './validate';
 
 export type { Control } from './sock';
@@ -50,6 +52,7 @@ export class ListenConfig {
   readonly keepAliveConfig: Readonly<KeepAliveConfig> | undefined;
   readonly #tcp: TCPListenParams;
   readonly #unix: UnixListenParams;
+  readonly #udp: UDPListenParams;
 
   constructor(options?: ListenConfigOptions) {
     const o = validateListenConfigOptions(options);
@@ -58,6 +61,7 @@ export class ListenConfig {
     this.keepAlive = o.keepAlive;
     this.keepAliveConfig = o.keepAliveConfig === undefined ? undefined : Object.freeze(o.keepAliveConfig);
     this.#unix = { backlog: this.backlog, control: this.control };
+    this.#udp = { control: this.control };
     this.#tcp = { backlog: this.backlog, control: this.control, acceptOptions: acceptOptions(this.keepAlive, o.keepAliveConfig) };
   }
 
@@ -98,6 +102,55 @@ export class ListenConfig {
     }
     return listenTCP(this.#tcp, network as Network, la, signal);
   }
+
+  /**
+   * Go's ListenConfig.ListenPacket for 'udp', 'udp4' and 'udp6': the socket
+   * is made here (default options, SO_BROADCAST, Control, bind) and handed
+   * to Node as a bound `dgram.Socket`, already receiving. Go's address and
+   * dual-stack rules: 'udp' on a wildcard is one AF_INET6 socket with
+   * IPV6_V6ONLY=0, Control sees ('udp6', …). A multicast address binds the
+   * wildcard on the group's port with SO_REUSEADDR (join with
+   * addMembership()). 'unixgram' is refused: Node's dgram has no unix
+   * datagram sockets. Not on Windows (Node's dgram cannot adopt a SOCKET).
+   */
+  listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket>;
+  listenPacket(network: string, address: string, options?: ListenOptions): Promise<dgram.Socket>;
+  async listenPacket(network: string, address: string, options?: ListenOptions): Promise<dgram.Socket> {
+    validateString('network', network);
+    validateString('address', address);
+    const signal = validateListenOptions(options);
+    if (signal?.aborted) throw new AbortError(signal);
+    const unsupported = (why: string, addr?: UnixAddr) =>
+      new OpError('listen', network, addr, Object.assign(new Error(why), { code: 'ERR_UNSUPPORTED_NETWORK' }));
+    if (network === 'unixgram') {
+      throw unsupported("network unixgram is not supported: Node's dgram module has UDP sockets only", new UnixAddr(address, 'unixgram'));
+    }
+    if (network === 'unix' || network === 'unixpacket') {
+      // Go 1.19 makes a stream socket here and returns it as a PacketConn.
+      throw unsupported(`network ${network} is a stream network: use listen()`, new UnixAddr(address, network));
+    }
+    if (/^ip[46]?(:|$)/.test(network)) throw unsupported(`network ${network} is not supported (udp, udp4 and udp6 are)`);
+    let la: TCPAddrParts;
+    try {
+      la = await resolveListenAddr(network, address, signal);
+    } catch (e) {
+      if (e instanceof AbortError) throw e;
+      throw new OpError('listen', network, undefined, e as Error);
+    }
+    if (network.startsWith('tcp')) {
+      // Go's ListenPacket is for packet networks: a TCP address fails this way.
+      throw new OpError('listen', network, new TCPAddr(la.ip, la.port, la.zone), new AddrError('unexpected address type', address));
+    }
+    if (process.platform === 'win32') {
+      throw unsupported("listenPacket is not supported on Windows: Node's dgram module cannot adopt a SOCKET");
+    }
+    return listenUDP(this.#udp, network as UDPNetwork, la, signal);
+  }
+}
+
+/** Go's net.ListenPacket: the zero ListenConfig. */
+export function listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket> {
+  return new ListenConfig().listenPacket(network, address, options);
 }
 
 /** Go's net.Listen: the zero ListenConfig. */

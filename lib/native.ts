@@ -42,6 +42,8 @@ export interface Binding {
   setDefaultSockopts(sock: Sock, domain: number, type: number, v6only: boolean): number;
   /** Go's setDefaultListenerSockopts: SO_REUSEADDR on POSIX, nothing on Windows. */
   setDefaultListenerSockopts(sock: Sock): number;
+  /** Go's setDefaultMulticastSockopts: SO_REUSEADDR (and SO_REUSEPORT on BSD). */
+  setDefaultMulticastSockopts(sock: Sock): number;
   setsockopt(sock: Sock, level: number, name: number, value: Uint8Array): number;
   getsockopt(sock: Sock, level: number, name: number, value: Uint8Array): number;
   bind(sock: Sock, domain: number, host: string, zone: string, port: number): number;

@@ -37,6 +37,8 @@ export interface SocketRequest {
    * Absent for a datagram socket, which is bound only.
    */
   listen?: { arg: number; beforeListen?: (sock: Sock) => void };
+  /** A datagram socket bound to a multicast group's port (Go's listenDatagram). */
+  multicast?: boolean;
 }
 
 /** @internal The bound (and listening) socket and its getsockname(). */
@@ -63,6 +65,7 @@ export async function socket(req: SocketRequest): Promise<BoundSocket> {
   try {
     check('setsockopt', binding.setDefaultSockopts(sock, req.domain, req.type, req.v6only));
     if (req.listen !== undefined) check('setsockopt', binding.setDefaultListenerSockopts(sock));
+    if (req.multicast === true) check('setsockopt', binding.setDefaultMulticastSockopts(sock));
     if (req.control !== undefined) {
       let done = false;
       const rawConn = new ValidRawConn(sock, () =>

@@ -122,6 +122,14 @@ napi_value SetDefaultListenerSockopts(napi_env env, napi_callback_info info) {
   return Num(env, lc::SetDefaultListenerSockopts(s));
 }
 
+// setDefaultMulticastSockopts(sock) -> 0 | -err
+napi_value SetDefaultMulticastSockopts(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "setDefaultMulticastSockopts(sock)");
+  return Num(env, lc::SetDefaultMulticastSockopts(s));
+}
+
 // sysctlUint32(name) -> value | -err
 napi_value SysctlUint32(napi_env env, napi_callback_info info) {
   Args a;
@@ -563,6 +571,7 @@ NAPI_MODULE_INIT() {
       !Export(env, exports, "close", Close) ||
       !Export(env, exports, "setDefaultSockopts", SetDefaultSockopts) ||
       !Export(env, exports, "setDefaultListenerSockopts", SetDefaultListenerSockopts) ||
+      !Export(env, exports, "setDefaultMulticastSockopts", SetDefaultMulticastSockopts) ||
       !Export(env, exports, "sysctlUint32", SysctlUint32) ||
       !Export(env, exports, "inheritAcceptOptions", InheritAcceptOptions) ||
       !Export(env, exports, "listenQueue", ListenQueue) || !Export(env, exports, "strerror", StrError) ||

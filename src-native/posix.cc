@@ -93,6 +93,14 @@ int SetDefaultListenerSockopts(sock_t s) {
   return SetInt(s, SOL_SOCKET, SO_REUSEADDR, 1) < 0 ? -errno : 0;
 }
 
+int SetDefaultMulticastSockopts(sock_t s) {
+  if (SetInt(s, SOL_SOCKET, SO_REUSEADDR, 1) < 0) return -errno;
+#if defined(SO_REUSEPORT) && !defined(__linux__)
+  if (SetInt(s, SOL_SOCKET, SO_REUSEPORT, 1) < 0) return -errno;
+#endif
+  return 0;
+}
+
 int SetSockOpt(sock_t s, int level, int name, const void* value, size_t len) {
   return setsockopt(s, level, name, value, (socklen_t)len) < 0 ? -errno : 0;
 }

@@ -37,6 +37,12 @@ int SetDefaultSockopts(sock_t s, int domain, int type, bool v6only);
 // listens on (and Windows reuses TIME_WAIT addresses anyway).
 int SetDefaultListenerSockopts(sock_t s);
 
+// Go's setDefaultMulticastSockopts, for a datagram socket bound to a
+// multicast group's port: SO_REUSEADDR, so other programs can join the same
+// group and port; on macOS and the BSDs SO_REUSEPORT as well, which they
+// need for the same effect.
+int SetDefaultMulticastSockopts(sock_t s);
+
 // setsockopt(2) / getsockopt(2), unchanged.
 int SetSockOpt(sock_t s, int level, int name, const void* value, size_t len);
 int GetSockOpt(sock_t s, int level, int name, void* value, size_t* len);

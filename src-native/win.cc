@@ -162,6 +162,10 @@ int SetDefaultListenerSockopts(sock_t s) {
   return 0;
 }
 
+// setsockopt(SO_REUSEADDR): on a datagram socket it is what lets several
+// sockets share a multicast port.
+int SetDefaultMulticastSockopts(sock_t s) { return SetInt(S(s), SOL_SOCKET, SO_REUSEADDR, 1); }
+
 // setsockopt. Winsock takes BOOL and DWORD options as 4 bytes, like a C int.
 int SetSockOpt(sock_t s, int level, int name, const void* value, size_t len) {
   return setsockopt(S(s), level, name, static_cast<const char*>(value), (int)len) == 0 ? 0 : LastError();

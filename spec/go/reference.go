@@ -10,6 +10,8 @@
 //	"inUse": true                         // first listen on address with a
 //	                                      // plain Listen, keep it open, then
 //	                                      // Listen again on its actual address
+//	"packet": true                        // ListenPacket instead of Listen
+//	                                      // (no accept or close-twice check)
 //	"stale": true                         // unix: first leave a socket file
 //	                                      // behind (SetUnlinkOnClose(false))
 //	"keepFile": true                      // unix: SetUnlinkOnClose(false)
@@ -39,6 +41,7 @@ type Case struct {
 	ControlError string `json:"controlError,omitempty"`
 	InUse        bool   `json:"inUse,omitempty"`
 	Freebind     bool   `json:"freebind,omitempty"`
+	Packet       bool   `json:"packet,omitempty"`
 	Stale        bool   `json:"stale,omitempty"`
 	KeepFile     bool   `json:"keepFile,omitempty"`
 }
@@ -83,7 +86,7 @@ func portReplacer(addr net.Addr, requested string) func(string) string {
 
 // sockInfo reads the family and IPV6_V6ONLY straight from the socket, so we
 // see what the kernel did rather than what Addr() claims.
-func sockInfo(ln net.Listener, r *Result) {
+func sockInfo(ln interface{}, r *Result) {
 	sc, ok := ln.(interface {
 		SyscallConn() (syscall.RawConn, error)
 	})
@@ -122,15 +125,27 @@ func run(c Case) (r Result) {
 	address := c.Address
 	if c.InUse {
 		// Occupy the address first; the real Listen then targets its actual port.
-		first, err := net.Listen(c.Network, c.Address)
-		if err != nil {
-			r.Error = str("setup: " + err.Error())
-			return r
+		var firstAddr net.Addr
+		if c.Packet {
+			first, err := net.ListenPacket(c.Network, c.Address)
+			if err != nil {
+				r.Error = str("setup: " + err.Error())
+				return r
+			}
+			defer first.Close()
+			firstAddr = first.LocalAddr()
+		} else {
+			first, err := net.Listen(c.Network, c.Address)
+			if err != nil {
+				r.Error = str("setup: " + err.Error())
+				return r
+			}
+			defer first.Close()
+			firstAddr = first.Addr()
 		}
-		defer first.Close()
-		address = first.Addr().String()
+		address = firstAddr.String()
 		defer func() { // mask the occupied port in whatever we report
-			mask := portReplacer(first.Addr(), c.Address)
+			mask := portReplacer(firstAddr, c.Address)
 			for i := range r.Control {
 				r.Control[i].Address = mask(r.Control[i].Address)
 			}
@@ -170,6 +185,18 @@ func run(c Case) (r Result) {
 		}
 		return ctrlErr
 	}}
+
+	if c.Packet {
+		pc, err := lc.ListenPacket(context.Background(), c.Network, address)
+		if err != nil {
+			r.Error = str(err.Error())
+			return r
+		}
+		r.Addr = str(portReplacer(pc.LocalAddr(), c.Address)(pc.LocalAddr().String()))
+		sockInfo(pc, &r)
+		pc.Close()
+		return r
+	}
 
 	ln, err := lc.Listen(context.Background(), c.Network, address)
 	if err != nil {

@@ -2,7 +2,7 @@
 // and the default, each followed by a connection accepted and a
 // request/response round trip on the adopted net.Socket.
 import { expect } from 'chai';
-import { ListenConfig, listen, maxListenerBacklog } from 'listenconfig';
+import { ListenConfig, listen, listenPacket, maxListenerBacklog, syscallConn, getsockopt, constants } from 'listenconfig';
 import { within, destroyAll } from '../helpers.mjs';
 import { onlyWindows, client, readN } from './helpers.mjs';
 
@@ -124,5 +124,26 @@ describe('Windows: listen with SOMAXCONN_HINT and the Backlog knob', function ()
     expect(e.message).to.equal(
       "listen unix C:\\listenconfig-unix.sock: network unix is not supported on Windows: Node's pipes there are named pipes, which cannot carry an AF_UNIX socket",
     );
+  });
+
+  it('listenPacket is refused with ERR_UNSUPPORTED_NETWORK, saying why', async function () {
+    const e = await listenPacket('udp', ':0').catch((err) => err);
+    expect(e?.code).to.equal('ERR_UNSUPPORTED_NETWORK');
+    expect(e.message).to.equal("listen udp: listenPacket is not supported on Windows: Node's dgram module cannot adopt a SOCKET");
+  });
+
+  it('syscallConn(conn) on an accepted connection reads its SOCKET\'s options (TCP_NODELAY, Go\'s default)', async function () {
+    const ln = await listen('tcp', '127.0.0.1:0');
+    const c = client(ln.addr().port);
+    try {
+      const conn = await within(ln.accept(), 5000, 'accept');
+      const raw = syscallConn(conn);
+      expect(raw.control((s) => getsockopt(s, constants.IPPROTO_TCP, constants.TCP_NODELAY, 'bool'))).to.equal(true);
+      conn.destroy();
+      expect(() => raw.control(() => undefined)).to.throw(/use of closed network connection/);
+    } finally {
+      c.sock.destroy();
+      await ln.close();
+    }
   });
 });

@@ -1,0 +1,90 @@
+// UDP on the one socket() path (Go's udpsock.go and udpsock_posix.go, and
+// listenDatagram in sock_posix.go): the socket is made here, so Control runs
+// before bind() (SO_REUSEPORT, SO_RCVBUF, IP_FREEBIND…), then it is handed
+// to Node as an ordinary dgram.Socket.
+import * as dgram from 'node:dgram';
+import { favoriteAddrFamily, formatTCPAddr, sockaddrIP, type TCPAddrParts } from './address';
+import { OpError, type Addr } from './errors';
+import { ipFamily } from './ip';
+import { binding } from './native';
+import { rememberPacketSocket } from './rawconn';
+import { socket, type Control } from './sock';
+import { constants } from './sockopt';
+
+/** The networks listenPacket takes for UDP. */
+export type UDPNetwork = 'udp' | 'udp4' | 'udp6';
+
+/** Go's *net.UDPAddr, for error texts: `listen udp 192.0.2.1:0: …`. */
+export class UDPAddr implements Addr {
+  readonly network = 'udp';
+  readonly ip: string;
+  readonly port: number;
+  readonly zone: string;
+  constructor(ip: string, port: number, zone = '') {
+    this.ip = ip;
+    this.port = port;
+    this.zone = zone;
+  }
+  toString(): string {
+    return formatTCPAddr(this);
+  }
+}
+
+/** @internal The ListenConfig fields UDP needs. */
+export interface UDPListenParams {
+  control: Control | undefined;
+}
+
+// IPv4 224.0.0.0/4, IPv6 ff00::/8 (Go's IP.IsMulticast).
+function isMulticast(ip: string): boolean {
+  if (ip === '') return false;
+  if (ipFamily(ip) === 4) {
+    const first = Number(ip.replace(/^::ffff:/i, '').split('.')[0]);
+    return first >= 224 && first <= 239;
+  }
+  return /^ff/i.test(ip);
+}
+
+/** @internal Go's sysListener.listenUDP, for a resolved address. */
+export async function listenUDP(
+  p: UDPListenParams,
+  network: UDPNetwork,
+  la: TCPAddrParts,
+  signal: AbortSignal | undefined,
+): Promise<dgram.Socket> {
+  const { family, v6only } = favoriteAddrFamily(network, la);
+  const laddr = new UDPAddr(la.ip, la.port, la.zone);
+  // A multicast address binds the wildcard with the group's port and
+  // SO_REUSEADDR, so unicast and other multicast programs share the port
+  // (Go's listenDatagram); joining the group is addMembership()'s.
+  const multicast = isMulticast(la.ip);
+  const bindIP = multicast ? '' : la.ip;
+  const domain = family === 6 ? constants.AF_INET6 : constants.AF_INET;
+  const { sock } = await socket({
+    network,
+    laddr,
+    domain,
+    type: constants.SOCK_DGRAM,
+    protocol: 0,
+    v6only,
+    ctrlNetwork: network === 'udp' ? `udp${family}` : network,
+    // Control is told the address bound, the wildcard for a group, as Go's.
+    ctrlAddress: formatTCPAddr(multicast ? { ip: family === 6 ? '::' : '0.0.0.0', zone: '', port: la.port } : la),
+    control: p.control,
+    signal,
+    bind: { host: sockaddrIP(family, bindIP), zone: multicast ? '' : la.zone, port: la.port },
+    multicast,
+  });
+  const ds = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+  try {
+    // Node's documented way to wrap a bound descriptor: bind({ fd }) opens
+    // its UDP handle on it and starts receiving at once.
+    ds.bind({ fd: sock });
+  } catch (e) {
+    binding.close(sock);
+    ds.close();
+    throw new OpError('listen', network, laddr, e as Error);
+  }
+  rememberPacketSocket(ds, sock, network);
+  return ds;
+}

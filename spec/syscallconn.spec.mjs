@@ -1,0 +1,59 @@
+// syscallConn(conn): Go's TCPConn.SyscallConn (and UnixConn's) for the
+// connections this package's listeners accept, so socket options can be
+// read and set on a connection without reaching into _handle.
+import { expect } from 'chai';
+import * as net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listen, syscallConn, constants, getsockopt, setsockopt, OpError, ErrClosed } from 'listenconfig';
+import { dial, within } from './helpers.mjs';
+
+describe('syscallConn(conn): the raw socket of an accepted connection', function () {
+  it('TestTCPConnSyscallConn: getsockopt and setsockopt on an accepted TCP connection, ErrClosed after destroy', async function () {
+    const ln = await listen('tcp', '127.0.0.1:0');
+    const client = dial(ln.addr().port).sock;
+    try {
+      const conn = await within(ln.accept(), 2000, 'accept');
+      const raw = syscallConn(conn);
+      // Go's defaults, read from the connection itself.
+      expect(raw.control((fd) => getsockopt(fd, constants.IPPROTO_TCP, constants.TCP_NODELAY, 'bool'))).to.equal(true);
+      expect(raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 'bool'))).to.equal(true);
+      raw.control((fd) => setsockopt(fd, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 0));
+      expect(raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 'bool'))).to.equal(false);
+      conn.destroy();
+      expect(() => raw.control(() => undefined))
+        .to.throw(OpError)
+        .that.satisfies((e) => e.err === ErrClosed && e.message === 'raw-control tcp: use of closed network connection');
+    } finally {
+      client.destroy();
+      await ln.close();
+    }
+  });
+
+  it('TestUnixConnSyscallConn: an accepted unix connection has one too', async function () {
+    if (process.platform === 'win32') {
+      console.log('    skipped: unix listeners are not supported on Windows');
+      this.skip();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'lc-raw-'));
+    const ln = await listen('unix', join(dir, 's.sock'));
+    const client = net.connect(join(dir, 's.sock'));
+    try {
+      const conn = await within(ln.accept(), 2000, 'accept');
+      const type = syscallConn(conn).control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_TYPE));
+      expect(type).to.equal(constants.SOCK_STREAM);
+      conn.destroy();
+    } finally {
+      client.destroy();
+      await ln.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses what has no socket of its own: a plain object, an unconnected net.Socket', function () {
+    for (const bad of [{}, new net.Socket()]) {
+      expect(() => syscallConn(bad)).to.throw(TypeError).with.property('code', 'ERR_INVALID_ARG_TYPE');
+    }
+  });
+});
