@@ -31,6 +31,13 @@ export interface ListenConfigOptions {
   keepAlive?: number;
   /** Go's KeepAliveConfig; with `enable: true` it wins over `keepAlive`. */
   keepAliveConfig?: KeepAliveConfig;
+  /**
+   * Go 1.21's SetMultipathTCP: TCP listeners use Multipath TCP
+   * (IPPROTO_MPTCP) where the kernel offers it, plain TCP where it refuses
+   * (`ln.multipathTCP()` says which). Off by default, as in Go 1.21–1.23;
+   * Go 1.24 turned it on for listeners.
+   */
+  multipathTCP?: boolean;
 }
 
 export interface ListenOptions {
@@ -50,7 +57,7 @@ export class ListenConfig {
   readonly control: Control | undefined;
   readonly keepAlive: number | undefined;
   readonly keepAliveConfig: Readonly<KeepAliveConfig> | undefined;
-  readonly #tcp: TCPListenParams;
+  #tcp: TCPListenParams;
   readonly #unix: UnixListenParams;
   readonly #udp: UDPListenParams;
 
@@ -62,7 +69,27 @@ export class ListenConfig {
     this.keepAliveConfig = o.keepAliveConfig === undefined ? undefined : Object.freeze(o.keepAliveConfig);
     this.#unix = { backlog: this.backlog, control: this.control };
     this.#udp = { control: this.control };
-    this.#tcp = { backlog: this.backlog, control: this.control, acceptOptions: acceptOptions(this.keepAlive, o.keepAliveConfig) };
+    this.#tcp = {
+      backlog: this.backlog,
+      control: this.control,
+      acceptOptions: acceptOptions(this.keepAlive, o.keepAliveConfig),
+      multipathTCP: o.multipathTCP,
+    };
+  }
+
+  /** Go's ListenConfig.MultipathTCP: whether TCP listens will ask for MPTCP (not whether the OS has it). */
+  multipathTCP(): boolean {
+    return this.#tcp.multipathTCP;
+  }
+
+  /** Go's ListenConfig.SetMultipathTCP: later TCP listens ask for MPTCP (true) or not. */
+  setMultipathTCP(use: boolean): void {
+    if (typeof use !== 'boolean') {
+      throw Object.assign(new TypeError(`The "use" argument must be of type boolean. Received ${typeof use}`), {
+        code: 'ERR_INVALID_ARG_TYPE',
+      });
+    }
+    this.#tcp = { ...this.#tcp, multipathTCP: use };
   }
 
   /**

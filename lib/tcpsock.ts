@@ -35,13 +35,32 @@ export class TCPAddr implements Addr {
  * `ListenConfig.listen('tcp', …)`. Accepted connections are net.Sockets
  * with Go's keep-alive and TCP_NODELAY set.
  */
-export class TCPListener extends StreamListener<TCPAddr> {}
+export class TCPListener extends StreamListener<TCPAddr> {
+  readonly #mptcp: boolean;
+
+  /** @internal use ListenConfig.listen. */
+  constructor(init: ConstructorParameters<typeof StreamListener<TCPAddr>>[0], mptcp: boolean) {
+    super(init);
+    this.#mptcp = mptcp;
+  }
+
+  /**
+   * Whether this listener's socket is Multipath TCP (IPPROTO_MPTCP): true
+   * only when the config asked for it (`multipathTCP`) and the kernel gave
+   * it; false after Go's fallback to plain TCP.
+   */
+  multipathTCP(): boolean {
+    return this.#mptcp;
+  }
+}
 
 /** @internal The ListenConfig fields TCP needs. */
 export interface TCPListenParams {
   backlog: number;
   control: Control | undefined;
   acceptOptions: [number, number, number, number, boolean];
+  /** Go 1.21's SetMultipathTCP: try IPPROTO_MPTCP first (Linux). */
+  multipathTCP: boolean;
 }
 
 function queueOf(sock: Sock): [number, number] | undefined {
@@ -61,12 +80,16 @@ export async function listenTCP(
   const { requested, arg, effective: computed } = listenBacklog(p.backlog);
   const laddr = new TCPAddr(la.ip, la.port, la.zone);
   const domain = family === 6 ? constants.AF_INET6 : constants.AF_INET;
-  const { sock, name } = await socket({
+  // MPTCP is Linux's (Go's mptcpsock_stub.go listens with plain TCP
+  // elsewhere); the kernel may still refuse it, and then TCP it is.
+  const mptcp = p.multipathTCP && constants.IPPROTO_MPTCP !== undefined;
+  const { sock, name, protocol } = await socket({
     network,
     laddr,
     domain,
     type: constants.SOCK_STREAM,
-    protocol: 0,
+    protocol: mptcp ? constants.IPPROTO_MPTCP : 0,
+    fallbackProtocol: mptcp ? 0 : undefined,
     v6only,
     // Go's ctrlNetwork: the network named after the socket's family.
     ctrlNetwork: network === 'tcp' ? `tcp${family}` : network,
@@ -97,7 +120,7 @@ export async function listenTCP(
       acceptOptions: p.acceptOptions,
       queue: () => queueOf(sock)?.[0],
       adopt,
-    });
+    }, mptcp && protocol !== 0);
   } catch (e) {
     binding.close(sock);
     throw new OpError('listen', network, laddr, e as Error);

@@ -122,6 +122,21 @@ function validateDuration(name: string, v: unknown): number | undefined {
   return v;
 }
 
+function validateBoolean(name: string, v: unknown): boolean | undefined {
+  if (v !== undefined && typeof v !== 'boolean') {
+    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" option must be of type boolean. Received ${describe(v)}`);
+  }
+  return v;
+}
+
+// A ListenConfig is a valid options object for another: its multipathTCP
+// is Go's getter method (on the prototype), not an option value.
+function multipathTCPOf(options: Record<string, unknown>): boolean {
+  const m = options.multipathTCP;
+  if (typeof m === 'function' && !Object.hasOwn(options, 'multipathTCP')) return m.call(options) === true;
+  return validateBoolean('multipathTCP', m) ?? false;
+}
+
 const KEEP_ALIVE_CONFIG_KEYS = ['enable', 'idle', 'interval', 'count'] as const;
 
 function validateKeepAliveConfig(v: unknown): KeepAliveConfig | undefined {
@@ -147,7 +162,7 @@ function validateKeepAliveConfig(v: unknown): KeepAliveConfig | undefined {
   };
 }
 
-const LISTEN_CONFIG_KEYS = ['backlog', 'control', 'keepAlive', 'keepAliveConfig'] as const;
+const LISTEN_CONFIG_KEYS = ['backlog', 'control', 'keepAlive', 'keepAliveConfig', 'multipathTCP'] as const;
 
 /** ListenConfig's options, checked and read once. */
 export interface ValidConfig {
@@ -155,6 +170,7 @@ export interface ValidConfig {
   control: ((...args: never[]) => unknown) | undefined;
   keepAlive: number | undefined;
   keepAliveConfig: KeepAliveConfig | undefined;
+  multipathTCP: boolean;
 }
 
 /** Validates `new ListenConfig(options)`; throws Node's argument errors. */
@@ -172,6 +188,7 @@ export function validateListenConfigOptions(options: unknown): ValidConfig {
     control: control as ValidConfig['control'],
     keepAlive: validateDuration('keepAlive', options.keepAlive),
     keepAliveConfig: validateKeepAliveConfig(options.keepAliveConfig),
+    multipathTCP: multipathTCPOf(options),
   };
 }
 

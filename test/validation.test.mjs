@@ -149,6 +149,10 @@ describe('unknown option keys throw (Go issue 39000: a misspelt backlog is no ba
     const copy = new ListenConfig(lc);
     expect(copy.backlog).to.equal(3);
     expect(copy.keepAliveConfig).to.deep.equal(lc.keepAliveConfig);
+    // multipathTCP is a method there (Go's getter), and copies as its value.
+    expect(copy.multipathTCP()).to.equal(false);
+    lc.setMultipathTCP(true);
+    expect(new ListenConfig(lc).multipathTCP()).to.equal(true);
   });
 });
 

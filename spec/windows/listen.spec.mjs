@@ -146,4 +146,10 @@ describe('Windows: listen with SOMAXCONN_HINT and the Backlog knob', function ()
       await ln.close();
     }
   });
+
+  it('multipathTCP: true listens with plain TCP (no MPTCP in Winsock) and multipathTCP() says false', async function () {
+    const ln = await new ListenConfig({ multipathTCP: true }).listen('tcp', '127.0.0.1:0');
+    expect(ln.multipathTCP()).to.equal(false);
+    await ln.close();
+  });
 });
