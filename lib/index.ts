@@ -1,6 +1,6 @@
 // The public surface of listenconfig: re-exports only.
 export { ListenConfig, listen, listenPacket, MAX_BACKLOG } from './listen-config';
-export type { Control, ListenConfigOptions, ListenOptions } from './listen-config';
+export type { Control, ListenConfigOptions, ListenOptions, StreamNetwork } from './listen-config';
 export { Listener } from './listener';
 export type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
 export { TCPListener, TCPAddr } from './tcpsock';
@@ -12,6 +12,7 @@ export type { RawConn } from './rawconn';
 export type { KeepAliveConfig } from './keepalive';
 export { maxListenerBacklog } from './backlog/index';
 export { setsockopt, getsockopt, constants } from './sockopt';
+export type { Constants, PortableConstants } from './sockopt';
 export { OpError, AddrError, DNSError, SyscallError, UnknownNetworkError, AbortError, ErrClosed, retryableAcceptError } from './errors';
 export type { Addr } from './errors';
 export { splitHostPort, joinHostPort } from './address';

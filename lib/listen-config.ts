@@ -13,6 +13,12 @@ import { UnixAddr, listenUnix, type UnixListener, type UnixListenParams } from '
 import { validateListenConfigOptions, validateListenOptions, validateString } from './validate';
 
 export type { Control } from './sock';
+
+/**
+ * The networks listen() takes, as a type: 'udp' or 'unixpacket' does not
+ * compile (JavaScript callers get Go's runtime errors instead).
+ */
+export type StreamNetwork = TCPNetwork | 'unix';
 export { MAX_BACKLOG } from './validate';
 
 export interface ListenConfigOptions {
@@ -99,7 +105,7 @@ export class ListenConfig {
    */
   listen(network: TCPNetwork, address: string, options?: ListenOptions): Promise<TCPListener>;
   listen(network: 'unix', address: string, options?: ListenOptions): Promise<UnixListener>;
-  listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener>;
+  listen(network: StreamNetwork, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener>;
   async listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener> {
     // Argument errors reject, as from Node's promise APIs (timers/promises),
     // before any lookup or socket: this body runs synchronously up to the
@@ -141,7 +147,6 @@ export class ListenConfig {
    * datagram sockets. Not on Windows (Node's dgram cannot adopt a SOCKET).
    */
   listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket>;
-  listenPacket(network: string, address: string, options?: ListenOptions): Promise<dgram.Socket>;
   async listenPacket(network: string, address: string, options?: ListenOptions): Promise<dgram.Socket> {
     validateString('network', network);
     validateString('address', address);
@@ -183,7 +188,8 @@ export function listenPacket(network: UDPNetwork, address: string, options?: Lis
 /** Go's net.Listen: the zero ListenConfig. */
 export function listen(network: TCPNetwork, address: string, options?: ListenOptions): Promise<TCPListener>;
 export function listen(network: 'unix', address: string, options?: ListenOptions): Promise<UnixListener>;
-export function listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener>;
+export function listen(network: StreamNetwork, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener>;
 export function listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener> {
-  return new ListenConfig().listen(network, address, options);
+  // Any string at run time, as from JavaScript: Go's errors say what is wrong.
+  return new ListenConfig().listen(network as StreamNetwork, address, options);
 }

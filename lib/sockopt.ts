@@ -5,13 +5,49 @@ import * as os from 'node:os';
 import { check } from './errors';
 import { binding, type Sock } from './native';
 
+/** The names every supported OS defines (posix.cc and win.cc both list them). */
+export interface PortableConstants {
+  readonly AF_INET: number;
+  readonly AF_INET6: number;
+  readonly AF_UNIX: number;
+  readonly SOCK_STREAM: number;
+  readonly SOCK_DGRAM: number;
+  readonly SOL_SOCKET: number;
+  readonly IPPROTO_IP: number;
+  readonly IPPROTO_IPV6: number;
+  readonly IPPROTO_TCP: number;
+  readonly SO_REUSEADDR: number;
+  readonly SO_KEEPALIVE: number;
+  readonly SO_RCVBUF: number;
+  readonly SO_SNDBUF: number;
+  readonly SO_LINGER: number;
+  readonly SO_BROADCAST: number;
+  readonly SO_ERROR: number;
+  readonly SO_TYPE: number;
+  readonly SO_RCVLOWAT: number;
+  readonly SO_SNDLOWAT: number;
+  readonly SO_ACCEPTCONN: number;
+  readonly TCP_NODELAY: number;
+  readonly IPV6_V6ONLY: number;
+  readonly IP_TOS: number;
+  readonly IP_TTL: number;
+  readonly IPV6_UNICAST_HOPS: number;
+}
+
+/**
+ * The constants of this OS: the portable names as numbers, every other name
+ * (SO_REUSEPORT, TCP_DEFER_ACCEPT, IP_FREEBIND, SO_BINDTODEVICE,
+ * IPPROTO_MPTCP…) typed `number | undefined`, since an OS may lack it.
+ */
+export type Constants = PortableConstants & { readonly [name: string]: number | undefined };
+
 /**
  * Socket option levels and names of this platform: SOL_SOCKET,
  * SO_REUSEADDR, SO_REUSEPORT, IPPROTO_TCP, TCP_NODELAY, TCP_DEFER_ACCEPT,
  * IPV6_V6ONLY, IP_FREEBIND, SO_BINDTODEVICE, … A name the platform lacks is
  * absent (undefined), never a made-up number.
  */
-export const constants: Readonly<Record<string, number>> = Object.freeze({ ...binding.constants });
+export const constants: Constants = Object.freeze({ ...binding.constants }) as Constants;
 
 const littleEndian = os.endianness() === 'LE';
 

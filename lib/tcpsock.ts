@@ -88,7 +88,7 @@ export async function listenTCP(
     laddr,
     domain,
     type: constants.SOCK_STREAM,
-    protocol: mptcp ? constants.IPPROTO_MPTCP : 0,
+    protocol: mptcp ? (constants.IPPROTO_MPTCP ?? 0) : 0,
     fallbackProtocol: mptcp ? 0 : undefined,
     v6only,
     // Go's ctrlNetwork: the network named after the socket's family.

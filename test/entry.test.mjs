@@ -46,4 +46,11 @@ describe('package entry points', function () {
       await ln.close();
     }
   });
+
+  it('the constants typed as portable (PortableConstants) are numbers on this OS', function () {
+    const portable = ['AF_INET', 'AF_INET6', 'AF_UNIX', 'SOCK_STREAM', 'SOCK_DGRAM', 'SOL_SOCKET', 'IPPROTO_IP', 'IPPROTO_IPV6', 'IPPROTO_TCP',
+      'SO_REUSEADDR', 'SO_KEEPALIVE', 'SO_RCVBUF', 'SO_SNDBUF', 'SO_LINGER', 'SO_BROADCAST', 'SO_ERROR', 'SO_TYPE', 'SO_RCVLOWAT',
+      'SO_SNDLOWAT', 'SO_ACCEPTCONN', 'TCP_NODELAY', 'IPV6_V6ONLY', 'IP_TOS', 'IP_TTL', 'IPV6_UNICAST_HOPS'];
+    for (const n of portable) expect(esm.constants[n], n).to.be.a('number');
+  });
 });

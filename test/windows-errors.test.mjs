@@ -1,16 +1,16 @@
 // Winsock error numbers -> Node's code and errno, and the Winsock name
-// (lib/errors-windows.ts). Pure mapping: runs on every OS; the errno
+// (lib/errors/windows.ts). Pure mapping: runs on every OS; the errno
 // expected is Node's number for the code on the OS running the test.
 import * as util from 'node:util';
 import { expect } from 'chai';
-import { windowsErrno } from '../dist/errors-windows.js';
+import { windowsErrno } from '../dist/errors/windows.js';
 
 function nodeErrno(code) {
   for (const [n, [name]] of util.getSystemErrorMap()) if (name === code) return n;
   return undefined;
 }
 
-describe('Winsock errors (errors-windows.ts)', function () {
+describe('Winsock errors (errors/windows.ts)', function () {
   it('maps the listener\'s Winsock errors to Node\'s codes and keeps the Winsock name', function () {
     for (const [wsa, name, code] of [
       [10048, 'WSAEADDRINUSE', 'EADDRINUSE'],

@@ -32,3 +32,18 @@ const mln: TCPListener = await mp.listen('tcp4', ':0');
 const usesMptcp: boolean = mln.multipathTCP() || mp.multipathTCP();
 console.log(usesMptcp);
 await mln.close();
+// Networks a call does not take do not compile (Go's errors answer JavaScript at run time).
+// @ts-expect-error: udp is listenPacket's
+void lc.listen('udp', ':0');
+// @ts-expect-error: unixpacket is refused
+void listen('unixpacket', '/tmp/x');
+// @ts-expect-error: tcp is listen's
+void listenPacket('tcp', ':0');
+const dyn: 'tcp' | 'unix' = Math.random() > 0.5 ? 'tcp' : 'unix';
+const either = await lc.listen(dyn, ':0');
+await either.close();
+// Constants an OS may lack are number | undefined; the portable ones are numbers.
+const portable: number = constants.SOL_SOCKET;
+// @ts-expect-error: SO_REUSEPORT may be undefined (Windows)
+const maybe: number = constants.SO_REUSEPORT;
+console.log(portable, maybe);

@@ -3,8 +3,8 @@
 // server and from its Node port read the same:
 //   listen tcp 192.0.2.1:0: bind: cannot assign requested address
 import * as util from 'node:util';
-import { binding } from './native';
-import { libuvMessage, windowsErrno } from './errors-windows';
+import { binding } from '../native';
+import { libuvMessage, windowsErrno } from './windows';
 
 /**
  * Returned, wrapped in an OpError, by operations on a closed listener (Go's
@@ -74,7 +74,7 @@ function errnoText(errno: number): string {
 
 // The addon's error as Node and Go describe it on this OS. On Windows, Go's
 // text is FormatMessage's, capital and full stop kept (syscall.Errno.Error);
-// code and errno are Node's (libuv's) for the Winsock error (errors-windows.ts).
+// code and errno are Node's (libuv's) for the Winsock error (errors/windows.ts).
 function describeErrno(errno: number): { text: string; errno: number; code: string; winsockCode?: string } {
   if (process.platform !== 'win32') return { text: errnoText(errno), errno, code: errnoName(errno) };
   const w = windowsErrno(errno);
