@@ -1,4 +1,35 @@
-// The ESM entry re-exports the CommonJS build (Node finds its named exports
-// statically), so both module systems share one copy of the package: no
-// dual-package hazard, one ErrClosed, one instanceof.
-export * from './index.js';
+// The ESM entry re-exports the CommonJS build, so both module systems share
+// one copy of the package: no dual-package hazard, one ErrClosed, one
+// instanceof. The names are listed, not `export *`: a star re-export of a
+// tsc-built CommonJS module also exports its `__esModule` marker (issue 12).
+// test/entry.test.mjs fails when this list and index.ts disagree.
+import cjs from './index.js';
+
+export {
+  ListenConfig,
+  listen,
+  MAX_BACKLOG,
+  Listener,
+  TCPAddr,
+  maxListenerBacklog,
+  setsockopt,
+  getsockopt,
+  constants,
+  OpError,
+  AddrError,
+  DNSError,
+  SyscallError,
+  UnknownNetworkError,
+  AbortError,
+  ErrClosed,
+  retryableAcceptError,
+  splitHostPort,
+  joinHostPort,
+  serve,
+  limitListener,
+  LimitListener,
+} from './index.js';
+export type * from './index.js';
+
+/** `import lc from 'listenconfig'`: the same object `require('listenconfig')` gives. */
+export default cjs;

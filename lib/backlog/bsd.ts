@@ -36,7 +36,7 @@ export const sysctlProbe: SysctlProbe = {
 };
 
 /** The sysctl Go reads per GOOS; netbsd and dragonfly have none in Go's switch. */
-function sysctlName(platform: string): string | undefined {
+export function sysctlName(platform: string): string | undefined {
   switch (platform) {
     case 'darwin':
     case 'ios':

@@ -8,7 +8,7 @@ import { CliError } from './command';
 
 /** Loaded on demand: `listenconfig burst` never loads the conformance runner. */
 const commands: Record<string, { summary: string; load: () => Command }> = {
-  doctor: { summary: "this machine's listen facts (backlog limits, queue counters) and advice", load: () => require('./doctor').command },
+  doctor: { summary: "this machine's listen facts (backlog limits, queue counters) and advice", load: () => require('./doctor/index').command },
   burst: { summary: 'open N connections at once against a server and report what became of them', load: () => require('./burst').command },
   conformance: { summary: 'run the shipped conformance suite on this OS and print a table', load: () => require('./conformance').command },
 };
