@@ -150,10 +150,10 @@ describe('listenconfig burst (spawned, real sockets)', function () {
       const progress = r.stderr.trimEnd().split('\n');
       expect(r.stderr).to.not.include('\r');
       for (const l of progress) {
-        expect(l).to.match(/^burst: \d+\/50 \(\d+%\) completed \d+, refused \d+, timed out \d+, errors \d+, [\d.]+ s$/);
+        expect(l).to.match(/^burst: \d+\/50 \(\d+%\) [\d.]+ s: completed \d+, refused \d+, timed out \d+, errors \d+$/);
       }
       expect(progress.length).to.be.at.least(10);
-      expect(progress.at(-1)).to.match(/^burst: 50\/50 \(100%\) completed 50,/);
+      expect(progress.at(-1)).to.match(/^burst: 50\/50 \(100%\) [\d.]+ s: completed 50,/);
     } finally {
       await srv.close();
     }
@@ -412,7 +412,7 @@ describe('progress on a terminal', function () {
     const frames = out.split('\r').filter(Boolean);
     expect(frames.at(-1)).to.equal('\x1b[K');
     const bar = frames[0].replace('\x1b[K', '');
-    expect(bar).to.match(/^\[#+-+\] 400\/1000 \(40%\) completed 400/);
+    expect(bar).to.match(/^\[#+-+\] 400\/1000 \(40%\) [\d.]+ s: completed 400$/);
     expect(bar.length).to.be.at.most(49);
     expect(out).to.not.include('\n');
   });

@@ -70,7 +70,8 @@ export class Progress {
 
   #text(): string {
     const secs = ((performance.now() - this.#t0) / 1000).toFixed(1);
-    return `${this.#done}/${this.#total} (${Math.floor((this.#done / this.#total) * 100)}%) ${this.#describe()}, ${secs} s`;
+    // The detail last: on a narrow terminal it is what gets cut.
+    return `${this.#done}/${this.#total} (${Math.floor((this.#done / this.#total) * 100)}%) ${secs} s: ${this.#describe()}`;
   }
 
   #line(): void {
