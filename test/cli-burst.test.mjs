@@ -12,11 +12,12 @@ import { Progress } from '../dist/cli/progress.js';
 const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const linux = process.platform === 'linux';
 
-/** Runs `listenconfig burst ...args`; resolves { code, stdout, stderr }. */
+/** Runs `listenconfig burst ...args`; resolves { code, stdout, stderr }; `.child` is the process. */
 function burst(args, { env = {}, shell } = {}) {
-  return new Promise((resolve, reject) => {
+  let child;
+  const done = new Promise((resolve, reject) => {
     const argv = [main, 'burst', ...args];
-    const child = shell
+    child = shell
       ? spawn('/bin/sh', ['-c', `${shell}; exec "$0" "$@"`, process.execPath, ...argv], { env: { ...process.env, ...env } })
       : spawn(process.execPath, argv, { env: { ...process.env, ...env } });
     let stdout = '';
@@ -26,6 +27,7 @@ function burst(args, { env = {}, shell } = {}) {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return Object.assign(done, { child });
 }
 
 function json(r) {
@@ -277,6 +279,25 @@ describe('listenconfig burst (spawned, real sockets)', function () {
     expect(r.code).to.equal(1);
     expect(r.stdout).to.match(/completed\s+6\n/);
     expect(r.stdout).to.match(/delayed\s+4 {2}\(>= 0\.9 s: a SYN retransmit, the accept queue was full\)\n/);
+  });
+
+  it('Ctrl-C: resets what is open and exits 130 with one line', async function () {
+    if (!linux) this.skip();
+    const ln = await new ListenConfig({ backlog: 1 }).listen('tcp', '127.0.0.1:0');
+    const port = ln.addr().port;
+    try {
+      const run = burst([`127.0.0.1:${port}`, '-n', '20', '-t', '30s', '-q']);
+      await until(() => ln.queued() === 2 && socketsTo(port, '02') === 18, 10_000, '2 queued and 18 connects in SYN_SENT');
+      run.child.kill('SIGINT');
+      const r = await run;
+      expect(r.code).to.equal(130);
+      expect(r.stdout).to.equal('');
+      expect(r.stderr).to.equal('listenconfig: burst: interrupted after 2 of 20 connects\n');
+      // Closed with FINs at exit, the two established ones would wait in FIN_WAIT1/2.
+      expect(socketsTo(port, '04') + socketsTo(port, '05'), 'client sockets in FIN_WAIT').to.equal(0);
+    } finally {
+      await ln.close();
+    }
   });
 
   describe('the origin demonstration (Go issue 39000): 1000 clients while the server is busy for 1 s', function () {
