@@ -51,7 +51,8 @@ burst says so and exits before connecting.
 Exit status: 0 every connect completed (delayed ones included, unless
 --fail-on-delay); 1 a connect was refused, timed out or failed (or, with
 --fail-on-delay, was delayed); 2 bad arguments, a remote target without
---allow-remote, a name that does not resolve, or too few descriptors.
+--allow-remote, a name that does not resolve, or too few descriptors; 130
+interrupted (Ctrl-C resets every open connection first).
 `;
 
 export interface Target {
