@@ -382,6 +382,27 @@ describe('listenconfig burst (spawned, real sockets)', function () {
         expect(d.counts.refused + d.counts.errors, target).to.equal(1);
       }
     });
+    const preload = { NODE_OPTIONS: `--require ${fileURLToPath(new URL('fixtures/burst-lookup.cjs', import.meta.url))}` };
+
+    it('a name is resolved once and its first address dialed; when nothing completed, the text names the others', async function () {
+      const port = await freePort();
+      const r = await burst([`two.burst.test:${port}`, '-n', '3', '-q'], { env: preload });
+      expect(r.code).to.equal(1);
+      expect(r.stdout.split('\n')[0]).to.equal(`burst two.burst.test:${port} ([::1]:${port}): 3 connections, at most 3 connecting at once, timeout 10 s`);
+      expect(r.stdout.trimEnd().split('\n').at(-1)).to.equal(
+        `two.burst.test:${port} resolved to ::1, 127.0.0.1; burst dialed ::1 only: give the address to dial another`,
+      );
+      const d = json(await burst([`two.burst.test:${port}`, '-n', '3', '--json'], { env: preload }));
+      expect(d).to.deep.include({ address: `[::1]:${port}`, resolved: ['::1', '127.0.0.1'] });
+    });
+
+    it('a name with any address that is not loopback is refused without --allow-remote', async function () {
+      const r = await burst(['remote.burst.test:80', '-n', '3'], { env: preload });
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.equal(
+        'listenconfig: burst: remote.burst.test resolves to 192.0.2.1, not a loopback address (127.0.0.0/8, ::1); pass --allow-remote to burst another machine\n',
+      );
+    });
   });
 
   describe('bad arguments: one line on stderr, no stack, exit 2', function () {

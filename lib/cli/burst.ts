@@ -61,6 +61,8 @@ export interface Target {
   /** The IP address dialed, `%zone` included, and its port. */
   ip: string;
   port: number;
+  /** Every address a name resolved to (the first is dialed); [ip] for a literal. */
+  resolved: string[];
 }
 
 /** Go's IP.IsLoopback, with the unspecified addresses (which Linux dials locally) counted as local. */
@@ -106,7 +108,7 @@ export async function resolveTarget(given: string, allowRemote: boolean): Promis
       throw new CliError(`burst: ${what} (127.0.0.0/8, ::1); pass --allow-remote to burst another machine`);
     }
   }
-  return { given, ip: ips[0], port };
+  return { given, ip: ips[0], port, resolved: ips };
 }
 
 /** Fails before the first connect when N connections cannot all be open at once. */
@@ -188,23 +190,29 @@ export const command: Command = {
     const doc = {
       target: target.given,
       address,
+      resolved: target.resolved,
       n,
       concurrency,
       timeoutMs,
       delayedMs: DELAYED_MS,
       ...summary,
     };
-    emit(io, json, doc, () =>
-      renderText(summary, {
-        target: target.given,
-        address,
-        n,
-        concurrency,
-        timeoutMs,
-        width: io.stdout.isTTY ? (io.stdout.columns ?? 80) : Number(process.env.COLUMNS) || 80,
-        unicode: io.stdout.isTTY === true,
-      }),
-    );
+    // A name with several addresses (localhost: ::1 and 127.0.0.1) and a
+    // server on only one of them: say which one was dialed.
+    const hint =
+      summary.counts.completed === 0 && target.resolved.length > 1
+        ? `\n${target.given} resolved to ${target.resolved.join(', ')}; burst dialed ${target.ip} only: give the address to dial another`
+        : '';
+    const text = renderText(summary, {
+      target: target.given,
+      address,
+      n,
+      concurrency,
+      timeoutMs,
+      width: io.stdout.isTTY ? (io.stdout.columns ?? 80) : Number(process.env.COLUMNS) || 80,
+      unicode: io.stdout.isTTY === true,
+    });
+    emit(io, json, doc, () => text + hint);
     const c = summary.counts;
     if (c.completed < n) return 1;
     return values['fail-on-delay'] && c.delayed > 0 ? 1 : 0;
