@@ -420,6 +420,8 @@ describe('listenconfig burst (spawned, real sockets)', function () {
       [['127.0.0.1:80', '-n', '1', '--timeout', 'soon'], '--timeout must be a duration such as 500ms or 2s, not "soon"'],
       [['127.0.0.1:80', '-n', '1', '--timeout', '0'], '--timeout must be longer than 0, not "0"'],
       [['127.0.0.1:80', '-n', '1', '--bogus'], undefined],
+      [['127.0.0.1:80', '-n', '70000'], 'burst: -n 70000 is more than 65535: a connection to one address needs a local port of its own'],
+      [['127.0.0.1:80', '-n', '1', '-t', '100000m'], '--timeout must be at most 24 days, not "100000m"'],
       [['127.0.0.1:80', '127.0.0.2:80', '-n', '1'], 'burst: one HOST:PORT expected, got 2: 127.0.0.1:80 127.0.0.2:80'],
     ];
     for (const [args, text] of cases) {

@@ -15,6 +15,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 // Descriptors the process needs besides the N connections: stdio, the
 // event loop's own, a DNS lookup's.
 const SPARE_DESCRIPTORS = 32;
+const MAX_CONNECTIONS = 65535;
 
 const help = `Usage: listenconfig burst HOST:PORT -n N [options]
 
@@ -28,7 +29,7 @@ ECONNRESET), timed out or failed otherwise, the connect-time percentiles and a
 histogram. This is the burst of Go issue 39000: see README, "Command line".
 
 Options:
-  -n, --connections N    connections to open (required)
+  -n, --connections N    connections to open (required; at most 65535)
   -c, --concurrency C    connects in flight at most (default N); connections
                          already established stay open and do not count
   -t, --timeout T        give up a connect after T (default 10s): 500ms, 2s, 1m
@@ -152,9 +153,13 @@ export const command: Command = {
     }
     const n = intOption(values, 'connections');
     if (n === undefined) throw new CliError('burst: -n N is required: how many connections to open');
+    // One local port per connection to one address: more can never all be open.
+    if (n > MAX_CONNECTIONS) throw new CliError(`burst: -n ${n} is more than ${MAX_CONNECTIONS}: a connection to one address needs a local port of its own`);
     const concurrency = Math.min(n, intOption(values, 'concurrency') ?? n);
     const timeoutMs = durationOption(values, 'timeout') ?? DEFAULT_TIMEOUT_MS;
     if (!(timeoutMs > 0)) throw new CliError(`--timeout must be longer than 0, not ${JSON.stringify(values.timeout)}`);
+    // setTimeout's limit; past it Node fires at once.
+    if (timeoutMs > 2 ** 31 - 1) throw new CliError(`--timeout must be at most 24 days, not ${JSON.stringify(values.timeout)}`);
     const json = values.json === true;
 
     const target = await resolveTarget(positionals[0], values['allow-remote'] === true);
