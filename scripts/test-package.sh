@@ -145,7 +145,13 @@ if [ -f "$work/npm/node_modules/listenconfig/prebuilds/win32-x64/node.napi.node"
   fi
   rm -f "$work/wine.json"
   (cd "$work/npm" && NODE_SKIP_PLATFORM_CHECK=1 timeout 300 "$wine" "$repo/$exe" check.cjs wine.json) >/dev/null 2>&1 || true
+  # The CLI too: node.exe's stdout to a file (a pipe fails under Wine).
+  (cd "$work/npm" && NODE_SKIP_PLATFORM_CHECK=1 timeout 300 "$wine" "$repo/$exe" node_modules/listenconfig/dist/cli/main.js doctor --json >wine-doctor.json) >/dev/null 2>&1 || true
   [ -z "$wineserver" ] || "$wineserver" -k 2>/dev/null || true
+  check "win32-x64: listenconfig doctor under Wine reports Windows' SOMAXCONN_HINT mapping" node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    if (r.platform !== "win32" || r.maxListenerBacklog.value !== 65535 || !r.windowsHint.some((h) => h.backlog === 4096 && h.arg === -4096)) process.exit(1);
+    if (!(r.listener.effective > 0)) process.exit(1);' "$work/npm/wine-doctor.json"
   if grep -q '"ok":true' "$work/npm/wine.json" 2>/dev/null && grep -q 'win32-x64' "$work/npm/wine.json"; then
     pass "win32-x64 binary: node.exe listens and accepts ($(grep -o '"data":"[^"]*"' "$work/npm/wine.json"))"
   else
