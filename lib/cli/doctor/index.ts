@@ -4,7 +4,7 @@
 // connections that arrive between two accepts at burst rate.
 import * as os from 'node:os';
 import { ListenConfig } from '../../listen-config';
-import { maxListenerBacklog } from '../../backlog/index';
+import { computeMaxListenerBacklog } from '../../backlog/index';
 import { CliError, durationOption, emit, intOption, parse, type Command, type Io } from '../command';
 import * as linux from './linux';
 import * as bsd from './bsd';
@@ -59,7 +59,9 @@ function pow2(n: number): number {
 }
 
 function facts(platform: string): Pick<DoctorReport, 'maxListenerBacklog' | 'sysctls' | 'counters' | 'descriptors' | 'windowsHint'> {
-  const value = maxListenerBacklog();
+  // Read afresh (maxListenerBacklog() keeps the first read for the process):
+  // what the next process will get.
+  const value = computeMaxListenerBacklog(platform);
   if (platform === 'linux' || platform === 'android') {
     const sysctls: Record<string, number | undefined> = {};
     for (const n of linux.SYSCTLS) sysctls[n] = linux.sysctl(n);
@@ -109,6 +111,15 @@ async function probeListener(platform: string, backlog: number | undefined, max:
   return { address, requested, effective, clamped };
 }
 
+/** What a client meets when the queue is full, per OS. */
+function overflow(platform: string): string {
+  if (platform === 'win32') return 'A full queue makes Winsock refuse the connection: the client gets ECONNREFUSED (Node issue 38736).';
+  if (platform === 'linux' || platform === 'android') {
+    return 'A full queue drops the SYN silently and the client waits for a retransmit (1 s, then 3 s, …).';
+  }
+  return 'A full queue drops the SYN and the client waits for a retransmit.';
+}
+
 function advise(platform: string, r: DoctorReport): Advice[] {
   const out: Advice[] = [];
   const max = r.maxListenerBacklog.value;
@@ -135,7 +146,7 @@ function advise(platform: string, r: DoctorReport): Advice[] {
       text:
         `The accept queue must hold every connection that arrives between two accepts: backlog >= burst rate x accept interval. ` +
         `This listener holds ${eff}: e.g. ${eff * 10} connections/s with accepts up to 100 ms apart. ` +
-        'Give --burst-rate and --accept-interval to compute yours. A full queue drops the SYN silently and the client waits for a retransmit (1 s, then 3 s, …).',
+        `Give --burst-rate and --accept-interval to compute yours. ${overflow(platform)}`,
     });
   }
 
