@@ -161,6 +161,33 @@ describe('listenconfig burst (spawned, real sockets)', function () {
     }
   });
 
+  it('on a terminal: a progress bar redrawn in place, then the report with Unicode bars', async function () {
+    // util-linux script(1) runs the command on a pseudo-terminal.
+    if (!linux || !fs.existsSync('/usr/bin/script')) this.skip();
+    const srv = await eagerServer();
+    try {
+      const cmd = [process.execPath, main, 'burst', `127.0.0.1:${srv.port}`, '-n', '2000'].map((a) => `'${a}'`).join(' ');
+      const r = await new Promise((resolve, reject) => {
+        const child = spawn('/usr/bin/script', ['-qec', `stty cols 70; exec ${cmd}`, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, out }));
+      });
+      expect(r.code).to.equal(0);
+      // The bar ends when the report starts: cleared with \r and erase-line.
+      expect(r.out).to.include('\r\x1b[Kburst 127.0.0.1:');
+      const lines = r.out.split('\r\n');
+      expect(lines.some((l) => /^ {2}completed\s+2000$/.test(l))).to.equal(true);
+      const rows = lines.filter((l) => /^\s+(<1ms|1-10ms|10-100ms|100-900ms|0\.9-3s|>=3s)\s/.test(l));
+      expect(rows).to.have.length(6);
+      expect(rows.some((l) => l.includes('█'))).to.equal(true);
+      for (const row of rows) expect([...row].length, row).to.be.at.most(70);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('-q prints no progress', async function () {
     const srv = await eagerServer();
     try {
