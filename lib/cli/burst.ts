@@ -151,11 +151,11 @@ export const command: Command = {
         positionals.length === 0 ? 'burst: missing HOST:PORT (listenconfig burst --help)' : `burst: one HOST:PORT expected, got ${positionals.length}: ${positionals.join(' ')}`,
       );
     }
-    const n = intOption(values, 'connections');
+    const n = intOption(values, 'connections', 1, '-n/--connections');
     if (n === undefined) throw new CliError('burst: -n N is required: how many connections to open');
     // One local port per connection to one address: more can never all be open.
     if (n > MAX_CONNECTIONS) throw new CliError(`burst: -n ${n} is more than ${MAX_CONNECTIONS}: a connection to one address needs a local port of its own`);
-    const concurrency = Math.min(n, intOption(values, 'concurrency') ?? n);
+    const concurrency = Math.min(n, intOption(values, 'concurrency', 1, '-c/--concurrency') ?? n);
     const timeoutMs = durationOption(values, 'timeout') ?? DEFAULT_TIMEOUT_MS;
     if (!(timeoutMs > 0)) throw new CliError(`--timeout must be longer than 0, not ${JSON.stringify(values.timeout)}`);
     // setTimeout's limit; past it Node fires at once.

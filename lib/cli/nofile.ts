@@ -9,6 +9,8 @@ import { execFileSync } from 'node:child_process';
 export interface DescriptorLimit {
   /** The soft limit now in force; Infinity for "unlimited". */
   limit: number;
+  /** The hard limit, the most `ulimit -n` can raise it to without root; undefined if unknown. */
+  hard: number | undefined;
   /** Descriptors open now (an estimate where the OS does not list them). */
   inUse: number;
 }
@@ -38,17 +40,23 @@ function parseLimit(text: string): number | undefined {
 export function descriptorLimit(): DescriptorLimit | undefined {
   if (process.platform === 'win32') return undefined;
   let limit: number | undefined;
+  let hard: number | undefined;
   try {
     // "Max open files            20000                20000                files"
-    const line = /^Max open files\s+(\S+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
-    limit = line ? parseLimit(line[1]) : undefined;
+    const line = /^Max open files\s+(\S+)\s+(\S+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    limit = line ? parseLimit(line[1]!) : undefined;
+    hard = line ? parseLimit(line[2]!) : undefined;
   } catch {
-    // No /proc (macOS, the BSDs): a child shell inherits this process's limit.
-    try {
-      limit = parseLimit(execFileSync('/bin/sh', ['-c', 'ulimit -n'], { encoding: 'utf8', timeout: 5000 }));
-    } catch {
-      limit = undefined;
-    }
+    // No /proc (macOS, the BSDs): a child shell inherits this process's limits.
+    const sh = (flag: string) => {
+      try {
+        return parseLimit(execFileSync('/bin/sh', ['-c', `ulimit ${flag}`], { encoding: 'utf8', timeout: 5000 }));
+      } catch {
+        return undefined;
+      }
+    };
+    limit = sh('-n');
+    hard = limit === undefined ? undefined : sh('-Hn');
   }
-  return limit === undefined ? undefined : { limit, inUse: openDescriptors() };
+  return limit === undefined ? undefined : { limit, hard, inUse: openDescriptors() };
 }
