@@ -83,14 +83,14 @@ mkdir -p "$(dirname "$out")"
 say "compiling src-native/{addon,poller,sockaddr,win}.cc for win32-x64 (Node $version headers)"
 # The same defines as binding.gyp; Windows 10 APIs; libgcc and libstdc++
 # (and winpthread) linked in, so the DLL needs nothing but node.exe and
-# system DLLs.
+# system DLLs; -s strips the symbols (the package ships the DLL).
 "$CXX" -std=c++17 -O2 -Wall -Wextra -shared \
   -DNAPI_VERSION=8 \
   -D_WIN32_WINNT=0x0A00 -DWIN32_LEAN_AND_MEAN -DBUILDING_NODE_EXTENSION \
   -I"$inc" \
   src-native/addon.cc src-native/poller.cc src-native/sockaddr.cc src-native/win.cc \
   -o "$out" \
-  "$lib" -lws2_32 -liphlpapi -static -static-libgcc -static-libstdc++
+  "$lib" -lws2_32 -liphlpapi -static -static-libgcc -static-libstdc++ -s
 say "built $out ($(stat -c %s "$out") bytes) for node.exe $version"
 
 # The JavaScript side is the same on every OS.

@@ -7,6 +7,7 @@
 #   3. the same with pnpm 10 at its default (install scripts not run);
 #   4. a tarball without prebuilds, no compiler: the install fails with
 #      install.js's one paragraph, not node-gyp's stack;
+#      and `listenconfig conformance` passes from the installed package;
 #   5. npm install from git (prepare builds what the clone lacks);
 #   6. the win32-x64 binary loads in node.exe under Wine, the linux-arm64
 #      one in Node for arm64 under qemu-user;
@@ -32,11 +33,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
-# A PATH with node, npm, npx and sh (npm runs scripts with it) only: no cc,
-# c++, make, python3.
+# A PATH with node, npm, npx, sh (npm runs scripts with it) and the few
+# coreutils pnpm's bin shims call: no cc, c++, make, python3.
 nocc=$work/nocc-bin
 mkdir -p "$nocc"
-for t in node npm npx sh; do ln -s "$(command -v "$t")" "$nocc/$t"; done
+for t in node npm npx sh sed dirname basename uname; do ln -s "$(command -v "$t")" "$nocc/$t"; done
 for t in cc c++ g++ gcc make python3; do
   if PATH=$nocc command -v "$t" >/dev/null 2>&1; then die "$t is reachable on the no-compiler PATH"; fi
 done
@@ -81,6 +82,14 @@ else
 fi
 runs_in "$work/npm" npm
 check "npm: the addon loaded is prebuilds/linux-x64's" bash -c "cd '$work/npm' && node check.cjs | grep -q 'prebuilds/linux-x64/node.napi.glibc.node'"
+# The shipped suite, by the package's own runner: no mocha, no chai. The
+# full PATH: its specs use ip, strace, prlimit and go where they are.
+check "npm: listenconfig conformance passes from the installed package" bash -c \
+  "cd '$work/npm' && timeout 600 npx --no-install listenconfig conformance > '$work/conformance.log' 2>&1; s=\$?; tail -1 '$work/conformance.log'; grep -A1 '^  FAIL' '$work/conformance.log'; exit \$s"
+grep -q ' passed, 0 failed' "$work/conformance.log" && say "conformance from the package: $(tail -1 "$work/conformance.log")"
+for f in clients.spec.mjs property.spec.mjs serve.spec.mjs; do
+  if grep -qx "package/spec/$f" <<<"$listing"; then fail "tarball leaves out spec/$f (needs dev dependencies)"; else pass "tarball leaves out spec/$f (needs dev dependencies)"; fi
+done
 
 # --- 3. pnpm 10, scripts skipped -----------------------------------------------------------
 say "pnpm 10 (install scripts skipped by default)"
@@ -136,7 +145,13 @@ if [ -f "$work/npm/node_modules/listenconfig/prebuilds/win32-x64/node.napi.node"
   fi
   rm -f "$work/wine.json"
   (cd "$work/npm" && NODE_SKIP_PLATFORM_CHECK=1 timeout 300 "$wine" "$repo/$exe" check.cjs wine.json) >/dev/null 2>&1 || true
+  # The CLI too: node.exe's stdout to a file (a pipe fails under Wine).
+  (cd "$work/npm" && NODE_SKIP_PLATFORM_CHECK=1 timeout 300 "$wine" "$repo/$exe" node_modules/listenconfig/dist/cli/main.js doctor --json >wine-doctor.json) >/dev/null 2>&1 || true
   [ -z "$wineserver" ] || "$wineserver" -k 2>/dev/null || true
+  check "win32-x64: listenconfig doctor under Wine reports Windows' SOMAXCONN_HINT mapping" node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    if (r.platform !== "win32" || r.maxListenerBacklog.value !== 65535 || !r.windowsHint.some((h) => h.backlog === 4096 && h.arg === -4096)) process.exit(1);
+    if (!(r.listener.effective > 0)) process.exit(1);' "$work/npm/wine-doctor.json"
   if grep -q '"ok":true' "$work/npm/wine.json" 2>/dev/null && grep -q 'win32-x64' "$work/npm/wine.json"; then
     pass "win32-x64 binary: node.exe listens and accepts ($(grep -o '"data":"[^"]*"' "$work/npm/wine.json"))"
   else

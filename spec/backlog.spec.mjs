@@ -1,7 +1,7 @@
 // TestListenBacklog: the Linux backlog contract. The accept queue holds
 // backlog + 1 connections; with nobody accepting, the next SYN is dropped
 // and the client waits for a retransmit; one accept() frees room.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { ListenConfig, listen, maxListenerBacklog } from 'listenconfig';
 import { dial, within, until, destroyAll, readSomaxconn } from './helpers.mjs';
 

@@ -2,7 +2,7 @@
 // express, fastify, ws) fed by serve(), hit by real clients. (The old
 // recipe, server.emit('connection', conn) from an accept loop, left
 // fastify's keep-alive socket open 70 s after the suite: issue 10.)
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import express from 'express';

@@ -1,7 +1,7 @@
 // TestListenerClose: Go's close semantics on a pull-based listener.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { ListenConfig, listen, OpError, ErrClosed } from 'listenconfig';
-import { dial, within, destroyAll, fdCount, until } from './helpers.mjs';
+import { dial, within, destroyAll, fdCount, until, repoRoot } from './helpers.mjs';
 
 describe('Listener close', function () {
   it('pending accepts reject with an OpError wrapping ErrClosed, in Go\'s text', async function () {
@@ -93,7 +93,7 @@ describe('Listener close', function () {
   it('a pending accept keeps the process alive, unless unref\'d', async function () {
     const { spawnSync } = await import('node:child_process');
     const script = (unref) => `
-      const { listen } = require(${JSON.stringify(process.cwd())});
+      const { listen } = require(${JSON.stringify(repoRoot)});
       listen('tcp', '127.0.0.1:0').then((ln) => {
         ${unref ? 'ln.unref();' : ''}
         ln.accept();
@@ -112,7 +112,7 @@ describe('Listener close', function () {
     // (src-native/poller.h); it must not hold the event loop then.
     const script = `
       const net = require('node:net');
-      const { listen } = require(${JSON.stringify(process.cwd())});
+      const { listen } = require(${JSON.stringify(repoRoot)});
       listen('tcp', '127.0.0.1:0').then(async (ln) => {
         const c = net.connect(ln.addr().port, '127.0.0.1');
         c.on('error', () => {});

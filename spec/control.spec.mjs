@@ -1,6 +1,6 @@
 // TestListenConfigControl: Control runs on the raw socket after socket()
 // and the default options, before bind(), with Go's network and address.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { ListenConfig, OpError, constants, getsockopt, setsockopt } from 'listenconfig';
 import { fdCount, dial, within, destroyAll } from './helpers.mjs';
 // getsockname is not public API; the spec reads it through the addon.

@@ -1,7 +1,7 @@
 // TestListenerDualStack: "tcp" on a wildcard address is one AF_INET6
 // socket with IPV6_V6ONLY=0 that accepts IPv4 too; "tcp6" refuses IPv4;
 // "tcp4" refuses IPv6.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import * as net from 'node:net';
 import { listen, constants, getsockopt } from 'listenconfig';
 import { dial, within, destroyAll } from './helpers.mjs';

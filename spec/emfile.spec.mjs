@@ -4,7 +4,7 @@
 // accept() loop that retried at once took ~940,000 rejections in 5 s): it
 // pauses as Go's http.Server does, the clients wait in the kernel's queue,
 // and every one is served once descriptors free up.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import * as readline from 'node:readline';

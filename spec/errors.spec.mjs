@@ -1,6 +1,6 @@
 // TestListenErrors: Go's error texts to the letter, Node's error fields, and
 // no descriptor left behind by any failure path.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { ListenConfig, listen, OpError, AddrError, UnknownNetworkError, SyscallError, DNSError } from 'listenconfig';
 import { fdCount } from './helpers.mjs';
 

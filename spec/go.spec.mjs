@@ -1,7 +1,7 @@
 // Go as the reference: the same Listen calls through Go's net.ListenConfig
 // (spec/go/reference.go) and through this package, compared field by field:
 // Control's arguments, the bound address, IPV6_V6ONLY and every error text.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,7 +5,8 @@ import * as net from 'node:net';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+/** The package root (this repository, or node_modules/listenconfig when installed). */
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 // Linux lists a process's descriptors in /proc/self/fd, macOS and the BSDs
 // in /dev/fd (fdescfs; without it FreeBSD shows only 0-2).

@@ -1,6 +1,6 @@
 // TestListenerKeepAlive: Go's keep-alive rules on accepted connections,
 // read back with getsockopt on the server side of real connections.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { ListenConfig, constants, getsockopt, setsockopt } from 'listenconfig';
 import { dial, within, destroyAll, fdOf } from './helpers.mjs';
 

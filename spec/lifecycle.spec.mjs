@@ -4,7 +4,7 @@
 // dropped one with an accept pending keeps serving. Each case runs in a
 // child process, so an abort is seen as a signal, not as a lost test run.
 // LC_STRESS=1 (npm run test:stress) runs the long versions.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -3,7 +3,7 @@
 // offers one, plain TCP where it refuses (Go's fallback), and
 // ln.multipathTCP() says which. Go 1.19 (the reference here) has no MPTCP,
 // so these are checked against the kernel, not against Go.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';

@@ -1,6 +1,6 @@
 // TestListenBacklogClamp in a network namespace: net.core.somaxconn is per
 // namespace, so the suite can set it to 8 without touching the machine.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

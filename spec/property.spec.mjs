@@ -2,7 +2,7 @@
 // listen(), each call ends in a Listener or a clear error, in bounded time,
 // with no unhandled rejection and no descriptor left open. Random inputs
 // from fast-check; LC_PROPERTY_RUNS=5000 runs it longer (a stress suite).
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import fc from 'fast-check';
 import dns from 'node:dns';
 import { mkdtempSync, rmSync } from 'node:fs';

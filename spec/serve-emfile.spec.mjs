@@ -2,7 +2,7 @@
 // with Go's backoff and costs next to no CPU, while the waiting clients
 // stay whole in the kernel queue and are all served once descriptors
 // free; a fatal error ends serving with 'error'; close() ends a pause.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import * as os from 'node:os';

@@ -2,7 +2,7 @@
 // issued, so the next clients wait in the kernel's queue (backlog + 1 of
 // them complete the handshake, the rest retransmit their SYN) and are
 // served as slots free: back-pressure, where maxConnections closes.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import * as net from 'node:net';
 import { ListenConfig, limitListener, listen, serve, OpError, ErrClosed } from 'listenconfig';
 import { dial, destroyAll, until, within } from './helpers.mjs';

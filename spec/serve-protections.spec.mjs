@@ -1,7 +1,7 @@
 // What http.Server and net.Server hang on listen(), through serve():
 // header and request timeouts (Slowloris), maxConnections, getConnections,
 // close(), closeIdleConnections(), and Go's Close and Shutdown.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { listen, serve, OpError, ErrClosed } from 'listenconfig';

@@ -2,7 +2,7 @@
 // as after server.listen(), with real clients. The protections http.Server
 // hangs on listen() (timeouts, maxConnections, close) are in
 // serve-protections.spec.mjs; limits and EMFILE in their own files.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';

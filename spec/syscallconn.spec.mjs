@@ -1,7 +1,7 @@
 // syscallConn(conn): Go's TCPConn.SyscallConn (and UnixConn's) for the
 // connections this package's listeners accept, so socket options can be
 // read and set on a connection without reaching into _handle.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import * as net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,9 +22,15 @@ describe('syscallConn(conn): the raw socket of an accepted connection', function
       raw.control((fd) => setsockopt(fd, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 0));
       expect(raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 'bool'))).to.equal(false);
       conn.destroy();
-      expect(() => raw.control(() => undefined))
-        .to.throw(OpError)
-        .that.satisfies((e) => e.err === ErrClosed && e.message === 'raw-control tcp: use of closed network connection');
+      let e;
+      try {
+        raw.control(() => undefined);
+      } catch (err) {
+        e = err;
+      }
+      expect(e).to.be.instanceOf(OpError);
+      expect(e.err).to.equal(ErrClosed);
+      expect(e.message).to.equal('raw-control tcp: use of closed network connection');
     } finally {
       client.destroy();
       await ln.close();

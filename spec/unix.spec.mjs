@@ -4,7 +4,7 @@
 // removed on close when the listener made it, Go's errors. What Go says is
 // compared case by case in go.spec.mjs; this file checks what a Go
 // comparison cannot see.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';

@@ -1,13 +1,13 @@
 // Listeners in worker threads: the acceptor uses the worker's own event
 // loop, and a worker that exits with a listener open and an accept pending
 // releases the socket (Node-API async cleanup hook) without crashing.
-import { expect } from 'chai';
+import { expect } from './expect.mjs';
 import { Worker } from 'node:worker_threads';
-import { dial, within, destroyAll, fdCount, socketsOnPort, until } from './helpers.mjs';
+import { dial, within, destroyAll, fdCount, socketsOnPort, until, repoRoot } from './helpers.mjs';
 
 const code = `
 const { parentPort } = require('node:worker_threads');
-const { listen } = require(${JSON.stringify(process.cwd())});
+const { listen } = require(${JSON.stringify(repoRoot)});
 listen('tcp', '127.0.0.1:0').then(async (ln) => {
   parentPort.postMessage({ port: ln.addr().port });
   const conn = await ln.accept();
@@ -59,7 +59,7 @@ describe('worker threads', function () {
     // close() must not leave them open in the process.
     const held = `
       const { parentPort } = require('node:worker_threads');
-      const { ListenConfig } = require(${JSON.stringify(process.cwd())});
+      const { ListenConfig } = require(${JSON.stringify(repoRoot)});
       new ListenConfig({ backlog: 16 }).listen('tcp', '127.0.0.1:0').then(async (ln) => {
         parentPort.postMessage({ port: ln.addr().port });
         await new Promise((r) => parentPort.once('message', r));

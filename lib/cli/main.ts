@@ -10,7 +10,7 @@ import { CliError } from './command';
 const commands: Record<string, { summary: string; load: () => Command }> = {
   doctor: { summary: "this machine's listen facts (backlog limits, queue counters) and advice", load: () => require('./doctor/index').command },
   burst: { summary: 'open N connections at once against a server and report what became of them', load: () => require('./burst').command },
-  conformance: { summary: 'run the shipped conformance suite on this OS and print a table', load: () => require('./conformance').command },
+  conformance: { summary: 'run the shipped conformance suite on this OS and print a table', load: () => require('./conformance/index').command },
 };
 
 function usage(): string {

@@ -1,7 +1,7 @@
 // Long runs of serve() and limitListener (the stress suite, its own mocha
 // config): hundreds of rounds of what spec/serve*.spec.mjs checks once,
 // watching for descriptors and listeners that accumulate.
-import { expect } from 'chai';
+import { expect } from '../expect.mjs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { ListenConfig, limitListener, listen, serve } from 'listenconfig';

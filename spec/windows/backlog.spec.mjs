@@ -2,7 +2,7 @@
 // modelled on the test of Go issue 39000: 500 clients connect at once to a
 // server that is not accepting. With backlog 500 (SOMAXCONN_HINT(500)) every
 // connect completes; with Winsock's plain ~200 queue they cannot all fit.
-import { expect } from 'chai';
+import { expect } from '../expect.mjs';
 import { ListenConfig } from 'listenconfig';
 import { dial, within, destroyAll } from '../helpers.mjs';
 import { onlyWindows, wine } from './helpers.mjs';

@@ -1,5 +1,5 @@
 // TestCloseWindows: Go's close semantics on a SOCKET listener.
-import { expect } from 'chai';
+import { expect } from '../expect.mjs';
 import { ListenConfig, listen, ErrClosed } from 'listenconfig';
 import { within, destroyAll } from '../helpers.mjs';
 import { onlyWindows, client } from './helpers.mjs';

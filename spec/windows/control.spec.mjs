@@ -1,6 +1,6 @@
 // TestListenConfigControlWindows: Control gets Go's arguments and the
 // SOCKET, and setsockopt/getsockopt/constants work on it.
-import { expect } from 'chai';
+import { expect } from '../expect.mjs';
 import { ListenConfig, setsockopt, getsockopt, constants as C } from 'listenconfig';
 import { within } from '../helpers.mjs';
 import { onlyWindows, client } from './helpers.mjs';

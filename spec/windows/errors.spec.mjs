@@ -1,6 +1,6 @@
 // TestListenErrorsWindows: bad input fails with Go's texts; Winsock errors
 // carry Node's code and the Winsock name; no failure leaks a SOCKET.
-import { expect } from 'chai';
+import { expect } from '../expect.mjs';
 import { ListenConfig, listen, setsockopt, constants as C } from 'listenconfig';
 import { binding } from '../../dist/native.js';
 import { onlyWindows, wine } from './helpers.mjs';

@@ -2,7 +2,7 @@
 // settings, with Go's Windows rules: TCP_KEEPIDLE/TCP_KEEPINTVL in seconds
 // where Windows has them (10 1709+), else SIO_KEEPALIVE_VALS in ms (which
 // cannot be read back); TCP_KEEPCNT where it exists (10 1703+).
-import { expect } from 'chai';
+import { expect } from '../expect.mjs';
 import { ListenConfig, getsockopt, constants as C } from 'listenconfig';
 import { adoptedSocket } from '../../dist/tcp-wrap.js';
 import { within } from '../helpers.mjs';

@@ -1,7 +1,7 @@
 // TestListenBacklogWindows (code paths): listen() with backlogs 1, 199, 500
 // and the default, each followed by a connection accepted and a
 // request/response round trip on the adopted net.Socket.
-import { expect } from 'chai';
+import { expect } from '../expect.mjs';
 import { ListenConfig, listen, listenPacket, maxListenerBacklog, syscallConn, getsockopt, constants } from 'listenconfig';
 import { within, destroyAll } from '../helpers.mjs';
 import { onlyWindows, client, readN } from './helpers.mjs';

@@ -4,11 +4,12 @@
 // connections that arrive between two accepts at burst rate.
 import * as os from 'node:os';
 import { ListenConfig } from '../../listen-config';
-import { maxListenerBacklog } from '../../backlog/index';
+import { computeMaxListenerBacklog } from '../../backlog/index';
 import { CliError, durationOption, emit, intOption, parse, type Command, type Io } from '../command';
 import * as linux from './linux';
 import * as bsd from './bsd';
 import { hintTable, type HintRow } from './windows';
+import { descriptorLimit } from '../nofile';
 
 const help = `Usage: listenconfig doctor [--backlog N] [--burst-rate R --accept-interval T] [--watch T] [--json]
 
@@ -59,7 +60,9 @@ function pow2(n: number): number {
 }
 
 function facts(platform: string): Pick<DoctorReport, 'maxListenerBacklog' | 'sysctls' | 'counters' | 'descriptors' | 'windowsHint'> {
-  const value = maxListenerBacklog();
+  // Read afresh (maxListenerBacklog() keeps the first read for the process):
+  // what the next process will get.
+  const value = computeMaxListenerBacklog(platform);
   if (platform === 'linux' || platform === 'android') {
     const sysctls: Record<string, number | undefined> = {};
     for (const n of linux.SYSCTLS) sysctls[n] = linux.sysctl(n);
@@ -68,13 +71,7 @@ function facts(platform: string): Pick<DoctorReport, 'maxListenerBacklog' | 'sys
       raw === undefined
         ? '/proc/sys/net/core/somaxconn is unreadable: Go falls back to SOMAXCONN (128)'
         : `net.core.somaxconn (${raw})${raw !== value ? `, clamped to what this kernel stores` : ''}`;
-    const lim = linux.descriptorLimit();
-    return {
-      maxListenerBacklog: { value, source },
-      sysctls,
-      counters: linux.queueCounters(),
-      descriptors: lim && { soft: Number.isFinite(lim.soft) ? lim.soft : null, hard: Number.isFinite(lim.hard) ? lim.hard : null },
-    };
+    return { maxListenerBacklog: { value, source }, sysctls, counters: linux.queueCounters(), descriptors: descriptors() };
   }
   if (platform === 'win32') {
     return { maxListenerBacklog: { value, source: 'Windows: SOMAXCONN_HINT(65535), the largest queue Winsock builds' }, sysctls: {}, windowsHint: [] };
@@ -86,7 +83,14 @@ function facts(platform: string): Pick<DoctorReport, 'maxListenerBacklog' | 'sys
       ? `${s.name} is unreadable: Go falls back to SOMAXCONN (128)`
       : `${s.name} (${s.value})${s.value > 0xffff ? ', clamped to 65535 (a 16-bit field)' : ''}`
     : `${platform} has no somaxconn sysctl in Go's switch: SOMAXCONN (128)`;
-  return { maxListenerBacklog: { value, source }, sysctls };
+  return { maxListenerBacklog: { value, source }, sysctls, descriptors: descriptors() };
+}
+
+/** RLIMIT_NOFILE; null for unlimited (JSON has no Infinity). */
+function descriptors(): DoctorReport['descriptors'] {
+  const lim = descriptorLimit();
+  const n = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
+  return lim && { soft: n(lim.limit), hard: n(lim.hard) };
 }
 
 async function probeListener(platform: string, backlog: number | undefined, max: DoctorReport['maxListenerBacklog']): Promise<DoctorReport['listener']> {
@@ -107,6 +111,15 @@ async function probeListener(platform: string, backlog: number | undefined, max:
         : `the kernel clamps listen(2)'s backlog to ${max.source.replace(/ \(.*$/, '')} = ${effective}`;
   }
   return { address, requested, effective, clamped };
+}
+
+/** What a client meets when the queue is full, per OS. */
+function overflow(platform: string): string {
+  if (platform === 'win32') return 'A full queue makes Winsock refuse the connection: the client gets ECONNREFUSED (Node issue 38736).';
+  if (platform === 'linux' || platform === 'android') {
+    return 'A full queue drops the SYN silently and the client waits for a retransmit (1 s, then 3 s, …).';
+  }
+  return 'A full queue drops the SYN and the client waits for a retransmit.';
 }
 
 function advise(platform: string, r: DoctorReport): Advice[] {
@@ -135,7 +148,7 @@ function advise(platform: string, r: DoctorReport): Advice[] {
       text:
         `The accept queue must hold every connection that arrives between two accepts: backlog >= burst rate x accept interval. ` +
         `This listener holds ${eff}: e.g. ${eff * 10} connections/s with accepts up to 100 ms apart. ` +
-        'Give --burst-rate and --accept-interval to compute yours. A full queue drops the SYN silently and the client waits for a retransmit (1 s, then 3 s, …).',
+        `Give --burst-rate and --accept-interval to compute yours. ${overflow(platform)}`,
     });
   }
 
@@ -174,13 +187,20 @@ function advise(platform: string, r: DoctorReport): Advice[] {
     } else if ((c?.ListenOverflows ?? 0) > 0) {
       out.push({ text: `Accept queues have overflowed ${c!.ListenOverflows} times since boot (ListenOverflows, this network namespace). --watch 10s tells whether it is still happening.` });
     }
-    const d = r.descriptors;
-    if (d && d.soft !== null && d.soft < eff) {
-      out.push({
-        text: `The descriptor limit (${d.soft}) is below the backlog (${eff}): a full queue cannot be accepted at once; the rest waits in the kernel (the pull accept retries after EMFILE) but is not served until descriptors free up.`,
-        command: `ulimit -n ${d.hard === null ? eff * 2 : Math.min(d.hard, Math.max(eff * 2, d.soft))}`,
-      });
-    }
+  }
+  const d = r.descriptors;
+  if (d && d.soft !== null && d.soft < eff) {
+    // Node raises its soft limit to the hard one at start-up, so the soft
+    // limit seen here is usually the hard one: raising it takes root.
+    const target = pow2(eff * 2);
+    const hardOk = d.hard === null || d.hard >= target;
+    out.push({
+      text:
+        `The descriptor limit (${d.soft}) is below the backlog (${eff}): a full queue cannot be accepted at once; the rest waits in the kernel ` +
+        `(connections() retries after EMFILE) and is served only as descriptors free up.` +
+        (hardOk ? '' : ` The hard limit is ${d.hard}: raise it as root (or LimitNOFILE=${target} in a systemd unit).`),
+      command: hardOk ? `ulimit -n ${target}` : `ulimit -Hn ${target} && ulimit -n ${target}`,
+    });
   }
   if (platform === 'win32') {
     out.push({ text: "Winsock cuts a plain backlog above about 200 to about 200 (Go issue 39000, Node issue 38736); this package passes SOMAXCONN_HINT(n) from 200 on, which net.Server cannot (libuv asserts backlog > 0)." });
