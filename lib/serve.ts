@@ -18,7 +18,7 @@ import { warnAcceptError } from './lifecycle';
 import { limitListener } from './limit';
 import { argError, assertOpen, describe, validateCount, validateListener } from './listener-args';
 import { IdleCloser, untilAborted } from './shutdown';
-import { countConnection, hasHandle, installHandle, overMaxConnections, type StandInHandle } from './server-handle';
+import { countConnection, hasHandle, installHandle, installPipeHandle, overMaxConnections, type StandInHandle } from './server-handle';
 
 export interface ServeOptions {
   /**
@@ -84,7 +84,7 @@ class ServeLoop implements Serving {
     this.#idle = new IdleCloser(server, () => this.#conns.size);
     // 'close' comes once the handle is gone and the last connection has ended.
     this.#drained = new Promise((resolve) => server.once('close', () => resolve()));
-    const addr = ln.addr() as { ip?: string; port?: number; zone?: string };
+    const addr = ln.addr() as { network?: string; name?: string; ip?: string; port?: number; zone?: string };
     const ip = addr.ip ?? '';
     const family = net.isIPv6(ip) ? 6 : 4;
     const address = addr.zone ? `${ip}%${addr.zone}` : ip;
@@ -106,7 +106,13 @@ class ServeLoop implements Serving {
         ln.unref?.();
       },
     };
-    installHandle(server, this.#handle, family, ip, port);
+    if (addr.network === 'unix' && typeof addr.name === 'string') {
+      // A pipe's handle has no getsockname: address() is the path.
+      delete this.#handle.getsockname;
+      installPipeHandle(server, this.#handle, addr.name);
+    } else {
+      installHandle(server, this.#handle, family, ip, port);
+    }
     // HTTP/2 sessions, so shutdown() can send each a GOAWAY (Node 24's
     // close() does it, earlier releases leave them open).
     const onSession = (s: Http2SessionLike) => {

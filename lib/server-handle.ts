@@ -18,7 +18,8 @@
 //   arguments), sets `_handle = null`, then `_emitCloseIfDrained()`, which
 //   emits 'close' once `_handle` is null and `_connections` is 0.
 // - net.Server#address(): `_handle.getsockname(out)`, returns `out`
-//   (a non-zero return is thrown as an errno).
+//   (a non-zero return is thrown as an errno); a handle without
+//   getsockname (a pipe's) gives `_pipeName`, the path, instead.
 // - net.Server#listening is `!!_handle`; #ref()/#unref() call the handle's
 //   and remember `_unref`, which listen() applies to a new handle.
 // - net.Server#listen() throws ERR_SERVER_ALREADY_LISTEN while `_handle` is set.
@@ -34,8 +35,11 @@ import type * as net from 'node:net';
 export interface StandInHandle {
   /** From server.close(); net.Server drops the handle right after. */
   close(): void;
-  /** From server.address(): fills {address, family, port}; 0 or a negative errno. */
-  getsockname(out: Record<string, unknown>): number;
+  /**
+   * From server.address(): fills {address, family, port}; 0 or a negative
+   * errno. Absent for a unix socket: address() is then the path.
+   */
+  getsockname?(out: Record<string, unknown>): number;
   ref(): void;
   unref(): void;
 }
@@ -44,6 +48,7 @@ interface ServerInternals {
   _handle: unknown;
   _connections: number;
   _connectionKey?: string;
+  _pipeName?: string;
   _unref?: boolean;
 }
 
@@ -63,6 +68,16 @@ export function installHandle(server: net.Server, handle: StandInHandle, family:
   const s = internals(server);
   s._handle = handle;
   s._connectionKey = `${family}:${ip}:${port}`;
+  if (s._unref === true) handle.unref();
+}
+
+/** installHandle for a unix socket: server.address() is `path`, as after listen(path). */
+export function installPipeHandle(server: net.Server, handle: StandInHandle, path: string): void {
+  const s = internals(server);
+  s._handle = handle;
+  s._pipeName = path;
+  // listen(path)'s key: no family, no port.
+  s._connectionKey = `-1:${path}:-1`;
   if (s._unref === true) handle.unref();
 }
 

@@ -76,8 +76,12 @@ describe('unix stream listeners (Go: ListenConfig.Listen("unix", path))', functi
   it('serve(): an http.Server answers over the unix socket (http.get with socketPath)', async function () {
     const path = join(dir, 'h.sock');
     const ln = await listen('unix', path);
-    const s = serve(ln, http.createServer((req, res) => res.end(`ok ${req.url}`)));
+    const server = http.createServer((req, res) => res.end(`ok ${req.url}`));
+    const s = serve(ln, server);
     try {
+      // As after server.listen(path).
+      expect(server.listening).to.equal(true);
+      expect(server.address()).to.equal(path);
       const body = await within(
         new Promise((resolve, reject) => {
           http.get({ socketPath: path, path: '/x', agent: false }, (res) => readAll(res).then(resolve, reject)).on('error', reject);

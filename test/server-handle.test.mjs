@@ -6,7 +6,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import { expect } from 'chai';
 import { listen } from 'listenconfig';
-import { countConnection, hasHandle, installHandle, overMaxConnections } from '../dist/server-handle.js';
+import { countConnection, hasHandle, installHandle, installPipeHandle, overMaxConnections } from '../dist/server-handle.js';
 
 const changed = (what) => `Node ${process.version} changed ${what} (lib/server-handle.ts must follow)`;
 
@@ -38,6 +38,17 @@ async function acceptedPair() {
 const connections = (server) => new Promise((resolve, reject) => server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
 
 describe(`net.Server internals serve() relies on (Node ${process.version})`, function () {
+  it('a handle without getsockname: address() is _pipeName (the path), listening is true', function () {
+    const server = net.createServer();
+    const h = standIn();
+    delete h.getsockname;
+    installPipeHandle(server, h, '/run/app.sock');
+    expect(server.listening, changed('net.Server#listening for a pipe')).to.equal(true);
+    expect(server.address(), changed('net.Server#address() for a pipe (_pipeName)')).to.equal('/run/app.sock');
+    server.close();
+    expect(h.calls).to.deep.equal([['close', 0]]);
+  });
+
   it('listening, listen() and address() go by _handle and its getsockname(out)', function () {
     const server = net.createServer();
     const h = standIn();
