@@ -7,7 +7,7 @@ import { adopt } from './adopt';
 import { listenBacklog } from './backlog/listen';
 import { OpError, check, type Addr } from './errors';
 import { ipString } from './ip';
-import { StreamListener } from './listener';
+import { StreamListener, type StreamListenerInit } from './listener';
 import { binding, type Sock } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
@@ -39,7 +39,7 @@ export class TCPListener extends StreamListener<TCPAddr> {
   readonly #mptcp: boolean;
 
   /** @internal use ListenConfig.listen. */
-  constructor(init: ConstructorParameters<typeof StreamListener<TCPAddr>>[0], mptcp: boolean) {
+  constructor(init: StreamListenerInit<TCPAddr>, mptcp: boolean) {
     super(init);
     this.#mptcp = mptcp;
   }
