@@ -5,9 +5,10 @@
 import type * as net from 'node:net';
 import { adopt } from './adopt';
 import { formatTCPAddr } from './address';
-import { Backoff, pause } from './backoff';
+import { pause } from './backoff';
+import { ConnectionIterator } from './connections';
 import { dropped, handled, warnAcceptError } from './lifecycle';
-import { AbortError, ErrClosed, OpError, SyscallError, retryableAcceptError, type Addr } from './errors';
+import { AbortError, ErrClosed, OpError, SyscallError, type Addr } from './errors';
 import { binding, type NativeAcceptor, type Sock } from './native';
 import { validateListenOptions } from './validate';
 import { ValidRawConn, type RawConn } from './rawconn';
@@ -262,27 +263,7 @@ export class Listener implements AsyncIterable<net.Socket> {
     if (typeof onError !== 'function') {
       throw Object.assign(new TypeError('The "options.onError" property must be of type function.'), { code: 'ERR_INVALID_ARG_TYPE' });
     }
-    const ln = this;
-    return {
-      async *[Symbol.asyncIterator]() {
-        const backoff = new Backoff();
-        for (;;) {
-          let conn: net.Socket;
-          try {
-            conn = await ln.accept();
-          } catch (e) {
-            if (e instanceof OpError && e.err === ErrClosed) return;
-            if (!retryableAcceptError(e)) throw e;
-            const ms = backoff.next();
-            onError(e, ms);
-            await ln.#pauseUnlessClosed(ms);
-            continue;
-          }
-          backoff.reset();
-          yield conn;
-        }
-      },
-    };
+    return { [Symbol.asyncIterator]: () => new ConnectionIterator(this, onError, (ms) => this.#pauseUnlessClosed(ms)) };
   }
 
   // Cancels on close(), so a loop in its pause ends at once.
