@@ -5,7 +5,7 @@
 //   npm run bench          all four scenarios, 5 rounds each (< 10 min)
 //   npm run bench:quick    one short round of each: proves the harness
 //                          works (CI smoke check); asserts nothing on speed
-//   node bench/run.mjs [--quick] [--only accept,burst,overload,http]
+//   node bench/run.mjs [--quick] [--only accept,burst,overload,http] [--rounds N]
 //
 // Writes bench/results/latest.json (and a dated copy) and docs/bench-burst.svg;
 // --quick writes bench/results/quick.json and bench/.build/bench-burst-quick.svg;
@@ -28,6 +28,9 @@ const quick = argv.includes('--quick');
 const onlyArg = argv.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.split('=')[1] ?? argv[argv.indexOf(onlyArg) + 1]).split(',') : undefined;
 const want = (name) => only === undefined || only.includes(name);
+const roundsArg = argv.find((a) => a.startsWith('--rounds'));
+const rounds = roundsArg ? Number(roundsArg.split('=')[1] ?? argv[argv.indexOf(roundsArg) + 1]) : undefined;
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) throw new Error('bench: --rounds takes an integer >= 1');
 
 const t0 = performance.now();
 const bins = build();
@@ -38,6 +41,7 @@ const serverScript = path.join(benchDir, 'servers', 'node.mjs');
 const ctx = {
   bins,
   quick,
+  rounds,
   node: { cmd: process.execPath, args: (opt) => [serverScript, JSON.stringify(opt)] },
   log: (line) => console.log(`  ${line}`),
 };
@@ -88,7 +92,7 @@ const resultsDir = path.join(benchDir, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const json = JSON.stringify(results, null, 1) + '\n';
 // Quick and partial (--only) runs never replace the published results.
-const scratch = quick ? 'quick.json' : only !== undefined ? 'partial.json' : undefined;
+const scratch = quick ? 'quick.json' : only !== undefined || rounds !== undefined ? 'partial.json' : undefined;
 if (scratch !== undefined) {
   writeFileSync(path.join(resultsDir, scratch), json);
 } else {
