@@ -5,7 +5,7 @@
 //   npm run bench          all four scenarios, 5 rounds each (< 10 min)
 //   npm run bench:quick    one short round of each: proves the harness
 //                          works (CI smoke check); asserts nothing on speed
-//   node bench/run.mjs [--quick] [--only accept,burst,overload,http] [--rounds N]
+//   node bench/run.mjs [--quick] [--only accept,burst,overload,http,growth,burst-scale] [--rounds N]
 //
 // Writes bench/results/latest.json (and a dated copy) and docs/bench-burst.svg;
 // --quick writes bench/results/quick.json and bench/.build/bench-burst-quick.svg;
@@ -20,6 +20,8 @@ import { acceptPath } from './scenarios/accept.mjs';
 import { burst } from './scenarios/burst.mjs';
 import { overload } from './scenarios/overload.mjs';
 import { httpBench } from './scenarios/http.mjs';
+import { growth } from './scenarios/growth.mjs';
+import { burstScale } from './scenarios/burst-scale.mjs';
 import { burstChart } from './chart.mjs';
 import { printTable } from './lib/table.mjs';
 
@@ -77,6 +79,8 @@ for (const [name, fn] of [
   ['burst', burst],
   ['overload', overload],
   ['http', httpBench],
+  ['growth', growth],
+  ['burst-scale', burstScale],
 ]) {
   if (!want(name)) continue;
   console.log(`bench: ${name}`);

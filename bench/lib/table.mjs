@@ -83,4 +83,33 @@ export function printTable(r) {
     const ok = Object.values(h.modes).every((x) => x.ratio.median >= 1.0);
     console.log(`  target: >= 1.0x in both modes: ${verdict(ok)}`);
   }
+
+  if (r.growth) {
+    const g = r.growth;
+    console.log('');
+    console.log(`5. Cost growth: CPU per accepted connection as concurrency grows, and with ${g.idle} idle connections held, ${g.seconds} s x ${g.rounds} rounds`);
+    const w = [16, 20, 22, 24, 18];
+    console.log(row(['server', 'clients', 'CPU µs per conn', 'vs 32 clients', 'heap B per conn'], w));
+    let ok = true;
+    for (const [name, levels] of Object.entries(g.contenders)) {
+      for (const [level, x] of Object.entries(levels)) {
+        console.log(row([name, level, spread(x.cpuUsPerConn, 1), times(x.vs32), spread(x.heapBytesPerConn)], w));
+        if (name === 'listenconfig' && x.vs32.median > 1.1) ok = false;
+      }
+    }
+    console.log(`  target: listenconfig within 10% of its 32-client figure at every level: ${verdict(ok)}`);
+  }
+
+  if (r['burst-scale'] && !r['burst-scale'].skipped) {
+    const b = r['burst-scale'];
+    console.log('');
+    console.log(`6. Bursts at scale, in a network namespace (somaxconn ${b.sysctls['net.core.somaxconn']}, listenconfig's effective backlog ${b.effectiveBacklog}): N at once while the event loop is busy ${b.busyMs} ms, ${b.rounds} rounds`);
+    const w = [7, 24, 8, 20, 18, 18, 10];
+    console.log(row(['N', 'server', 'failed', 'delayed >0.9 s', 'p50 ms', 'p99 ms', 'max ms'], w));
+    for (const c of b.cases) {
+      console.log(row([c.n, c.contender, f(c.failed.max), spread(c.delayed), spread(c.p50Ms, 1), spread(c.p99Ms, 1), f(c.maxMs.max)], w));
+    }
+    const ok = b.cases.filter((c) => c.contender === 'listenconfig').every((c) => c.failed.max === 0 && c.delayed.max === 0);
+    console.log(`  target: listenconfig default, no failed or delayed connect at any N in any round: ${verdict(ok)}`);
+  }
 }

@@ -11,6 +11,10 @@
 //       server's queue holds them all. Prints the connect times.
 //   loadgen hold  HOST PORT N TIMEOUT_MS   N clients at once, each sends one
 //       byte and waits for the server to close; prints the completion times.
+//   loadgen idle  HOST PORT N TIMEOUT_MS   N connections opened and kept,
+//       silent; prints {"connected":k,"failed":f} once every connect has
+//       finished, then holds them until stdin ends (the idle connections
+//       of the cost-growth scenario).
 //
 // Every client closes with SO_LINGER {1, 0} (an RST): no TIME_WAIT, so a
 // long run does not exhaust the ephemeral ports.
@@ -99,6 +103,12 @@ static void raise_nofile(int need) {
   getrlimit(RLIMIT_NOFILE, &rl);
   rl.rlim_cur = rl.rlim_max;
   setrlimit(RLIMIT_NOFILE, &rl);
+  // Root may raise the hard limit too (up to fs.nr_open): the bursts of
+  // 20,000 need it where the hard limit is 20000.
+  if ((rlim_t)need > rl.rlim_cur) {
+    struct rlimit up = {(rlim_t)need, (rlim_t)need};
+    if (setrlimit(RLIMIT_NOFILE, &up) == 0) rl = up;
+  }
   if ((rlim_t)need > rl.rlim_cur) {
     fprintf(stderr, "loadgen: need %d descriptors, the hard limit is %ld\n", need, (long)rl.rlim_max);
     exit(2);
@@ -242,9 +252,46 @@ static int run_once(int n, int timeout_ms, int hold) {
   return 0;
 }
 
+static int run_idle(int n, int timeout_ms) {
+  int* fds = malloc(n * sizeof *fds);
+  int connected = 0, failed = 0, pending = 0, started = 0;
+  int64_t deadline = now_ns() + (int64_t)timeout_ms * 1000000;
+  struct epoll_event evs[256];
+  while ((started < n || pending > 0) && now_ns() < deadline) {
+    for (int end = started + 64; started < n && started < end; started++) {
+      fds[started] = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fds[started] < 0) die("socket");
+      int r = connect(fds[started], (struct sockaddr*)&addr, addrlen);
+      if (r < 0 && errno != EINPROGRESS) {
+        failed++;
+        continue;
+      }
+      struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = started};
+      if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[started], &ev) < 0) die("epoll_ctl");
+      pending++;
+    }
+    int k = epoll_wait(ep, evs, 256, started < n ? 0 : 50);
+    for (int i = 0; i < k; i++) {
+      int fd = fds[evs[i].data.u32];
+      epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+      pending--;
+      if (connect_failed(evs[i].events)) failed++;
+      else connected++;
+    }
+  }
+  printf("{\"connected\":%d,\"failed\":%d}\n", connected, failed + pending);
+  fflush(stdout);
+  char buf[64];
+  while (read(0, buf, sizeof buf) > 0) {
+  }
+  for (int i = 0; i < started; i++)
+    if (fds[i] >= 0) close_rst(fds[i]);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc != 6) {
-    fprintf(stderr, "usage: loadgen rate|burst|hold HOST PORT CONC|N SECONDS|TIMEOUT_MS\n");
+    fprintf(stderr, "usage: loadgen rate|burst|hold|idle HOST PORT CONC|N SECONDS|TIMEOUT_MS\n");
     return 2;
   }
   parse_addr(argv[2], argv[3]);
@@ -255,6 +302,7 @@ int main(int argc, char** argv) {
   if (!strcmp(argv[1], "rate")) return run_rate(n, atof(argv[5]));
   if (!strcmp(argv[1], "burst")) return run_once(n, atoi(argv[5]), 0);
   if (!strcmp(argv[1], "hold")) return run_once(n, atoi(argv[5]), 1);
+  if (!strcmp(argv[1], "idle")) return run_idle(n, atoi(argv[5]));
   fprintf(stderr, "loadgen: unknown mode %s\n", argv[1]);
   return 2;
 }
