@@ -2,10 +2,10 @@
 // comparator measured in the same run, with the contenders interleaved and
 // repeated, because the machines are shared and noisy.
 //
-//   npm run bench          all four scenarios, 5 rounds each (< 10 min)
+//   npm run bench          every scenario, 3 to 5 rounds each
 //   npm run bench:quick    one short round of each: proves the harness
 //                          works (CI smoke check); asserts nothing on speed
-//   node bench/run.mjs [--quick] [--only accept,burst,overload,http,growth,burst-scale] [--rounds N]
+//   node bench/run.mjs [--quick] [--only accept,burst,overload,http,growth,burst-scale,cores] [--rounds N]
 //
 // Writes bench/results/latest.json (and a dated copy) and docs/bench-burst.svg;
 // --quick writes bench/results/quick.json and bench/.build/bench-burst-quick.svg;
@@ -22,6 +22,7 @@ import { overload } from './scenarios/overload.mjs';
 import { httpBench } from './scenarios/http.mjs';
 import { growth } from './scenarios/growth.mjs';
 import { burstScale } from './scenarios/burst-scale.mjs';
+import { cores } from './scenarios/cores.mjs';
 import { burstChart } from './chart.mjs';
 import { printTable } from './lib/table.mjs';
 
@@ -81,6 +82,7 @@ for (const [name, fn] of [
   ['http', httpBench],
   ['growth', growth],
   ['burst-scale', burstScale],
+  ['cores', cores],
 ]) {
   if (!want(name)) continue;
   console.log(`bench: ${name}`);

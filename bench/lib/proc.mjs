@@ -13,9 +13,9 @@ const tasksetWorks =
 export const pinning = tasksetWorks ? { server: '1', load: '0' } : undefined;
 
 // With netns, the process runs inside that network namespace (as root:
-// bench/lib/netns.mjs).
-function pinned(side, cmd, args, netns) {
-  const [c, a] = pinning ? ['taskset', ['-c', pinning[side], cmd, ...args]] : [cmd, args];
+// bench/lib/netns.mjs); unpinned, on any core (the across-cores scenario).
+function pinned(side, cmd, args, netns, unpinned) {
+  const [c, a] = pinning && !unpinned ? ['taskset', ['-c', pinning[side], cmd, ...args]] : [cmd, args];
   return netns ? ['ip', ['netns', 'exec', netns, c, ...a]] : [c, a];
 }
 
@@ -24,8 +24,8 @@ function pinned(side, cmd, args, netns) {
  * stdout line is JSON with the port; `ask(line)` sends a command and
  * resolves with the next JSON line.
  */
-export async function startServer(cmd, args, { timeoutMs = 15_000, netns } = {}) {
-  const [c, a] = pinned('server', cmd, args, netns);
+export async function startServer(cmd, args, { timeoutMs = 15_000, netns, unpinned } = {}) {
+  const [c, a] = pinned('server', cmd, args, netns, unpinned);
   const child = spawn(c, a, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -68,8 +68,8 @@ export async function startServer(cmd, args, { timeoutMs = 15_000, netns } = {})
 }
 
 /** Runs a command on the load side; resolves with its stdout. */
-export function runLoad(cmd, args, { timeoutMs = 120_000, netns } = {}) {
-  const [c, a] = pinned('load', cmd, args, netns);
+export function runLoad(cmd, args, { timeoutMs = 120_000, netns, unpinned } = {}) {
+  const [c, a] = pinned('load', cmd, args, netns, unpinned);
   return new Promise((resolve, reject) => {
     const child = spawn(c, a, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -112,4 +112,14 @@ export function printTable(r) {
     const ok = b.cases.filter((c) => c.contender === 'listenconfig').every((c) => c.failed.max === 0 && c.delayed.max === 0);
     console.log(`  target: listenconfig default, no failed or delayed connect at any N in any round: ${verdict(ok)}`);
   }
+
+  if (r.cores) {
+    const c = r.cores;
+    console.log('');
+    console.log(`7. Across cores: ${c.cores} cores (the figure that matters needs 8+), ${c.clients} clients connect/close, ${c.seconds} s x ${c.rounds} rounds, unpinned`);
+    const w = [36, 26, 26];
+    console.log(row(['server', 'conn/s', 'CPU µs per connection'], w));
+    for (const [name, x] of Object.entries(c.contenders)) console.log(row([name, spread(x.connPerSec), spread(x.cpuUsPerConn, 1)], w));
+    for (const [name, q] of Object.entries(c.ratios)) console.log(row([name, `conn/s ${times(q.connPerSec)}`], [70, 30]));
+  }
 }
