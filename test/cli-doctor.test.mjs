@@ -75,6 +75,21 @@ describe('listenconfig doctor', function () {
     }
   });
 
+  it('a descriptor limit below the backlog: advice to raise it, the hard limit first when that is the cap', function () {
+    if (!linux) {
+      console.log(`    skipped: prlimit is Linux's; this is ${process.platform}`);
+      this.skip();
+    }
+    const r = json(['doctor', '--backlog', '1024'], { prefix: ['prlimit', '--nofile=100:300', '--'] });
+    // Node raises the soft limit to the hard one at start-up.
+    expect(r.descriptors).to.deep.equal({ soft: 300, hard: 300 });
+    const a = r.advice.find((x) => x.text.startsWith('The descriptor limit (300) is below the backlog (1024)'));
+    expect(a, JSON.stringify(r.advice)).to.not.equal(undefined);
+    expect(a.text).to.include('The hard limit is 300: raise it as root');
+    expect(a.command).to.equal('ulimit -Hn 2048 && ulimit -n 2048');
+    expect(json(['doctor', '--backlog', '64'], { prefix: ['prlimit', '--nofile=100:300', '--'] }).advice.some((x) => x.text.startsWith('The descriptor limit'))).to.equal(false);
+  });
+
   it('bad input: one line on stderr, exit 2, no stack', function () {
     for (const [args, text] of [
       [['doctor', '--backlog', 'many'], '--backlog must be an integer >= 1, not "many"'],

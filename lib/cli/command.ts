@@ -51,17 +51,23 @@ export function parse<O extends Options>(
     });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (e) {
-    // parseArgs' texts are already one line; drop Node's "Run with --help" tail variants.
-    throw new CliError(String((e as Error).message).split('\n')[0]);
+    // parseArgs' texts are one line, but its unknown-option text goes on to
+    // explain '--' for positionals; keep the first sentence and point at --help.
+    const text = String((e as Error).message).split('\n')[0]!;
+    const unknown = /^(Unknown option '[^']*')/.exec(text);
+    throw new CliError(unknown ? `${unknown[1]} (see --help)` : text);
   }
 }
 
-/** A positive integer option, or undefined when absent; a bad value is a CliError naming the flag. */
-export function intOption(values: Record<string, unknown>, name: string, min = 1): number | undefined {
+/**
+ * A positive integer option, or undefined when absent; a bad value is a
+ * CliError naming the flag as `label` (e.g. "-n/--connections") or --name.
+ */
+export function intOption(values: Record<string, unknown>, name: string, min = 1, label = `--${name}`): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, not ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(n) || n < min) throw new CliError(`${label} must be an integer >= ${min}, not ${JSON.stringify(v)}`);
   return n;
 }
 

@@ -9,6 +9,7 @@ import { CliError, durationOption, emit, intOption, parse, type Command, type Io
 import * as linux from './linux';
 import * as bsd from './bsd';
 import { hintTable, type HintRow } from './windows';
+import { descriptorLimit } from '../nofile';
 
 const help = `Usage: listenconfig doctor [--backlog N] [--burst-rate R --accept-interval T] [--watch T] [--json]
 
@@ -70,13 +71,7 @@ function facts(platform: string): Pick<DoctorReport, 'maxListenerBacklog' | 'sys
       raw === undefined
         ? '/proc/sys/net/core/somaxconn is unreadable: Go falls back to SOMAXCONN (128)'
         : `net.core.somaxconn (${raw})${raw !== value ? `, clamped to what this kernel stores` : ''}`;
-    const lim = linux.descriptorLimit();
-    return {
-      maxListenerBacklog: { value, source },
-      sysctls,
-      counters: linux.queueCounters(),
-      descriptors: lim && { soft: Number.isFinite(lim.soft) ? lim.soft : null, hard: Number.isFinite(lim.hard) ? lim.hard : null },
-    };
+    return { maxListenerBacklog: { value, source }, sysctls, counters: linux.queueCounters(), descriptors: descriptors() };
   }
   if (platform === 'win32') {
     return { maxListenerBacklog: { value, source: 'Windows: SOMAXCONN_HINT(65535), the largest queue Winsock builds' }, sysctls: {}, windowsHint: [] };
@@ -88,7 +83,14 @@ function facts(platform: string): Pick<DoctorReport, 'maxListenerBacklog' | 'sys
       ? `${s.name} is unreadable: Go falls back to SOMAXCONN (128)`
       : `${s.name} (${s.value})${s.value > 0xffff ? ', clamped to 65535 (a 16-bit field)' : ''}`
     : `${platform} has no somaxconn sysctl in Go's switch: SOMAXCONN (128)`;
-  return { maxListenerBacklog: { value, source }, sysctls };
+  return { maxListenerBacklog: { value, source }, sysctls, descriptors: descriptors() };
+}
+
+/** RLIMIT_NOFILE; null for unlimited (JSON has no Infinity). */
+function descriptors(): DoctorReport['descriptors'] {
+  const lim = descriptorLimit();
+  const n = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
+  return lim && { soft: n(lim.limit), hard: n(lim.hard) };
 }
 
 async function probeListener(platform: string, backlog: number | undefined, max: DoctorReport['maxListenerBacklog']): Promise<DoctorReport['listener']> {
@@ -185,13 +187,20 @@ function advise(platform: string, r: DoctorReport): Advice[] {
     } else if ((c?.ListenOverflows ?? 0) > 0) {
       out.push({ text: `Accept queues have overflowed ${c!.ListenOverflows} times since boot (ListenOverflows, this network namespace). --watch 10s tells whether it is still happening.` });
     }
-    const d = r.descriptors;
-    if (d && d.soft !== null && d.soft < eff) {
-      out.push({
-        text: `The descriptor limit (${d.soft}) is below the backlog (${eff}): a full queue cannot be accepted at once; the rest waits in the kernel (the pull accept retries after EMFILE) but is not served until descriptors free up.`,
-        command: `ulimit -n ${d.hard === null ? eff * 2 : Math.min(d.hard, Math.max(eff * 2, d.soft))}`,
-      });
-    }
+  }
+  const d = r.descriptors;
+  if (d && d.soft !== null && d.soft < eff) {
+    // Node raises its soft limit to the hard one at start-up, so the soft
+    // limit seen here is usually the hard one: raising it takes root.
+    const target = pow2(eff * 2);
+    const hardOk = d.hard === null || d.hard >= target;
+    out.push({
+      text:
+        `The descriptor limit (${d.soft}) is below the backlog (${eff}): a full queue cannot be accepted at once; the rest waits in the kernel ` +
+        `(connections() retries after EMFILE) and is served only as descriptors free up.` +
+        (hardOk ? '' : ` The hard limit is ${d.hard}: raise it as root (or LimitNOFILE=${target} in a systemd unit).`),
+      command: hardOk ? `ulimit -n ${target}` : `ulimit -Hn ${target} && ulimit -n ${target}`,
+    });
   }
   if (platform === 'win32') {
     out.push({ text: "Winsock cuts a plain backlog above about 200 to about 200 (Go issue 39000, Node issue 38736); this package passes SOMAXCONN_HINT(n) from 200 on, which net.Server cannot (libuv asserts backlog > 0)." });

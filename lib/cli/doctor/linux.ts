@@ -1,6 +1,6 @@
 // Linux's listen facts for `listenconfig doctor`: sysctls under /proc/sys,
-// the accept-queue counters of /proc/net/netstat, the descriptor limit of
-// /proc/self/limits. All per network namespace where the kernel makes them so.
+// the accept-queue counters of /proc/net/netstat. Per network namespace, as
+// the kernel keeps them.
 import * as fs from 'node:fs';
 
 function read(file: string): string | undefined {
@@ -48,13 +48,4 @@ export function queueCounters(): QueueCounters {
     return i < 0 ? undefined : values[i];
   };
   return { ListenOverflows: at('ListenOverflows'), ListenDrops: at('ListenDrops') };
-}
-
-/** RLIMIT_NOFILE of this process, as /proc/self/limits prints it. */
-export function descriptorLimit(): { soft: number; hard: number } | undefined {
-  const line = read('/proc/self/limits')?.split('\n').find((l) => l.startsWith('Max open files'));
-  const m = line && /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(line);
-  if (!m) return undefined;
-  const n = (s: string) => (s === 'unlimited' ? Infinity : Number(s));
-  return { soft: n(m[1]!), hard: n(m[2]!) };
 }
