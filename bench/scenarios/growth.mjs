@@ -36,12 +36,12 @@ export async function growth(ctx) {
         let held;
         if (l.idle) {
           held = await startHeld(bins.loadgen, ['idle', '127.0.0.1', s.port, l.idle, 60_000]);
-          // Every idle connection accepted and held before the clock starts.
+          // Every idle connection accepted and held before the clock starts
+          // (or as many as were within 60 s: the run says how many).
           const end = performance.now() + 60_000;
-          while ((await s.ask('stats')).kept < l.idle) {
-            if (performance.now() > end) throw new Error(`growth: ${c.name} did not accept ${l.idle} idle connections in 60 s`);
-            await new Promise((res) => setTimeout(res, 50));
-          }
+          while ((await s.ask('stats')).kept < l.idle && performance.now() < end) await new Promise((res) => setTimeout(res, 50));
+          const kept = (await s.ask('stats')).kept;
+          if (kept < l.idle) log(`growth  ${c.name}: only ${kept} of ${l.idle} idle connections accepted within 60 s`);
         }
         await runLoad(bins.loadgen, ['rate', '127.0.0.1', s.port, l.clients, warmup]);
         const before = await s.ask('stats');
@@ -55,6 +55,7 @@ export async function growth(ctx) {
           heapBytesPerConn: (after.heap_alloc_bytes - before.heap_alloc_bytes) / accepted,
           connPerSec: accepted / seconds,
           accepted,
+          idleHeld: before.kept,
         };
         runs[`${c.name}/${l.name}`].push(run);
         log(`growth  round ${r + 1}/${rounds}  ${c.name.padEnd(14)} ${l.name.padEnd(18)} ${run.cpuUsPerConn.toFixed(1).padStart(6)} µs CPU/conn ${run.heapBytesPerConn.toFixed(0).padStart(6)} heap B/conn`);
