@@ -7,8 +7,9 @@
 //                          works (CI smoke check); asserts nothing on speed
 //   node bench/run.mjs [--quick] [--only accept,burst,overload,http,growth,burst-scale,cores] [--rounds N]
 //
-// Writes bench/results/latest.json (and a dated copy) and docs/bench-burst.svg;
-// --quick writes bench/results/quick.json and bench/.build/bench-burst-quick.svg;
+// Writes bench/results/latest.json (and a dated copy), docs/bench-burst.svg and
+// docs/bench-growth.svg; --quick writes bench/results/quick.json and the charts
+// to bench/.build/;
 // --only writes bench/results/partial.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { httpBench } from './scenarios/http.mjs';
 import { growth } from './scenarios/growth.mjs';
 import { burstScale } from './scenarios/burst-scale.mjs';
 import { cores } from './scenarios/cores.mjs';
-import { burstChart } from './chart.mjs';
+import { burstChart, growthChart } from './chart.mjs';
 import { printTable } from './lib/table.mjs';
 
 const argv = process.argv.slice(2);
@@ -109,6 +110,12 @@ if (results.burst) {
   const svg = scratch !== undefined ? path.join(buildDir, 'bench-burst-quick.svg') : path.join(repoDir, 'docs', 'bench-burst.svg');
   mkdirSync(path.dirname(svg), { recursive: true });
   writeFileSync(svg, burstChart(results));
+  console.log(`bench: chart ${path.relative(repoDir, svg)}`);
+}
+if (results.growth) {
+  const svg = scratch !== undefined ? path.join(buildDir, 'bench-growth-quick.svg') : path.join(repoDir, 'docs', 'bench-growth.svg');
+  mkdirSync(path.dirname(svg), { recursive: true });
+  writeFileSync(svg, growthChart(results));
   console.log(`bench: chart ${path.relative(repoDir, svg)}`);
 }
 console.log(`bench: results ${path.relative(repoDir, path.join(resultsDir, scratch ?? 'latest.json'))}, ${results.seconds} s`);
