@@ -85,3 +85,53 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync(dst, burstChart(JSON.parse(readFileSync(src, 'utf8'))));
   console.log(`wrote ${dst}`);
 }
+
+// The cost-growth chart: for each server, CPU per connection at each level
+// as a ratio to its own 32-client figure (median of the rounds, a bar per
+// level), with the ±10% band of the goal.
+export function growthChart(results) {
+  const g = results.growth;
+  const servers = Object.keys(g.contenders);
+  const levels = g.levels;
+  const width = 560;
+  const height = 300;
+  const m = { l: 52, r: 20, t: 34, b: 70 };
+  const yMax = 3;
+  const fy2 = (v) => height - m.b - (Math.min(v, yMax) / yMax) * (height - m.t - m.b);
+  const groupW = (width - m.l - m.r) / levels.length;
+  const barW = (groupW - 16) / servers.length;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-weight="bold">CPU per connection, relative to 32 clients</text>`,
+    `<rect x="${m.l}" y="${fy2(1.1)}" width="${width - m.l - m.r}" height="${fy2(0.9) - fy2(1.1)}" fill="#eee"/>`,
+  ];
+  for (const v of [0, 0.5, 1, 1.5, 2, 2.5, 3]) {
+    out.push(`<line x1="${m.l}" y1="${fy2(v)}" x2="${width - m.r}" y2="${fy2(v)}" stroke="#ddd"/>`);
+    out.push(`<text x="${m.l - 4}" y="${fy2(v) + 3}" text-anchor="end" font-size="10">${v.toFixed(1)}×</text>`);
+  }
+  levels.forEach((level, i) => {
+    const x0 = m.l + i * groupW + 8;
+    servers.forEach((s, j) => {
+      const v = g.contenders[s][level].vs32.median;
+      const y = fy2(v);
+      out.push(`<rect x="${(x0 + j * barW).toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(height - m.b - y).toFixed(1)}" fill="${COLORS[j % COLORS.length]}"/>`);
+      out.push(`<text x="${(x0 + j * barW + barW / 2).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-size="9">${Number.isFinite(v) ? v.toFixed(2) : '-'}</text>`);
+    });
+    out.push(`<text x="${(x0 + (groupW - 16) / 2).toFixed(1)}" y="${height - m.b + 14}" text-anchor="middle" font-size="10">${esc(level)}</text>`);
+  });
+  out.push(`<rect x="${m.l}" y="${m.t}" width="${width - m.l - m.r}" height="${height - m.t - m.b}" fill="none" stroke="#888"/>`);
+  const ly = height - m.b + 32;
+  servers.forEach((s, j) => {
+    const x = 20 + j * 200;
+    out.push(`<rect x="${x}" y="${ly - 8}" width="14" height="10" fill="${COLORS[j % COLORS.length]}"/>`);
+    out.push(`<text x="${x + 20}" y="${ly + 1}">${esc(s)}</text>`);
+  });
+  const mc = results.machine;
+  out.push(
+    `<text x="20" y="${ly + 18}" font-size="10" fill="#555">concurrent clients (connect/close loop); grey band: the goal, within 10% of 32 clients; ${g.rounds} rounds, median</text>`,
+    `<text x="20" y="${ly + 31}" font-size="10" fill="#555">${esc(mc.cpu)} (${mc.cores} cores), Linux ${esc(mc.kernel)}, Node ${esc(mc.node)}; ${esc(String(results.date).slice(0, 10))}</text>`,
+  );
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}

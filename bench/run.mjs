@@ -2,13 +2,14 @@
 // comparator measured in the same run, with the contenders interleaved and
 // repeated, because the machines are shared and noisy.
 //
-//   npm run bench          all four scenarios, 5 rounds each (< 10 min)
+//   npm run bench          every scenario, 3 to 5 rounds each
 //   npm run bench:quick    one short round of each: proves the harness
 //                          works (CI smoke check); asserts nothing on speed
-//   node bench/run.mjs [--quick] [--only accept,burst,overload,http]
+//   node bench/run.mjs [--quick] [--only accept,burst,overload,http,growth,burst-scale,cores] [--rounds N]
 //
-// Writes bench/results/latest.json (and a dated copy) and docs/bench-burst.svg;
-// --quick writes bench/results/quick.json and bench/.build/bench-burst-quick.svg;
+// Writes bench/results/latest.json (and a dated copy), docs/bench-burst.svg and
+// docs/bench-growth.svg; --quick writes bench/results/quick.json and the charts
+// to bench/.build/;
 // --only writes bench/results/partial.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,10 @@ import { acceptPath } from './scenarios/accept.mjs';
 import { burst } from './scenarios/burst.mjs';
 import { overload } from './scenarios/overload.mjs';
 import { httpBench } from './scenarios/http.mjs';
-import { burstChart } from './chart.mjs';
+import { growth } from './scenarios/growth.mjs';
+import { burstScale } from './scenarios/burst-scale.mjs';
+import { cores } from './scenarios/cores.mjs';
+import { burstChart, growthChart } from './chart.mjs';
 import { printTable } from './lib/table.mjs';
 
 const argv = process.argv.slice(2);
@@ -28,6 +32,9 @@ const quick = argv.includes('--quick');
 const onlyArg = argv.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.split('=')[1] ?? argv[argv.indexOf(onlyArg) + 1]).split(',') : undefined;
 const want = (name) => only === undefined || only.includes(name);
+const roundsArg = argv.find((a) => a.startsWith('--rounds'));
+const rounds = roundsArg ? Number(roundsArg.split('=')[1] ?? argv[argv.indexOf(roundsArg) + 1]) : undefined;
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) throw new Error('bench: --rounds takes an integer >= 1');
 
 const t0 = performance.now();
 const bins = build();
@@ -38,6 +45,7 @@ const serverScript = path.join(benchDir, 'servers', 'node.mjs');
 const ctx = {
   bins,
   quick,
+  rounds,
   node: { cmd: process.execPath, args: (opt) => [serverScript, JSON.stringify(opt)] },
   log: (line) => console.log(`  ${line}`),
 };
@@ -73,6 +81,9 @@ for (const [name, fn] of [
   ['burst', burst],
   ['overload', overload],
   ['http', httpBench],
+  ['growth', growth],
+  ['burst-scale', burstScale],
+  ['cores', cores],
 ]) {
   if (!want(name)) continue;
   console.log(`bench: ${name}`);
@@ -88,7 +99,7 @@ const resultsDir = path.join(benchDir, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const json = JSON.stringify(results, null, 1) + '\n';
 // Quick and partial (--only) runs never replace the published results.
-const scratch = quick ? 'quick.json' : only !== undefined ? 'partial.json' : undefined;
+const scratch = quick ? 'quick.json' : only !== undefined || rounds !== undefined ? 'partial.json' : undefined;
 if (scratch !== undefined) {
   writeFileSync(path.join(resultsDir, scratch), json);
 } else {
@@ -99,6 +110,12 @@ if (results.burst) {
   const svg = scratch !== undefined ? path.join(buildDir, 'bench-burst-quick.svg') : path.join(repoDir, 'docs', 'bench-burst.svg');
   mkdirSync(path.dirname(svg), { recursive: true });
   writeFileSync(svg, burstChart(results));
+  console.log(`bench: chart ${path.relative(repoDir, svg)}`);
+}
+if (results.growth) {
+  const svg = scratch !== undefined ? path.join(buildDir, 'bench-growth-quick.svg') : path.join(repoDir, 'docs', 'bench-growth.svg');
+  mkdirSync(path.dirname(svg), { recursive: true });
+  writeFileSync(svg, growthChart(results));
   console.log(`bench: chart ${path.relative(repoDir, svg)}`);
 }
 console.log(`bench: results ${path.relative(repoDir, path.join(resultsDir, scratch ?? 'latest.json'))}, ${results.seconds} s`);

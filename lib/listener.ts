@@ -5,9 +5,10 @@
 // connections wait in the kernel's queue and the backlog is exactly what
 // listen(2) was given.
 import type * as net from 'node:net';
-import { Backoff, pause } from './backoff';
+import { pause } from './backoff';
+import { ConnectionIterator } from './connections';
 import { dropped, handled, warnAcceptError } from './lifecycle';
-import { AbortError, ErrClosed, OpError, SyscallError, retryableAcceptError, type Addr } from './errors';
+import { AbortError, ErrClosed, OpError, SyscallError, type Addr } from './errors';
 import { binding, type NativeAcceptor, type Sock } from './native';
 import { validateListenOptions } from './validate';
 import { ValidRawConn, type RawConn } from './rawconn';
@@ -297,27 +298,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
     if (typeof onError !== 'function') {
       throw Object.assign(new TypeError('The "options.onError" property must be of type function.'), { code: 'ERR_INVALID_ARG_TYPE' });
     }
-    const ln = this;
-    return {
-      async *[Symbol.asyncIterator]() {
-        const backoff = new Backoff();
-        for (;;) {
-          let conn: net.Socket;
-          try {
-            conn = await ln.accept();
-          } catch (e) {
-            if (e instanceof OpError && e.err === ErrClosed) return;
-            if (!retryableAcceptError(e)) throw e;
-            const ms = backoff.next();
-            onError(e, ms);
-            await ln.#pauseUnlessClosed(ms);
-            continue;
-          }
-          backoff.reset();
-          yield conn;
-        }
-      },
-    };
+    return { [Symbol.asyncIterator]: () => new ConnectionIterator(this, onError, (ms) => this.#pauseUnlessClosed(ms)) };
   }
 
   // Cancels on close(), so a loop in its pause ends at once.

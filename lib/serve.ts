@@ -186,11 +186,15 @@ class ServeLoop implements Serving {
       return;
     }
     // Node 22's net.Server option: blocked peers are closed unannounced.
+    // The peer is asked for only then: remoteAddress is a getpeername(2)
+    // per connection, which net.Server does not pay either (issue 13).
     const blockList = (server as { blockList?: net.BlockList }).blockList;
-    const peer = conn.remoteAddress;
-    if (blockList !== undefined && peer !== undefined && blockList.check(peer, conn.remoteFamily === 'IPv6' ? 'ipv6' : 'ipv4')) {
-      conn.destroy();
-      return;
+    if (blockList !== undefined) {
+      const peer = conn.remoteAddress;
+      if (peer !== undefined && blockList.check(peer, conn.remoteFamily === 'IPv6' ? 'ipv6' : 'ipv4')) {
+        conn.destroy();
+        return;
+      }
     }
     // http.Server wants half-open sockets (its own code ends them); the
     // Listener made this one with net.Socket's default, false.

@@ -238,4 +238,28 @@ describe('serve(): the protections listen() gives', function () {
     expect(ln2.queued(), 'a refused serve() leaves the listener open').to.equal(0);
     await ln2.close();
   });
+
+  it("blockList (Node 22's net.Server option): a blocked peer is closed unannounced, another is served", async function () {
+    const ln = await listen('tcp', '127.0.0.1:0');
+    const server = net.createServer((c) => c.end('hello'));
+    const seen = [];
+    server.on('connection', (c) => seen.push(c.remoteAddress));
+    // The option as Node 22 stores it; older Nodes ignore it in the
+    // constructor, so it is set the way net.Server keeps it.
+    server.blockList = new net.BlockList();
+    server.blockList.addAddress('127.0.0.2');
+    const s = serve(ln, server);
+    const read = (localAddress) =>
+      new Promise((resolve) => {
+        const c = net.connect({ port: ln.addr().port, host: '127.0.0.1', localAddress });
+        let got = '';
+        c.on('data', (d) => (got += d));
+        c.on('error', () => {});
+        c.on('close', () => resolve(got));
+      });
+    expect(await within(read('127.0.0.2'), 3000, 'the blocked client closed')).to.equal('');
+    expect(await within(read('127.0.0.1'), 3000, 'the allowed client served')).to.equal('hello');
+    expect(seen).to.deep.equal(['127.0.0.1']);
+    await s.close();
+  });
 });

@@ -12,8 +12,11 @@ const tasksetWorks =
 /** The cores given to the server and to the load side, or undefined. */
 export const pinning = tasksetWorks ? { server: '1', load: '0' } : undefined;
 
-function pinned(side, cmd, args) {
-  return pinning ? ['taskset', ['-c', pinning[side], cmd, ...args]] : [cmd, args];
+// With netns, the process runs inside that network namespace (as root:
+// bench/lib/netns.mjs); unpinned, on any core (the across-cores scenario).
+function pinned(side, cmd, args, netns, unpinned) {
+  const [c, a] = pinning && !unpinned ? ['taskset', ['-c', pinning[side], cmd, ...args]] : [cmd, args];
+  return netns ? ['ip', ['netns', 'exec', netns, c, ...a]] : [c, a];
 }
 
 /**
@@ -21,8 +24,8 @@ function pinned(side, cmd, args) {
  * stdout line is JSON with the port; `ask(line)` sends a command and
  * resolves with the next JSON line.
  */
-export async function startServer(cmd, args, { timeoutMs = 15_000 } = {}) {
-  const [c, a] = pinned('server', cmd, args);
+export async function startServer(cmd, args, { timeoutMs = 15_000, netns, unpinned } = {}) {
+  const [c, a] = pinned('server', cmd, args, netns, unpinned);
   const child = spawn(c, a, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -65,8 +68,8 @@ export async function startServer(cmd, args, { timeoutMs = 15_000 } = {}) {
 }
 
 /** Runs a command on the load side; resolves with its stdout. */
-export function runLoad(cmd, args, { timeoutMs = 120_000 } = {}) {
-  const [c, a] = pinned('load', cmd, args);
+export function runLoad(cmd, args, { timeoutMs = 120_000, netns, unpinned } = {}) {
+  const [c, a] = pinned('load', cmd, args, netns, unpinned);
   return new Promise((resolve, reject) => {
     const child = spawn(c, a, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -82,4 +85,31 @@ export function runLoad(cmd, args, { timeoutMs = 120_000 } = {}) {
       else reject(new Error(`${cmd} ${args.join(' ')} failed (${code ?? sig}): ${err.trim()}`));
     });
   });
+}
+
+/**
+ * Starts a load-side process that prints one JSON line once ready and
+ * keeps running until its stdin ends (loadgen idle). Resolves with that
+ * line and stop().
+ */
+export async function startHeld(cmd, args, { timeoutMs = 60_000 } = {}) {
+  const [c, a] = pinned('load', cmd, args);
+  const child = spawn(c, a, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const first = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${cmd}: not ready in ${timeoutMs} ms`)), timeoutMs);
+    createInterface({ input: child.stdout }).once('line', (l) => (clearTimeout(t), resolve(JSON.parse(l))));
+    exited.then((code) => (clearTimeout(t), reject(new Error(`${cmd} ${args.join(' ')} exited (${code}): ${err.trim()}`))));
+  });
+  return {
+    ready: first,
+    async stop() {
+      child.stdin.end();
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
 }

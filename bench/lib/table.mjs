@@ -22,14 +22,18 @@ export function printTable(r) {
     const a = r.accept;
     console.log('');
     console.log(`1. Accept path: ${a.clients} clients connect/close in a closed loop, ${a.seconds} s x ${a.rounds} rounds` + (m.pinning ? ', server and load generator on one core each' : ''));
-    const w = [24, 26, 26];
-    console.log(row(['server', 'conn/s', 'CPU µs per connection'], w));
-    for (const [name, c] of Object.entries(a.contenders)) console.log(row([name, spread(c.connPerSec), spread(c.cpuUsPerConn, 1)], w));
+    const w = [24, 26, 26, 22];
+    console.log(row(['server', 'conn/s', 'CPU µs per connection', 'heap B per connection'], w));
+    for (const [name, c] of Object.entries(a.contenders)) {
+      console.log(row([name, spread(c.connPerSec), spread(c.cpuUsPerConn, 1), c.heapBytesPerConn?.n ? spread(c.heapBytesPerConn) : '-'], w));
+    }
     for (const [name, q] of Object.entries(a.ratios)) {
-      console.log(row([name, `conn/s ${times(q.connPerSec)}`, `CPU ${times(q.cpuUsPerConn)}`], [46, 30, 30]));
+      console.log(row([name, `conn/s ${times(q.connPerSec)}`, `CPU ${times(q.cpuUsPerConn)}`, q.heapBytesPerConn ? `heap ${times(q.heapBytesPerConn)}` : ''], [46, 30, 30, 30]));
     }
     const q = a.ratios['listenconfig / net.Server'];
     console.log(`  floor (vs net.Server): conn/s >= 0.95x ${verdict(q.connPerSec.median >= 0.95)}; CPU <= 1.05x ${verdict(q.cpuUsPerConn.median <= 1.05)}; aim CPU <= 0.85x ${verdict(q.cpuUsPerConn.median <= 0.85)}`);
+    const fa = a.ratios['listenconfig for await / listenconfig'];
+    if (fa) console.log(`  for await within 2% of the accept() loop's CPU: ${verdict(fa.cpuUsPerConn.median <= 1.02)} (${times(fa.cpuUsPerConn)})`);
   }
 
   if (r.burst) {
@@ -49,29 +53,73 @@ export function printTable(r) {
   if (r.overload) {
     const o = r.overload;
     console.log('');
-    console.log(`3. Overload: ${o.clients} clients at once, each connection held ${o.holdMs} ms, ${o.rounds} rounds`);
-    const w = [22, 18, 10, 14, 8, 18, 18];
-    console.log(row(['server', 'peak RSS MB', 'idle MB', 'peak open', 'failed', 'p50 ms', 'p99 ms'], w));
+    console.log(`3. Overload: ${o.clients} clients at once, each connection held ${o.holdMs} ms, ${o.timeoutMs / 1000} s cap, ${o.rounds} rounds`);
+    const w = [24, 16, 16, 18, 12, 14, 16, 16];
+    console.log(row(['server', 'peak open', 'RSS growth MB', 'live heap MB', 'idle MB', 'unserved', 'p50 ms', 'p99 ms'], w));
     for (const [name, c] of Object.entries(o.contenders)) {
-      console.log(row([name, spread(c.peakRssMB), f(c.idleRssMB.median), spread(c.peakOpen), f(c.failed.max), spread(c.p50Ms), spread(c.p99Ms)], w));
+      const grow = { median: c.peakRssMB.median - c.idleRssMB.median };
+      console.log(row([name, spread(c.peakOpen), f(grow.median), spread(c.peakLiveHeapMB, 1), f(c.idleRssMB.median), spread(c.unserved), spread(c.p50Ms), spread(c.p99Ms)], w));
     }
     for (const [name, q] of Object.entries(o.ratios)) {
-      console.log(row([name, `RSS growth ${times(q.rssGrowth)}`, `p99 ${times(q.p99)}`], [36, 34, 30]));
+      console.log(row([name, `RSS growth ${times(q.rssGrowth)}`, `live heap growth ${times(q.liveHeapGrowth)}`, `p99 ${times(q.p99)}`], [50, 32, 38, 30]));
     }
-    const lc = Object.entries(o.contenders).find(([n]) => n.startsWith('listenconfig'))[1];
-    console.log(`  target: open connections bounded by K=${o.limit} (peak ${f(lc.peakOpen.max)}): ${verdict(lc.peakOpen.max <= o.limit)}`);
+    const lc = Object.entries(o.contenders)[0][1];
+    const first = Object.values(o.ratios)[0];
+    console.log(
+      `  targets: every client served ${verdict(lc.unserved.max === 0)}; peak open exactly K=${o.limit} ${verdict(lc.peakOpen.min === o.limit && lc.peakOpen.max === o.limit)}; ` +
+        `RSS growth <= net.Server's ${verdict(first.rssGrowth.median <= 1)}; live heap <= 0.5x net.Server's ${verdict(first.liveHeapGrowth.median <= 0.5)}`,
+    );
   }
 
   if (r.http && !r.http.skipped) {
     const h = r.http;
     console.log('');
-    console.log(`4. HTTP: http.createServer, ${h.tool} ${h.connections} connections, ${h.seconds} s x ${h.rounds} rounds`);
+    console.log(`4. HTTP: http.createServer, serve(ln, server) vs server.listen(), ${h.tool} ${h.connections} connections, ${h.seconds} s x ${h.rounds} rounds`);
     const w = [18, 26, 26, 28];
     console.log(row(['mode', 'listenconfig req/s', 'server.listen req/s', 'ratio'], w));
     for (const [mode, x] of Object.entries(h.modes)) {
       console.log(row([mode, spread(x.contenders.listenconfig.rps), spread(x.contenders['server.listen'].rps), times(x.ratio)], w));
     }
-    const ok = Object.values(h.modes).every((x) => x.ratio.median >= 0.97);
-    console.log(`  target: >= 0.97x in both modes: ${verdict(ok)}`);
+    const ok = Object.values(h.modes).every((x) => x.ratio.median >= 1.0);
+    console.log(`  target: >= 1.0x in both modes: ${verdict(ok)}`);
+  }
+
+  if (r.growth) {
+    const g = r.growth;
+    console.log('');
+    console.log(`5. Cost growth: CPU per accepted connection as concurrency grows, and with ${g.idle} idle connections held, ${g.seconds} s x ${g.rounds} rounds`);
+    const w = [16, 20, 22, 24, 18];
+    console.log(row(['server', 'clients', 'CPU µs per conn', 'vs 32 clients', 'heap B per conn'], w));
+    let ok = true;
+    for (const [name, levels] of Object.entries(g.contenders)) {
+      for (const [level, x] of Object.entries(levels)) {
+        console.log(row([name, level, spread(x.cpuUsPerConn, 1), times(x.vs32), spread(x.heapBytesPerConn)], w));
+        if (name === 'listenconfig' && x.vs32.median > 1.1) ok = false;
+      }
+    }
+    console.log(`  target: listenconfig within 10% of its 32-client figure at every level: ${verdict(ok)}`);
+  }
+
+  if (r['burst-scale'] && !r['burst-scale'].skipped) {
+    const b = r['burst-scale'];
+    console.log('');
+    console.log(`6. Bursts at scale, in a network namespace (somaxconn ${b.sysctls['net.core.somaxconn']}, listenconfig's effective backlog ${b.effectiveBacklog}): N at once while the event loop is busy ${b.busyMs} ms, ${b.rounds} rounds`);
+    const w = [7, 24, 8, 20, 18, 18, 10];
+    console.log(row(['N', 'server', 'failed', 'delayed >0.9 s', 'p50 ms', 'p99 ms', 'max ms'], w));
+    for (const c of b.cases) {
+      console.log(row([c.n, c.contender, f(c.failed.max), spread(c.delayed), spread(c.p50Ms, 1), spread(c.p99Ms, 1), f(c.maxMs.max)], w));
+    }
+    const ok = b.cases.filter((c) => c.contender === 'listenconfig').every((c) => c.failed.max === 0 && c.delayed.max === 0);
+    console.log(`  target: listenconfig default, no failed or delayed connect at any N in any round: ${verdict(ok)}`);
+  }
+
+  if (r.cores) {
+    const c = r.cores;
+    console.log('');
+    console.log(`7. Across cores: ${c.cores} cores (the figure that matters needs 8+), ${c.clients} clients connect/close, ${c.seconds} s x ${c.rounds} rounds, unpinned`);
+    const w = [36, 26, 26];
+    console.log(row(['server', 'conn/s', 'CPU µs per connection'], w));
+    for (const [name, x] of Object.entries(c.contenders)) console.log(row([name, spread(x.connPerSec), spread(x.cpuUsPerConn, 1)], w));
+    for (const [name, q] of Object.entries(c.ratios)) console.log(row([name, `conn/s ${times(q.connPerSec)}`], [70, 30]));
   }
 }

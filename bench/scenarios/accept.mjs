@@ -7,12 +7,14 @@ import { startServer, runLoad } from '../lib/proc.mjs';
 
 export async function acceptPath(ctx) {
   const { bins, quick, node, log } = ctx;
-  const rounds = quick ? 1 : 5;
+  const rounds = ctx.rounds ?? (quick ? 1 : 5);
   const seconds = quick ? 0.3 : 2;
   const warmup = quick ? 0.1 : 0.3;
   const clients = 32;
   const contenders = [
     { name: 'listenconfig', cmd: node.cmd, args: node.args({ kind: 'lc', mode: 'close' }) },
+    // The README's idiom: for await over the listener, with Go's retry.
+    { name: 'listenconfig for await', cmd: node.cmd, args: node.args({ kind: 'lc', mode: 'close', idiom: 'for-await' }) },
     // The public adoption, new net.Socket({ fd }): what a Node without
     // tcp_wrap, or one run with --pending-deprecation, gets (lib/adopt.ts).
     { name: 'listenconfig { fd }', cmd: node.cmd, args: ['--pending-deprecation', ...node.args({ kind: 'lc', mode: 'close' })] },
@@ -38,11 +40,15 @@ export async function acceptPath(ctx) {
       const run = {
         connPerSec: out.connections / out.seconds,
         cpuUsPerConn: cpu / accepted,
+        // Node contenders only: JavaScript heap bytes allocated per
+        // connection, which the machine's load does not change.
+        heapBytesPerConn: after.heap_alloc_bytes == null ? null : (after.heap_alloc_bytes - before.heap_alloc_bytes) / accepted,
         accepted,
         errors: out.errors,
       };
       runs[c.name].push(run);
-      log(`accept  round ${r + 1}/${rounds}  ${c.name.padEnd(24)} ${run.connPerSec.toFixed(0).padStart(6)} conn/s  ${run.cpuUsPerConn.toFixed(1).padStart(5)} µs CPU/conn`);
+      const heap = run.heapBytesPerConn == null ? '' : `  ${run.heapBytesPerConn.toFixed(0).padStart(5)} heap B/conn`;
+      log(`accept  round ${r + 1}/${rounds}  ${c.name.padEnd(24)} ${run.connPerSec.toFixed(0).padStart(6)} conn/s  ${run.cpuUsPerConn.toFixed(1).padStart(5)} µs CPU/conn${heap}`);
     }
   }
 
@@ -52,11 +58,14 @@ export async function acceptPath(ctx) {
     result.contenders[c.name] = {
       connPerSec: summary(col(c.name, 'connPerSec')),
       cpuUsPerConn: summary(col(c.name, 'cpuUsPerConn')),
+      heapBytesPerConn: summary(col(c.name, 'heapBytesPerConn').filter((x) => x != null)),
       runs: runs[c.name],
     };
   }
   for (const [lc, base] of [
     ['listenconfig', 'net.Server'],
+    ['listenconfig for await', 'net.Server'],
+    ['listenconfig for await', 'listenconfig'],
     ['listenconfig', 'net.Server+ka+nodelay'],
     ['listenconfig { fd }', 'net.Server'],
     ['listenconfig', 'listenconfig { fd }'],
@@ -64,6 +73,7 @@ export async function acceptPath(ctx) {
     result.ratios[`${lc} / ${base}`] = {
       connPerSec: ratio(col(lc, 'connPerSec'), col(base, 'connPerSec')),
       cpuUsPerConn: ratio(col(lc, 'cpuUsPerConn'), col(base, 'cpuUsPerConn')),
+      heapBytesPerConn: ratio(col(lc, 'heapBytesPerConn'), col(base, 'heapBytesPerConn')),
     };
   }
   return result;

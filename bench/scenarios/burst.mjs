@@ -9,7 +9,7 @@ export const DELAYED_US = 900_000;
 
 export async function burst(ctx) {
   const { bins, quick, node, log } = ctx;
-  const rounds = quick ? 1 : 5;
+  const rounds = ctx.rounds ?? (quick ? 1 : 5);
   const busyMs = quick ? 300 : 1000;
   const timeoutMs = quick ? 5000 : 10_000;
 

@@ -1,6 +1,7 @@
-// 4. HTTP: one http.Server fed from a ListenConfig listener (an accept loop
-// calling server.emit('connection', socket)) against the same server on
-// server.listen(). wrk drives it (C, not a Node client that would compete
+// 4. HTTP: one http.Server served from a ListenConfig listener through
+// serve(ln, server) (the API that replaced emitting 'connection' by hand:
+// the server's timeouts, close() and connection counts work) against the
+// same server on server.listen(). wrk drives it (C, not a Node client that would compete
 // for the cores), with keep-alive on, and off (`Connection: close`, a new
 // connection per request: the accept path counts).
 import { spawnSync } from 'node:child_process';
@@ -17,11 +18,11 @@ export function haveWrk() {
 export async function httpBench(ctx) {
   const { quick, node, log } = ctx;
   if (!haveWrk()) return { skipped: WRK_MISSING };
-  const rounds = quick ? 1 : 5;
+  const rounds = ctx.rounds ?? (quick ? 1 : 5);
   const seconds = quick ? 1 : 3;
   const connections = 50;
   const contenders = [
-    { name: 'listenconfig', opt: { kind: 'lc', mode: 'http' } },
+    { name: 'listenconfig', opt: { kind: 'lc', mode: 'http', idiom: 'serve' } },
     { name: 'server.listen', opt: { kind: 'net', mode: 'http' } },
   ];
   const result = { tool: 'wrk', connections, seconds, rounds, modes: {} };

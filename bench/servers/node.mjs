@@ -7,12 +7,20 @@
 //                           "backlog":n, "netOpts":bool, "holdMs":n, "limit":K,
 //                           "lcOpts":{ListenConfig options}}'
 //
-// kind lc: a ListenConfig listener and an accept loop, as a user writes it.
+// kind lc: a ListenConfig listener and an accept loop, as a user writes it;
+//   idiom "for-await": `for await (const c of ln)` instead of accept();
+//   idiom "serve": serve(ln, server, { maxConcurrent: limit }) into the
+//   same net.Server (http.Server for mode http) the net kind listens with.
 // kind net: net.Server (http.Server for mode http) on server.listen().
+// "keep": the first n connections are held open and never counted (the
+// idle connections of the cost-growth scenario); later ones go to mode.
+// "gcEveryMs" (run with --expose-gc): a forced GC that often, recording the
+// largest heap left alive after one (live heap at the peak).
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { createInterface } from 'node:readline';
-import { ListenConfig } from 'listenconfig';
+import * as v8 from 'node:v8';
+import { ListenConfig, serve } from 'listenconfig';
 
 const opt = JSON.parse(process.argv[2]);
 let accepted = 0;
@@ -50,20 +58,32 @@ const httpServer =
     : undefined;
 if (httpServer) httpServer.on('connection', counted);
 
+const kept = [];
+function keepFirst(c) {
+  if (kept.length >= (opt.keep ?? 0)) return false;
+  c.on('error', noop);
+  kept.push(c);
+  return true;
+}
+
 let port;
 let backlogInfo;
+const handle = (c) => keepFirst(c) || handlers[opt.mode](c);
+// net.Server's own options for Go's defaults, when asked for the
+// like-for-like comparison; plain defaults otherwise.
+const netServer = () =>
+  httpServer ?? net.createServer(opt.netOpts ? { keepAlive: true, keepAliveInitialDelay: 15_000, noDelay: true } : {}, handle);
 if (opt.kind === 'lc') {
   const cfg = { ...opt.lcOpts };
   if (opt.backlog) cfg.backlog = opt.backlog;
   const ln = await new ListenConfig(cfg).listen('tcp', '127.0.0.1:0');
   port = ln.addr().port;
   backlogInfo = ln.backlog;
-  void acceptLoop(ln);
+  if (opt.idiom === 'serve') serve(ln, netServer(), opt.limit ? { maxConcurrent: opt.limit } : {});
+  else if (opt.idiom === 'for-await') void forAwaitLoop(ln);
+  else void acceptLoop(ln);
 } else {
-  // net.Server's own options for Go's defaults, when asked for the
-  // like-for-like comparison; plain defaults otherwise.
-  const sopts = opt.netOpts ? { keepAlive: true, keepAliveInitialDelay: 15_000, noDelay: true } : {};
-  const server = httpServer ?? net.createServer(sopts, handlers[opt.mode]);
+  const server = netServer();
   const lopts = { port: 0, host: '127.0.0.1' };
   if (opt.backlog) lopts.backlog = opt.backlog;
   await new Promise((resolve) => server.listen(lopts, resolve));
@@ -84,6 +104,7 @@ async function acceptLoop(ln) {
       httpServer.emit('connection', c);
       continue;
     }
+    if (keepFirst(c)) continue;
     handlers[opt.mode](c);
     if (opt.limit) {
       c.once('close', () => {
@@ -97,7 +118,46 @@ async function acceptLoop(ln) {
   }
 }
 
+// The README's idiom: for await over the listener (connections() with its
+// defaults: Go's accept-retry backoff on temporary errors).
+async function forAwaitLoop(ln) {
+  for await (const c of ln) handle(c);
+}
+
+// Bytes the JavaScript heap allocated since start: V8 keeps no such
+// counter, so it is summed from every GC's heap-used before it and after
+// the previous one (v8.GCProfiler, Node >= 18.15). Unlike CPU time it does
+// not depend on what else the machine runs, so it tells apart two ways of
+// doing the same work per connection on a loaded machine.
+let gcProfiler = v8.GCProfiler ? new v8.GCProfiler() : undefined;
+gcProfiler?.start();
+let heapAllocated = 0;
+let heapUsedLast = v8.getHeapStatistics().used_heap_size;
+function allocated() {
+  if (gcProfiler === undefined) return null;
+  for (const gc of gcProfiler.stop().statistics) {
+    heapAllocated += gc.beforeGC.heapStatistics.usedHeapSize - heapUsedLast;
+    heapUsedLast = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  gcProfiler = new v8.GCProfiler();
+  gcProfiler.start();
+  const used = v8.getHeapStatistics().used_heap_size;
+  heapAllocated += used - heapUsedLast;
+  heapUsedLast = used;
+  return heapAllocated;
+}
+
+// Live heap at the peak: the most heap left after a forced GC.
+let peakLiveHeap = 0;
+if (opt.gcEveryMs && typeof globalThis.gc === 'function') {
+  setInterval(() => {
+    globalThis.gc();
+    peakLiveHeap = Math.max(peakLiveHeap, process.memoryUsage().heapUsed);
+  }, opt.gcEveryMs).unref();
+}
+
 function stats() {
+  const alloc = allocated();
   const cpu = process.cpuUsage();
   return {
     accepted,
@@ -105,6 +165,9 @@ function stats() {
     sys_us: cpu.system,
     maxrss_kb: process.resourceUsage().maxRSS,
     peak_open: peakOpen,
+    heap_alloc_bytes: alloc,
+    peak_live_heap_bytes: peakLiveHeap,
+    kept: kept.length,
   };
 }
 

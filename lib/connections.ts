@@ -1,0 +1,139 @@
+// connections(): Go's accept-retry loop (net/http's Server.Serve) as an
+// async iterator. It is written out by hand, not as an async generator,
+// because `for await (const conn of ln)` is the README's idiom and sits on
+// the accept path (issue 13): a generator spends, per connection, its own
+// request object and promise, the await of accept(), and the await that
+// `yield` does on the yielded socket (another promise, another microtask,
+// a lookup of `then` through net.Socket's prototype chain). Here next() is
+// one then() on accept()'s promise. What the generator gave is
+// kept: Go's backoff on temporary errors, a close() that cancels the
+// pause, and calls queued behind a next() still waiting (a return() then
+// takes effect once that next() has settled, as a generator's does).
+import type * as net from 'node:net';
+import { Backoff } from './backoff';
+import { ErrClosed, OpError, retryableAcceptError } from './errors';
+
+/** What the iterator needs of its listener. */
+export interface AcceptSource {
+  accept(): Promise<net.Socket>;
+}
+
+type Call =
+  | { kind: 'next'; resolve: (r: IteratorResult<net.Socket>) => void; reject: (e: unknown) => void }
+  | { kind: 'return'; value: unknown; resolve: (r: IteratorResult<net.Socket>) => void; reject: (e: unknown) => void }
+  | { kind: 'throw'; value: unknown; resolve: (r: IteratorResult<net.Socket>) => void; reject: (e: unknown) => void };
+
+export class ConnectionIterator implements AsyncIterableIterator<net.Socket> {
+  readonly #ln: AcceptSource;
+  readonly #onError: (err: OpError, retryInMs: number) => void;
+  readonly #pause: (ms: number) => Promise<void>;
+  readonly #backoff = new Backoff();
+  #done = false;
+  #busy = false;
+  // Calls made while a next() was waiting, in order (an async generator's
+  // request queue); undefined while there are none, the usual case.
+  #queued: Call[] | undefined;
+
+  /**
+   * `pause(ms)` waits out a retry pause and must resolve at once when the
+   * listener closes; the accept after it then ends the iteration.
+   */
+  constructor(ln: AcceptSource, onError: (err: OpError, retryInMs: number) => void, pause: (ms: number) => Promise<void>) {
+    this.#ln = ln;
+    this.#onError = onError;
+    this.#pause = pause;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<net.Socket>> {
+    if (this.#busy) return this.#enqueue('next', undefined);
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    this.#busy = true;
+    return this.#accept();
+  }
+
+  // Ends the iteration; queued behind a next() still waiting, as an async
+  // generator's return() is (the connection that next() gets is its caller's).
+  return(value?: unknown): Promise<IteratorResult<net.Socket>> {
+    if (this.#busy) return this.#enqueue('return', value);
+    this.#done = true;
+    return Promise.resolve(value).then((v) => ({ value: v as undefined, done: true as const }));
+  }
+
+  throw(err?: unknown): Promise<IteratorResult<net.Socket>> {
+    if (this.#busy) return this.#enqueue('throw', err);
+    this.#done = true;
+    return Promise.reject(err);
+  }
+
+  #enqueue(kind: Call['kind'], value: unknown): Promise<IteratorResult<net.Socket>> {
+    return new Promise((resolve, reject) => {
+      (this.#queued ??= []).push({ kind, value, resolve, reject } as Call);
+    });
+  }
+
+  // One accept, and its retries after temporary errors. A then() with the
+  // two handlers made once, not an async function: per connection that is
+  // one promise and one result object more than an accept() loop spends
+  // (an async next() measured about 500 heap bytes more per connection,
+  // the async generator 580; bench/servers/node.mjs counts them).
+  #accept(): Promise<IteratorResult<net.Socket>> {
+    let p: Promise<net.Socket>;
+    try {
+      p = Promise.resolve(this.#ln.accept());
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    return p.then(this.#onConn, this.#onFail);
+  }
+
+  readonly #onConn = (conn: net.Socket): IteratorResult<net.Socket> => {
+    this.#backoff.reset();
+    this.#settled();
+    return { value: conn, done: false };
+  };
+
+  readonly #onFail = (e: unknown): IteratorResult<net.Socket> | Promise<IteratorResult<net.Socket>> => {
+    if (e instanceof OpError && e.err === ErrClosed) return this.#end({ value: undefined, done: true });
+    if (!retryableAcceptError(e)) return this.#end(undefined, e);
+    const ms = this.#backoff.next();
+    try {
+      this.#onError(e, ms);
+    } catch (thrown) {
+      return this.#end(undefined, thrown);
+    }
+    return this.#pause(ms).then(() => this.#accept());
+  };
+
+  // The iteration is over: closed (a result), or a fatal accept error or a
+  // throwing onError (thrown).
+  #end(result: IteratorResult<net.Socket> | undefined, err?: unknown): IteratorResult<net.Socket> {
+    this.#done = true;
+    this.#settled();
+    if (result === undefined) throw err;
+    return result;
+  }
+
+  // The next() in progress has its answer. Calls queued behind it run now,
+  // before its promise settles; theirs settle after it, so their callers
+  // see them in the order they made them.
+  #settled(): void {
+    this.#busy = false;
+    if (this.#queued !== undefined) this.#drain();
+  }
+
+  #drain(): void {
+    const q = this.#queued!;
+    this.#queued = undefined;
+    let i = 0;
+    for (; i < q.length && !this.#busy; i++) {
+      const c = q[i];
+      const r = c.kind === 'next' ? this.next() : c.kind === 'return' ? this.return(c.value) : this.throw(c.value);
+      r.then(c.resolve, c.reject);
+    }
+    if (i < q.length) (this.#queued ??= []).unshift(...q.slice(i));
+  }
+}
