@@ -137,3 +137,22 @@ export class ConnectionIterator implements AsyncIterableIterator<net.Socket> {
     if (i < q.length) (this.#queued ??= []).unshift(...q.slice(i));
   }
 }
+
+/**
+ * connections()'s options, checked as Node checks options: the onError to
+ * use (`fallback` when none is given). One rule for Listener and
+ * LimitListener.
+ */
+export function connectionsOnError(
+  options: { onError?: unknown },
+  fallback: (err: OpError, retryInMs: number) => void,
+): (err: OpError, retryInMs: number) => void {
+  if (typeof options !== 'object' || options === null) {
+    throw Object.assign(new TypeError('The "options" argument must be of type object.'), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  const onError = options.onError ?? fallback;
+  if (typeof onError !== 'function') {
+    throw Object.assign(new TypeError('The "options.onError" property must be of type function.'), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  return onError as (err: OpError, retryInMs: number) => void;
+}

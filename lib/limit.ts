@@ -7,7 +7,10 @@
 // already accepted the connection it then closes.
 import type * as net from 'node:net';
 import { AbortError, ErrClosed, OpError, type Addr } from './errors';
-import type { AcceptOptions, Backlog, Listener } from './listener';
+import type { AcceptOptions, Backlog, ConnectionsOptions, Listener } from './listener';
+import { ConnectionIterator, connectionsOnError } from './connections';
+import { pause } from './backoff';
+import { warnAcceptError } from './lifecycle';
 import { validateCount, validateListener } from './listener-args';
 import type { RawConn } from './rawconn';
 
@@ -109,20 +112,37 @@ export class LimitListener implements Listener {
     const closing = this.#inner.close();
     const err = new OpError('accept', this.#inner.addr().network, this.#inner.addr(), ErrClosed);
     for (const w of this.#waiters.splice(0)) w.reject(err);
+    for (const cancel of [...this.#pauses]) cancel();
     return closing;
   }
 
-  /** Yields connections until the listener is closed; other errors are thrown. */
-  async *[Symbol.asyncIterator](): AsyncIterator<net.Socket> {
-    for (;;) {
-      let conn: net.Socket;
-      try {
-        conn = await this.accept();
-      } catch (e) {
-        if (e instanceof OpError && e.err === ErrClosed) return;
-        throw e;
-      }
-      yield conn;
+  /**
+   * `for await (const conn of limitListener(ln, n))`: the listener's own
+   * loop (lib/connections.ts), so a temporary error such as EMFILE pauses
+   * with Go's backoff and retries instead of ending the loop, as
+   * `for await` over the inner listener does.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<net.Socket> {
+    return this.connections()[Symbol.asyncIterator]();
+  }
+
+  /** As Listener's connections(): yields until close, retrying temporary accept errors. */
+  connections(options: ConnectionsOptions = {}): AsyncIterable<net.Socket> {
+    const onError = connectionsOnError(options, warnAcceptError);
+    return { [Symbol.asyncIterator]: () => new ConnectionIterator(this, onError, (ms) => this.#pause(ms)) };
+  }
+
+  // A retry pause ends at once on close(), and follows ref()/unref().
+  #ref = true;
+  readonly #pauses = new Set<() => void>();
+  async #pause(ms: number): Promise<void> {
+    if (this.#closed) return;
+    const p = pause(ms, this.#ref);
+    this.#pauses.add(p.cancel);
+    try {
+      await p.done;
+    } finally {
+      this.#pauses.delete(p.cancel);
     }
   }
 
@@ -148,11 +168,13 @@ export class LimitListener implements Listener {
   }
 
   ref(): this {
+    this.#ref = true;
     this.#inner.ref?.();
     return this;
   }
 
   unref(): this {
+    this.#ref = false;
     this.#inner.unref?.();
     return this;
   }

@@ -6,7 +6,7 @@
 // listen(2) was given.
 import type * as net from 'node:net';
 import { pause } from './backoff';
-import { ConnectionIterator } from './connections';
+import { ConnectionIterator, connectionsOnError } from './connections';
 import { dropped, handled, warnAcceptError } from './lifecycle';
 import { AbortError, ErrClosed, OpError, SyscallError, type Addr } from './errors';
 import { binding, type NativeAcceptor, type Sock } from './native';
@@ -291,13 +291,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
    * timer and walk away; close the listener, or pass `accept()` a signal.
    */
   connections(options: ConnectionsOptions = {}): AsyncIterable<net.Socket> {
-    if (typeof options !== 'object' || options === null) {
-      throw Object.assign(new TypeError('The "options" argument must be of type object.'), { code: 'ERR_INVALID_ARG_TYPE' });
-    }
-    const onError = options.onError ?? warnAcceptError;
-    if (typeof onError !== 'function') {
-      throw Object.assign(new TypeError('The "options.onError" property must be of type function.'), { code: 'ERR_INVALID_ARG_TYPE' });
-    }
+    const onError = connectionsOnError(options, warnAcceptError);
     return { [Symbol.asyncIterator]: () => new ConnectionIterator(this, onError, (ms) => this.#pauseUnlessClosed(ms)) };
   }
 

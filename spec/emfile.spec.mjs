@@ -20,8 +20,8 @@ function havePrlimit() {
 
 // Starts the fixture under prlimit; resolves its port and a promise of its
 // report (the JSON line it prints once `total` connections were served).
-async function startServer(total, hold) {
-  const child = spawn('prlimit', ['--nofile=64:64', process.execPath, 'spec/fixtures/emfile-server.mjs', String(total), String(hold)], {
+async function startServer(total, hold, mode = '') {
+  const child = spawn('prlimit', ['--nofile=64:64', process.execPath, 'spec/fixtures/emfile-server.mjs', String(total), String(hold), mode], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -90,6 +90,21 @@ describe('descriptor exhaustion (EMFILE under prlimit)', function () {
       } finally {
         server.child.kill();
       }
+    }
+  });
+
+  it('for await over limitListener(ln, n) keeps serving through EMFILE too: 120 clients, none lost', async function () {
+    const server = await startServer(120, 1000, 'limit');
+    try {
+      const got = await within(clients(server.port, 120), 50_000, '120 clients served');
+      const report = await within(server.report, 5000, 'the server report');
+      const { code, stderr } = await server.exited;
+      expect(code, stderr.slice(0, 400)).to.equal(0);
+      expect(got.filter((g) => g === 'ok').length, `what clients got: ${[...new Set(got)]}`).to.equal(120);
+      expect(report.codes).to.deep.equal(['EMFILE']);
+      expect(report.pauses.slice(0, 3)).to.deep.equal([5, 10, 20]);
+    } finally {
+      server.child.kill();
     }
   });
 });
