@@ -102,7 +102,7 @@ export async function listenUnix(
   if (network === 'unixgram') {
     // Go 1.19 returns a UnixListener over a datagram socket here, whose
     // Accept can only fail; a datagram socket is ListenPacket's.
-    throw unsupported(network, laddr, 'network unixgram is a datagram network: it has no listener (Go\'s ListenPacket), and listenPacket is not implemented yet');
+    throw unsupported(network, laddr, 'network unixgram is a datagram network: it has no listener (Go\'s ListenPacket); listenPacket refuses it too, since Node\'s dgram module has UDP sockets only');
   }
   if (process.platform === 'win32') {
     // Winsock has AF_UNIX since Windows 10 1803, but libuv's Windows pipes

@@ -15,6 +15,10 @@ process.chdir(root);
 
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'inherit' });
 
+// npm pack and npm publish run prepack (scripts/prebuild.sh: stripped,
+// glibc-checked binaries) and then prepare: keep prepack's binaries.
+if (process.env.npm_command === 'pack' || process.env.npm_command === 'publish') process.exit(0);
+
 const built = path.join('build', 'Release', 'listenconfig.node');
 if (!fs.existsSync(built)) {
   // The install hook found a prebuilt binary and compiled nothing: keep it.

@@ -134,7 +134,11 @@ fi
 
 # --- 6. the other platforms' binaries ------------------------------------------------------------
 version=$(node -p process.versions.node)
-if [ -f "$work/npm/node_modules/listenconfig/prebuilds/win32-x64/node.napi.node" ]; then
+wine_ok=0
+if [ -x /usr/lib/wine/wine64 ] || command -v wine64 >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }; then wine_ok=1; fi
+if [ "$wine_ok" = 0 ]; then
+  say "skipped: no wine64 to run the win32-x64 binary, and not root to install it (Debian: apt-get install wine64)"
+elif [ -f "$work/npm/node_modules/listenconfig/prebuilds/win32-x64/node.napi.node" ]; then
   say "win32-x64: node.exe $version under Wine loads the installed package"
   # shellcheck source=wine-env.sh
   source scripts/wine-env.sh

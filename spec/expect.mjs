@@ -7,7 +7,7 @@
 //   .instanceOf(C) · .below/.above/.at.most/.at.least(n) · .match(re)
 //   .include(x) (string, array, object subset) · .have.length(n) · .oneOf(a)
 //   .throw(Type?, text|re?) and .with.property(name, value?) on its error
-//   .and chains another assertion on the same value.
+//   .and chains another assertion on the same value; expect.fail(message).
 import { AssertionError } from 'node:assert';
 import { inspect, isDeepStrictEqual } from 'node:util';
 
@@ -125,3 +125,8 @@ class Assertion {
 export function expect(value, message) {
   return new Assertion(value, message);
 }
+
+/** chai's expect.fail: fails the test with `message`. */
+expect.fail = (message = 'expect.fail()') => {
+  throw new AssertionError({ message, operator: 'fail' });
+};
