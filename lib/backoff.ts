@@ -42,3 +42,28 @@ export function pause(ms: number, ref = true): { done: Promise<void>; cancel: ()
   });
   return { done, cancel };
 }
+
+/**
+ * The retry pauses of one listener's loops: each ends early when the
+ * listener closes (cancelAll), so a loop in its pause ends at once. Shared
+ * by Listener and LimitListener.
+ */
+export class Pauses {
+  readonly #cancels = new Set<() => void>();
+
+  /** Waits ms (unless the listener is already closed), holding the process only when ref. */
+  async wait(ms: number, ref: boolean, closed: boolean): Promise<void> {
+    if (closed) return;
+    const p = pause(ms, ref);
+    this.#cancels.add(p.cancel);
+    try {
+      await p.done;
+    } finally {
+      this.#cancels.delete(p.cancel);
+    }
+  }
+
+  cancelAll(): void {
+    for (const cancel of [...this.#cancels]) cancel();
+  }
+}

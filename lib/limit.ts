@@ -9,7 +9,7 @@ import type * as net from 'node:net';
 import { AbortError, ErrClosed, OpError, type Addr } from './errors';
 import type { AcceptOptions, Backlog, ConnectionsOptions, Listener } from './listener';
 import { ConnectionIterator, connectionsOnError } from './connections';
-import { pause } from './backoff';
+import { Pauses } from './backoff';
 import { warnAcceptError } from './lifecycle';
 import { validateCount, validateListener } from './listener-args';
 import type { RawConn } from './rawconn';
@@ -112,7 +112,7 @@ export class LimitListener implements Listener {
     const closing = this.#inner.close();
     const err = new OpError('accept', this.#inner.addr().network, this.#inner.addr(), ErrClosed);
     for (const w of this.#waiters.splice(0)) w.reject(err);
-    for (const cancel of [...this.#pauses]) cancel();
+    this.#pauses.cancelAll();
     return closing;
   }
 
@@ -134,16 +134,9 @@ export class LimitListener implements Listener {
 
   // A retry pause ends at once on close(), and follows ref()/unref().
   #ref = true;
-  readonly #pauses = new Set<() => void>();
-  async #pause(ms: number): Promise<void> {
-    if (this.#closed) return;
-    const p = pause(ms, this.#ref);
-    this.#pauses.add(p.cancel);
-    try {
-      await p.done;
-    } finally {
-      this.#pauses.delete(p.cancel);
-    }
+  readonly #pauses = new Pauses();
+  #pause(ms: number): Promise<void> {
+    return this.#pauses.wait(ms, this.#ref, this.#closed);
   }
 
   addr(): Addr {

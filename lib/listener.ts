@@ -5,7 +5,7 @@
 // connections wait in the kernel's queue and the backlog is exactly what
 // listen(2) was given.
 import type * as net from 'node:net';
-import { pause } from './backoff';
+import { Pauses } from './backoff';
 import { ConnectionIterator, connectionsOnError } from './connections';
 import { dropped, handled, warnAcceptError } from './lifecycle';
 import { AbortError, ErrClosed, OpError, SyscallError, type Addr } from './errors';
@@ -295,17 +295,9 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
     return { [Symbol.asyncIterator]: () => new ConnectionIterator(this, onError, (ms) => this.#pauseUnlessClosed(ms)) };
   }
 
-  // Cancels on close(), so a loop in its pause ends at once.
-  readonly #pauses = new Set<() => void>();
-  async #pauseUnlessClosed(ms: number): Promise<void> {
-    if (this.#closed) return;
-    const p = pause(ms, this.#ref);
-    this.#pauses.add(p.cancel);
-    try {
-      await p.done;
-    } finally {
-      this.#pauses.delete(p.cancel);
-    }
+  readonly #pauses = new Pauses();
+  #pauseUnlessClosed(ms: number): Promise<void> {
+    return this.#pauses.wait(ms, this.#ref, this.#closed);
   }
 
   /**
@@ -330,7 +322,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
       if (p.promise !== undefined) handled(p.promise);
       p.reject(this.closedError('accept'));
     }
-    for (const cancel of this.#pauses) cancel();
+    this.#pauses.cancelAll();
     if (r < 0) return Promise.reject(new OpError('close', this.#network, this.#addr, new SyscallError('close', r)));
     return Promise.resolve();
   }
