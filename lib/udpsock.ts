@@ -56,7 +56,9 @@ export async function listenUDP(
   const laddr = new UDPAddr(la.ip, la.port, la.zone);
   // A multicast address binds the wildcard with the group's port and
   // SO_REUSEADDR, so unicast and other multicast programs share the port
-  // (Go's listenDatagram); joining the group is addMembership()'s.
+  // (Go's listenDatagram); joining the group is addMembership()'s. The
+  // zone stays, as Go's copy of the address keeps it: [ff02::fb%eth0]
+  // binds [::%eth0].
   const multicast = isMulticast(la.ip);
   const bindIP = multicast ? '' : la.ip;
   const domain = family === 6 ? constants.AF_INET6 : constants.AF_INET;
@@ -69,10 +71,10 @@ export async function listenUDP(
     v6only,
     ctrlNetwork: network === 'udp' ? `udp${family}` : network,
     // Control is told the address bound, the wildcard for a group, as Go's.
-    ctrlAddress: formatTCPAddr(multicast ? { ip: family === 6 ? '::' : '0.0.0.0', zone: '', port: la.port } : la),
+    ctrlAddress: formatTCPAddr(multicast ? { ...la, ip: family === 6 ? '::' : '0.0.0.0' } : la),
     control: p.control,
     signal,
-    bind: { host: sockaddrIP(family, bindIP), zone: multicast ? '' : la.zone, port: la.port },
+    bind: { host: sockaddrIP(family, bindIP), zone: la.zone, port: la.port },
     multicast,
   });
   const ds = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
