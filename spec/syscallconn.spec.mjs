@@ -21,6 +21,7 @@ describe('syscallConn(conn): the raw socket of an accepted connection', function
       expect(raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 'bool'))).to.equal(true);
       raw.control((fd) => setsockopt(fd, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 0));
       expect(raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 'bool'))).to.equal(false);
+      const local = `127.0.0.1:${conn.localPort}`;
       conn.destroy();
       let e;
       try {
@@ -30,7 +31,11 @@ describe('syscallConn(conn): the raw socket of an accepted connection', function
       }
       expect(e).to.be.instanceOf(OpError);
       expect(e.err).to.equal(ErrClosed);
-      expect(e.message).to.equal('raw-control tcp: use of closed network connection');
+      // Go 1.19: `raw-control tcp 127.0.0.1:P: use of closed network connection`.
+      expect(e.message).to.equal(`raw-control tcp ${local}: use of closed network connection`);
+      // Go's SyscallConn on a closed conn succeeds; its Control fails.
+      const late = syscallConn(conn);
+      expect(() => late.control(() => undefined)).to.throw(OpError, /^raw-control tcp( 127\.0\.0\.1:\d+)?: use of closed network connection$/);
     } finally {
       client.destroy();
       await ln.close();
@@ -47,9 +52,12 @@ describe('syscallConn(conn): the raw socket of an accepted connection', function
     const client = net.connect(join(dir, 's.sock'));
     try {
       const conn = await within(ln.accept(), 2000, 'accept');
-      const type = syscallConn(conn).control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_TYPE));
+      const raw = syscallConn(conn);
+      const type = raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_TYPE));
       expect(type).to.equal(constants.SOCK_STREAM);
       conn.destroy();
+      // Go names the accepted conn's local address, the listener's path.
+      expect(() => raw.control(() => undefined)).to.throw(OpError, `raw-control unix ${join(dir, 's.sock')}: use of closed network connection`);
     } finally {
       client.destroy();
       await ln.close();
