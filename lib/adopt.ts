@@ -52,11 +52,7 @@ function pendingDeprecation(): boolean {
  */
 export function adopt(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
   if (adoptPath() === 'fd') {
-    // Node's { fd } constructor owns the descriptor only once its handle
-    // opened it, and says nothing in between: count it as owned just
-    // before, so an interruption can leak it but never close it twice.
-    if (slots !== undefined) slots[slot] = -1;
-    return new net.Socket({ fd, readable: true, writable: true });
+    return adoptFd(fd, slots, slot);
   }
   const s = openSocket(fd, slots, slot);
   if (typeof s === 'number') throw new SyscallError('uv_tcp_open', s);
@@ -71,6 +67,20 @@ export function adopt(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
  * the descriptor but never close it twice.
  */
 export function adoptUnix(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
+  return adoptFd(fd, slots, slot);
+}
+
+// Node's { fd } constructor owns the descriptor only once its handle
+// opened it, and says nothing in between: count it as owned just before,
+// so an interruption can leak it but never close it twice. A throw (a
+// descriptor libuv does not take, a failed uv_*_open) means Node never
+// owned it: the slot gets it back and the caller closes it.
+function adoptFd(fd: Sock, slots: Int32Array | undefined, slot: number): net.Socket {
   if (slots !== undefined) slots[slot] = -1;
-  return new net.Socket({ fd, readable: true, writable: true });
+  try {
+    return new net.Socket({ fd, readable: true, writable: true });
+  } catch (e) {
+    if (slots !== undefined) slots[slot] = fd;
+    throw e;
+  }
 }

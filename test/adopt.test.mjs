@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { adoptPath } from '../dist/adopt.js';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { adoptPath, adoptUnix } from '../dist/adopt.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -65,4 +66,17 @@ describe('adopting accepted sockets', function () {
       expect(r.stderr).to.not.match(/DEP0111|DeprecationWarning/);
     });
   }
+
+  it('a descriptor Node refuses goes back to the caller\'s slot, to be closed, not leaked', function () {
+    // A regular file is no socket to libuv: net.Socket({ fd }) throws.
+    const fd = openSync(fileURLToPath(import.meta.url), 'r');
+    const slots = new Int32Array([fd]);
+    try {
+      expect(() => adoptUnix(fd, slots, 0)).to.throw().with.property('code', 'ERR_INVALID_FD_TYPE');
+      expect(slots[0]).to.equal(fd);
+      expect(fstatSync(fd).isFile()).to.equal(true);
+    } finally {
+      closeSync(fd);
+    }
+  });
 });
