@@ -4,13 +4,13 @@
 // the one socket() path (sock.ts) by the network's own module (tcpsock.ts).
 import type * as dgram from 'node:dgram';
 import { resolveListenAddr, type Network, type Network as TCPNetwork, type TCPAddrParts } from './address';
-import { AbortError, AddrError, OpError } from './errors';
+import { AbortError, AddrError, OpError, unsupportedNetwork } from './errors';
 import { acceptOptions, type KeepAliveConfig } from './keepalive';
 import type { Control } from './sock';
 import { TCPAddr, listenTCP, type TCPListener, type TCPListenParams } from './tcpsock';
 import { listenUDP, type UDPListenParams, type UDPNetwork } from './udpsock';
 import { UnixAddr, listenUnix, type UnixListener, type UnixListenParams } from './unixsock';
-import { validateListenConfigOptions, validateListenOptions, validateString } from './validate';
+import { validateBooleanArg, validateListenConfigOptions, validateListenOptions, validateString } from './validate';
 
 export type { Control } from './sock';
 
@@ -90,11 +90,7 @@ export class ListenConfig {
 
   /** Go's ListenConfig.SetMultipathTCP: later TCP listens ask for MPTCP (true) or not. */
   setMultipathTCP(use: boolean): void {
-    if (typeof use !== 'boolean') {
-      throw Object.assign(new TypeError(`The "use" argument must be of type boolean. Received ${typeof use}`), {
-        code: 'ERR_INVALID_ARG_TYPE',
-      });
-    }
+    validateBooleanArg('use', use);
     this.#tcp = { ...this.#tcp, multipathTCP: use };
   }
 
@@ -117,10 +113,7 @@ export class ListenConfig {
     if (/^(unix|unixgram|unixpacket)$/.test(network)) return listenUnix(this.#unix, network, address, signal);
     if (/^ip[46]?(:|$)/.test(network)) {
       // Raw IP: Go knows it, this package does not listen on it.
-      const err = Object.assign(new Error(`network ${network} is not supported (tcp, tcp4, tcp6 and unix are)`), {
-        code: 'ERR_UNSUPPORTED_NETWORK',
-      });
-      throw new OpError('listen', network, undefined, err);
+      throw unsupportedNetwork(network, undefined, `network ${network} is not supported (tcp, tcp4, tcp6 and unix are)`);
     }
     let la: TCPAddrParts;
     try {
@@ -152,8 +145,7 @@ export class ListenConfig {
     validateString('address', address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
-    const unsupported = (why: string, addr?: UnixAddr) =>
-      new OpError('listen', network, addr, Object.assign(new Error(why), { code: 'ERR_UNSUPPORTED_NETWORK' }));
+    const unsupported = (why: string, addr?: UnixAddr) => unsupportedNetwork(network, addr, why);
     if (network === 'unixgram') {
       throw unsupported("network unixgram is not supported: Node's dgram module has UDP sockets only", new UnixAddr(address, 'unixgram'));
     }

@@ -6,12 +6,13 @@
 import * as fs from 'node:fs';
 import { adoptUnix } from './adopt';
 import { listenBacklog } from './backlog/listen';
-import { OpError, UnknownNetworkError, type Addr } from './errors';
+import { OpError, UnknownNetworkError, unsupportedNetwork, type Addr } from './errors';
 import { NO_ACCEPT_OPTIONS } from './keepalive';
 import { StreamListener } from './listener';
 import { binding } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
+import { validateBooleanArg } from './validate';
 
 /** The unix networks Go's ResolveUnixAddr knows. */
 export type UnixNetwork = 'unix' | 'unixgram' | 'unixpacket';
@@ -45,11 +46,7 @@ export class UnixListener extends StreamListener<UnixAddr> {
    * default is true, since this listener's bind() created the file.
    */
   setUnlinkOnClose(unlink: boolean): void {
-    if (typeof unlink !== 'boolean') {
-      throw Object.assign(new TypeError(`The "unlink" argument must be of type boolean. Received ${typeof unlink}`), {
-        code: 'ERR_INVALID_ARG_TYPE',
-      });
-    }
+    validateBooleanArg('unlink', unlink);
     this.#unlink = unlink;
   }
 
@@ -78,9 +75,6 @@ export interface UnixListenParams {
   control: Control | undefined;
 }
 
-function unsupported(network: string, laddr: UnixAddr | undefined, why: string): OpError {
-  return new OpError('listen', network, laddr, Object.assign(new Error(why), { code: 'ERR_UNSUPPORTED_NETWORK' }));
-}
 
 /** @internal Go's ResolveUnixAddr and sysListener.listenUnix. */
 export async function listenUnix(
@@ -97,17 +91,17 @@ export async function listenUnix(
     // SOCK_SEQPACKET keeps message boundaries; a net.Socket is a byte
     // stream and would merge them (libuv does not even take the descriptor
     // as a pipe). Refused rather than served as a stream.
-    throw unsupported(network, laddr, 'network unixpacket is not supported: a net.Socket cannot keep SOCK_SEQPACKET message boundaries');
+    throw unsupportedNetwork(network, laddr, 'network unixpacket is not supported: a net.Socket cannot keep SOCK_SEQPACKET message boundaries');
   }
   if (network === 'unixgram') {
     // Go 1.19 returns a UnixListener over a datagram socket here, whose
     // Accept can only fail; a datagram socket is ListenPacket's.
-    throw unsupported(network, laddr, 'network unixgram is a datagram network: it has no listener (Go\'s ListenPacket); listenPacket refuses it too, since Node\'s dgram module has UDP sockets only');
+    throw unsupportedNetwork(network, laddr, 'network unixgram is a datagram network: it has no listener (Go\'s ListenPacket); listenPacket refuses it too, since Node\'s dgram module has UDP sockets only');
   }
   if (process.platform === 'win32') {
     // Winsock has AF_UNIX since Windows 10 1803, but libuv's Windows pipes
     // are named pipes: an AF_UNIX SOCKET cannot become a net.Socket.
-    throw unsupported(network, laddr, 'network unix is not supported on Windows: Node\'s pipes there are named pipes, which cannot carry an AF_UNIX socket');
+    throw unsupportedNetwork(network, laddr, 'network unix is not supported on Windows: Node\'s pipes there are named pipes, which cannot carry an AF_UNIX socket');
   }
   const { requested, arg, effective } = listenBacklog(p.backlog);
   const { sock, name } = await socket({

@@ -229,6 +229,13 @@ export function validateListenOptions(options: unknown, owner = 'ListenOptions')
 }
 
 /** Node's validateString, for listen()'s positional arguments. */
+/** A boolean argument (Go's SetX(bool) methods), as Node's validateBoolean. */
+export function validateBooleanArg(name: string, v: unknown): asserts v is boolean {
+  if (typeof v !== 'boolean') {
+    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type boolean. Received ${describe(v)}`);
+  }
+}
+
 export function validateString(name: string, v: unknown): asserts v is string {
   if (typeof v !== 'string') {
     throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type string. Received ${describe(v)}`);

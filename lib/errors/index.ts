@@ -39,6 +39,15 @@ export class UnknownNetworkError extends Error {
   }
 }
 
+/**
+ * @internal A network Go serves and this package refuses, saying why:
+ * `listen unixpacket /tmp/s: network unixpacket is not supported: …`, the
+ * cause's code ERR_UNSUPPORTED_NETWORK.
+ */
+export function unsupportedNetwork(network: string, addr: Addr | undefined, why: string): OpError {
+  return new OpError('listen', network, addr, Object.assign(new Error(why), { code: 'ERR_UNSUPPORTED_NETWORK' }));
+}
+
 /** Go's *net.DNSError: `lookup nosuchhost.invalid: no such host`. */
 export class DNSError extends Error {
   override name = 'DNSError';
