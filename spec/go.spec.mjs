@@ -22,12 +22,17 @@ const id = `${process.pid}-${Date.now().toString(36)}`;
 const sunPath = process.platform === 'linux' ? 108 : 104;
 const long = 'l'.repeat(sunPath - dir.length - 1);
 const fit = 'f'.repeat(sunPath - dir.length - 2);
-const fill = (s) => s.replaceAll('$DIR', dir).replaceAll('$ID', id).replaceAll('$LONG', long).replaceAll('$FIT', fit);
+// $ABS108 an abstract name of exactly sun_path's 108 bytes (it has no NUL
+// to fit, so Go takes it), $ABS109 one byte more.
+const abstract = (n) => `@lc-${id}-`.padEnd(n, 'a');
+const fill = (s) =>
+  s.replaceAll('$DIR', dir).replaceAll('$ID', id).replaceAll('$LONG', long).replaceAll('$FIT', fit)
+    .replaceAll('$ABS108', abstract(108)).replaceAll('$ABS109', abstract(109));
 // Linux autobinds an unnamed socket to @ and five hex digits.
 const unfill = (s) =>
   s === null || s === undefined
     ? s
-    : s.replaceAll(dir, '$DIR').replaceAll(id, '$ID').replaceAll(long, '$LONG').replaceAll(fit, '$FIT').replace(/(^| )@[0-9a-f]{5}(:|$)/, '$1@AUTOBIND$2');
+    : s.replaceAll(abstract(109), '$ABS109').replaceAll(abstract(108), '$ABS108').replaceAll(dir, '$DIR').replaceAll(id, '$ID').replaceAll(long, '$LONG').replaceAll(fit, '$FIT').replace(/(^| )@[0-9a-f]{5}(:|$)/, '$1@AUTOBIND$2');
 const isUnix = (c) => c.network.startsWith('unix');
 
 function goAvailable() {

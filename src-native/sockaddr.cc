@@ -66,17 +66,21 @@ int ToSockaddr(const SockAddr& a, sockaddr_storage* ss, socklen_t* len) {
     sockaddr_un* su = reinterpret_cast<sockaddr_un*>(ss);
     su->sun_family = AF_UNIX;
     size_t n = a.host.size();
-    if (n >= sizeof su->sun_path) return -LC_EINVAL;
+    bool abstract = false;
+#ifdef __linux__
+    abstract = n > 0 && a.host[0] == '@';
+#endif
+    // A path needs room for its NUL; an abstract name has none, so it may
+    // fill sun_path (Go's SockaddrUnix.sockaddr takes 108 bytes with '@').
+    if (n > sizeof su->sun_path || (n == sizeof su->sun_path && !abstract)) return -LC_EINVAL;
     memcpy(su->sun_path, a.host.data(), n);
     // Family only: Linux autobinds an abstract name (Go: "" listens on "@xxxxx").
     size_t used = n == 0 ? 0 : n + 1;
-#ifdef __linux__
     // Abstract names are counted bytes, no NUL: "@name" is "\0name".
-    if (n > 0 && su->sun_path[0] == '@') {
+    if (abstract) {
       su->sun_path[0] = '\0';
       used = n;
     }
-#endif
     *len = (socklen_t)(offsetof(sockaddr_un, sun_path) + used);
     return 0;
   }
