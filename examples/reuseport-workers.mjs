@@ -26,14 +26,20 @@ if (isMainThread) {
   const port = Number(process.argv[3] ?? 8080);
   const workers = [];
   let listening = 0;
+  let failed = 0;
   for (let i = 0; i < n; i++) {
     const w = new Worker(new URL(import.meta.url), { workerData: { port, id: i } });
     w.on('message', (m) => {
       console.log(m);
       if (/ listening on /.test(m) && ++listening === n) console.log(`all ${n} workers listening`);
     });
-    w.on('error', (e) => console.error(`worker ${i}: ${e.message}`));
-    workers.push(w);
+    w.on('error', (e) => {
+      console.error(`worker ${i}: ${e.message}`);
+      // Its listener died with it; the others go on. None left: fail.
+      if (++failed === n) process.exitCode = 1;
+    });
+    // Made now, so shutdown() does not wait for a worker that already died.
+    workers.push({ w, exited: new Promise((r) => w.once('exit', r)) });
   }
   let migrate;
   try {
@@ -43,8 +49,7 @@ if (isMainThread) {
   }
   const shutdown = async (sig) => {
     console.log(`${sig}: shutting down ${n} workers one after another` + (migrate === '0' ? ' (net.ipv4.tcp_migrate_req is 0: what a worker had queued is reset)' : ''));
-    for (const w of workers) {
-      const exited = new Promise((r) => w.once('exit', r));
+    for (const { w, exited } of workers) {
       w.postMessage('shutdown');
       await exited;
     }

@@ -64,4 +64,24 @@ describe('examples/reuseport-workers.mjs', function () {
     expect(outcomes.filter((o) => o === 'ok').length, 'requests served before the shutdown').to.be.above(0);
     expect(outcomes.filter((o) => o === 'hung').length, 'requests left waiting 3 s').to.equal(0);
   });
+
+  it('a port that is taken: each worker reports it and the process exits 1 by itself', async function () {
+    // A listener without SO_REUSEPORT keeps the workers out of the port.
+    const holder = net.createServer();
+    await new Promise((r) => holder.listen(0, r));
+    const { port } = holder.address();
+    try {
+      const child = spawn(process.execPath, [example, '2', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig)));
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('did not exit in 10 s'), 10_000))]);
+      if (code !== 1) child.kill('SIGKILL');
+      expect(code, out).to.equal(1);
+      expect(out).to.match(/worker 0: .*address already in use/).and.match(/worker 1: .*address already in use/);
+    } finally {
+      holder.close();
+    }
+  });
 });
