@@ -7,7 +7,7 @@ import { adopt } from './adopt';
 import { listenBacklog } from './backlog/listen';
 import { OpError, check, type Addr } from './errors';
 import { ipString } from './ip';
-import { StreamListener, type StreamListenerInit } from './listener';
+import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { binding, type Sock } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';

@@ -8,7 +8,7 @@ import { adoptUnix } from './adopt';
 import { listenBacklog } from './backlog/listen';
 import { OpError, UnknownNetworkError, unsupportedNetwork, type Addr } from './errors';
 import { NO_ACCEPT_OPTIONS } from './keepalive';
-import { StreamListener } from './listener';
+import { StreamListener } from './stream-listener';
 import { binding } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';

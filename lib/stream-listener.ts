@@ -1,0 +1,300 @@
+// StreamListener: the pull-accept engine every stream listener of this
+// package shares (TCPListener in tcpsock.ts, UnixListener in unixsock.ts).
+// The native acceptor watches the listening socket only while an accept()
+// is pending, so with nobody accepting, connections wait in the kernel's
+// queue and the backlog is exactly what listen(2) was given.
+import type * as net from 'node:net';
+import { Pauses } from './backoff';
+import { ConnectionIterator, connectionsOnError } from './connections';
+import { dropped, handled, warnAcceptError } from './lifecycle';
+import { AbortError, ErrClosed, OpError, SyscallError, type Addr } from './errors';
+import type { AcceptOptions, Backlog, ConnectionsOptions, Listener } from './listener';
+import { binding, type NativeAcceptor, type Sock } from './native';
+import { validateListenOptions } from './validate';
+import { ValidRawConn, type RawConn } from './rawconn';
+
+// What starting the watcher calls underneath (uv_poll_start), named as Go
+// names its poller's failures.
+const POLL_SYSCALL =
+  process.platform === 'linux' ? 'epoll_ctl' : process.platform === 'win32' ? 'uv_poll_start' : 'kevent';
+
+interface Pending {
+  resolve: (s: net.Socket) => void;
+  reject: (e: Error) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  promise: Promise<net.Socket> | undefined;
+}
+
+/** @internal what a network's listen hands to the engine. */
+export interface StreamListenerInit<A extends Addr> {
+  sock: Sock;
+  network: string;
+  addr: A;
+  backlog: Backlog;
+  acceptOptions: [number, number, number, number, boolean];
+  /** The kernel's accept queue now, where the OS says (TCP on Linux). */
+  queue: () => number | undefined;
+  /** An accepted descriptor -> net.Socket (a TCP or a pipe handle); see adopt.ts. */
+  adopt: (fd: Sock, slots: Int32Array, slot: number) => net.Socket;
+}
+
+/**
+ * The pull-accept engine of a listening stream socket: accept(),
+ * connections(), close(), addr(), syscallConn(), queued(), ref()/unref().
+ *
+ * Pull semantics: a connection leaves the kernel's accept queue only while
+ * an `accept()` is pending; each wake-up takes at most `Listener.acceptBatch`
+ * connections, so at most `acceptBatch - 1` wait in this object ahead of an
+ * accept() call (they count in `queued()`, and are closed by `close()`).
+ */
+export abstract class StreamListener<A extends Addr = Addr> implements Listener {
+  /** Connections taken from the kernel per wake-up at most. */
+  static readonly acceptBatch: number = binding.Acceptor.batch;
+
+  /** Whether close() has run. */
+  protected get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The backlog passed to listen(2) and the one in force. */
+  readonly backlog: Backlog;
+
+  readonly #sock: Sock;
+  readonly #network: string;
+  readonly #addr: A;
+  readonly #adopt: StreamListenerInit<A>['adopt'];
+  readonly #acceptor: NativeAcceptor;
+  // The last batch, written by the native acceptor. Slots [#readyAt,
+  // #readyEnd) hold sockets taken from the kernel and not yet handed out.
+  // A slot keeps its socket until a net.Socket owns it (or it is closed),
+  // then reads -1: the native side closes every socket left when a worker's
+  // environment goes away without close(), even one terminated mid-adopt.
+  // A wake-up finds them all handed out: the watcher is armed only with
+  // this range empty.
+  readonly #out = new Int32Array(binding.Acceptor.batch); // the Acceptor fills it with -1
+  #readyAt = 0;
+  #readyEnd = 0;
+  readonly #pending: Pending[] = [];
+  readonly #queue: () => number | undefined;
+  #closed = false;
+  #ref = true;
+
+  /** @internal use ListenConfig.listen. */
+  constructor(init: StreamListenerInit<A>) {
+    this.#sock = init.sock;
+    this.#network = init.network;
+    this.#addr = init.addr;
+    this.#adopt = init.adopt;
+    this.backlog = Object.freeze({ ...init.backlog });
+    this.#queue = init.queue;
+    this.#acceptor = new binding.Acceptor(init.sock, init.acceptOptions, this.#out, this.#onAccept);
+    dropped.register(this, { acceptor: new WeakRef(this.#acceptor), what: `${init.network} ${String(init.addr)}` }, this);
+  }
+
+  /**
+   * Waits for the next connection and returns it as a net.Socket. Rejects
+   * with an OpError wrapping ErrClosed once the listener is closed
+   * (`accept tcp 127.0.0.1:8080: use of closed network connection`), or an
+   * AbortError when `signal` aborts. Other errors are Go's: a temporary
+   * one (`err.temporary()`, EMFILE say) may succeed if tried again later;
+   * `connections()` and `serve()` do that with Go's backoff, a bare
+   * accept() loop must pause itself or it spins.
+   *
+   * An accept rejected because the listener was closed counts as handled:
+   * one left pending on purpose does not become an unhandled rejection.
+   * That covers the promise returned here only; one chained from it
+   * (`ln.accept().then(f)`) rejects as chained promises do, so such code
+   * wants a catch, or `connections()`, which ends quietly on close.
+   */
+  accept(options?: AcceptOptions): Promise<net.Socket> {
+    let signal: AbortSignal | undefined;
+    try {
+      // The same rules as listen()'s: a look-alike signal would fail later,
+      // inside addEventListener.
+      signal = validateListenOptions(options, 'AcceptOptions');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.#closed) return handled(Promise.reject(this.closedError('accept')));
+    if (signal?.aborted) return Promise.reject(new AbortError(signal));
+    if (this.#readyAt < this.#readyEnd) {
+      try {
+        return Promise.resolve(this.#adoptSlot(this.#readyAt++));
+      } catch (e) {
+        return Promise.reject(new OpError('accept', this.#network, this.#addr, e as Error));
+      }
+    }
+    let p!: Pending;
+    const promise = new Promise<net.Socket>((resolve, reject) => {
+      p = { resolve, reject, signal, onAbort: undefined, promise: undefined };
+      if (signal !== undefined) {
+        p.onAbort = () => {
+          const i = this.#pending.indexOf(p);
+          if (i >= 0) this.#pending.splice(i, 1);
+          if (this.#pending.length === 0) this.#acceptor.stop();
+          reject(new AbortError(signal));
+        };
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.#pending.push(p);
+      const r = this.#acceptor.start();
+      if (r < 0) {
+        this.#settle(p);
+        this.#pending.pop();
+        reject(new OpError('accept', this.#network, this.#addr, new SyscallError(POLL_SYSCALL, r)));
+      }
+    });
+    p.promise = promise;
+    return promise;
+  }
+
+  // Called by the native acceptor once per wake-up with n sockets in #out.
+  // Stops watching before any promise settles: the microtasks that run
+  // after this callback may call accept() again and restart it.
+  #onAccept = (n: number, err: number): void => {
+    for (let i = 0; i < n; i++) {
+      const p = this.#pending.shift();
+      if (p === undefined) {
+        this.#readyAt = i;
+        this.#readyEnd = n;
+        break;
+      }
+      this.#settle(p);
+      let conn: net.Socket;
+      try {
+        conn = this.#adoptSlot(i);
+      } catch (e) {
+        p.reject(new OpError('accept', this.#network, this.#addr, e as Error));
+        continue;
+      }
+      p.resolve(conn);
+    }
+    if (err !== 0) {
+      // EMFILE and the like: the next pending accept reports it, as Go's
+      // Accept returns it; later accepts try again.
+      const p = this.#pending.shift();
+      if (p !== undefined) {
+        this.#settle(p);
+        p.reject(new OpError('accept', this.#network, this.#addr, new SyscallError('accept', err)));
+      }
+    }
+    if (this.#pending.length === 0) this.#acceptor.stop();
+  };
+
+  // Slot i's socket as a net.Socket. The slot is cleared the moment Node's
+  // handle owns the socket, before the net.Socket constructor runs: a
+  // worker terminated inside it must leave the socket to the handle alone,
+  // not also to the native cleanup of uncleared slots (a double close).
+  #adoptSlot(i: number): net.Socket {
+    const fd = this.#out[i];
+    const out = this.#out;
+    try {
+      return this.#adopt(fd, out, i);
+    } catch (e) {
+      if (out[i] === fd) {
+        binding.close(fd);
+        out[i] = -1;
+      }
+      throw e;
+    }
+  }
+
+  #settle(p: Pending): void {
+    if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
+  }
+
+  /** @internal Go's `OP NET ADDR: use of closed network connection`. */
+  protected closedError(op: string): OpError {
+    return new OpError(op, this.#network, this.#addr, ErrClosed);
+  }
+
+  /** `for await (const conn of ln)`: `connections()` with its defaults. */
+  [Symbol.asyncIterator](): AsyncIterator<net.Socket> {
+    return this.connections()[Symbol.asyncIterator]();
+  }
+
+  /**
+   * Yields connections until the listener is closed, then ends. A
+   * temporary accept error (EMFILE, ENFILE, EINTR, ECONNABORTED, timeouts;
+   * also ENOBUFS and ENOMEM, see `retryableAcceptError`) is reported to
+   * `onError` and retried after Go's pause, 5 ms doubling to 1 s and back to
+   * 5 ms after a success, while the clients wait in the kernel's queue.
+   * Other errors end the loop by throwing. Leaving the loop does not close
+   * the listener. As with any async generator, a `return()` called while a
+   * `next()` is still waiting takes effect after that `next()` settles: a
+   * connection accepted then goes to it, so do not race `next()` against a
+   * timer and walk away; close the listener, or pass `accept()` a signal.
+   */
+  connections(options: ConnectionsOptions = {}): AsyncIterable<net.Socket> {
+    const onError = connectionsOnError(options, warnAcceptError);
+    return { [Symbol.asyncIterator]: () => new ConnectionIterator(this, onError, (ms) => this.#pauseUnlessClosed(ms)) };
+  }
+
+  readonly #pauses = new Pauses();
+  #pauseUnlessClosed(ms: number): Promise<void> {
+    return this.#pauses.wait(ms, this.#ref, this.#closed);
+  }
+
+  /**
+   * Closes the listening socket and the connections taken from the kernel
+   * but not yet accepted. Pending accepts reject with ErrClosed. A second
+   * close rejects with `close tcp ADDR: use of closed network connection`,
+   * as Go's does; that rejection counts as handled, so a second close that
+   * nobody awaits does not end the process (net.Server's second close()
+   * reports ERR_SERVER_NOT_RUNNING to its callback only).
+   */
+  close(): Promise<void> {
+    if (this.#closed) return handled(Promise.reject(this.closedError('close')));
+    this.#closed = true;
+    dropped.unregister(this);
+    // Closes the batch's sockets not yet handed out, too.
+    const r = this.#acceptor.close();
+    this.#readyAt = this.#readyEnd = 0;
+    for (const p of this.#pending.splice(0)) {
+      this.#settle(p);
+      // Only this rejection is pre-handled: an accept left pending on
+      // purpose ends quietly at close; its other errors stay the caller's.
+      if (p.promise !== undefined) handled(p.promise);
+      p.reject(this.closedError('accept'));
+    }
+    this.#pauses.cancelAll();
+    if (r < 0) return Promise.reject(new OpError('close', this.#network, this.#addr, new SyscallError('close', r)));
+    return Promise.resolve();
+  }
+
+  /** The local address, as Go's Listener.Addr(). */
+  addr(): A {
+    return this.#addr;
+  }
+
+  /** Go's SyscallConn: the listening socket for getsockopt and the like. */
+  syscallConn(): RawConn {
+    return new ValidRawConn(this.#sock, () => (this.#closed ? this.closedError('raw-control') : undefined));
+  }
+
+  /**
+   * Connections waiting for accept() now: the kernel's accept queue plus
+   * those already taken from it by the last batch. undefined where the OS
+   * does not report its queue (everything but Linux), or once closed.
+   */
+  queued(): number | undefined {
+    if (this.#closed) return undefined;
+    const q = this.#queue();
+    return q === undefined ? undefined : q + (this.#readyEnd - this.#readyAt);
+  }
+
+  /** A pending accept keeps the event loop alive (the default). */
+  ref(): this {
+    this.#ref = true;
+    this.#acceptor.ref();
+    return this;
+  }
+
+  /** A pending accept (or a retry pause of connections()) no longer keeps the event loop alive. */
+  unref(): this {
+    this.#ref = false;
+    this.#acceptor.unref();
+    return this;
+  }
+}
