@@ -85,6 +85,34 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
     await ln.close();
   });
 
+  it('Go\'s listenMPTCP retries plain TCP after any failure: Control runs twice (IPPROTO_MPTCP, then TCP) and the second error is reported', async function () {
+    if (process.platform !== 'linux') skip(this, 'MPTCP sockets are Linux\'s');
+    if (mptcpEnabled() !== true) skip(this, 'this kernel has no MPTCP, or net.mptcp.enabled is 0');
+    const calls = [];
+    const failing = new ListenConfig({
+      multipathTCP: true,
+      control(network, address, raw) {
+        calls.push([network, address, protocolOf(raw)]);
+        throw new Error('boom');
+      },
+    });
+    const err = await failing.listen('tcp', '127.0.0.1:0').then(() => null, (e) => e.message);
+    expect(err).to.equal('listen tcp 127.0.0.1:0: boom');
+    expect(calls).to.deep.equal([['tcp4', '127.0.0.1:0', constants.IPPROTO_MPTCP], ['tcp4', '127.0.0.1:0', 6]]);
+    // A bind error too (Go 1.22: the same two Control calls, then EADDRINUSE).
+    const holder = await listen('tcp', '127.0.0.1:0');
+    calls.length = 0;
+    const lc = new ListenConfig({ multipathTCP: true, control: (n, a, raw) => void calls.push([n, a, protocolOf(raw)]) });
+    try {
+      const where = String(holder.addr());
+      const inUse = await lc.listen('tcp', where).then((ln) => ln.close().then(() => null), (e) => e.message);
+      expect(inUse).to.equal(`listen tcp ${where}: bind: address already in use`);
+      expect(calls).to.deep.equal([['tcp4', where, constants.IPPROTO_MPTCP], ['tcp4', where, 6]]);
+    } finally {
+      await holder.close();
+    }
+  });
+
   it('a plain listener says false', async function () {
     const ln = await new ListenConfig().listen('tcp', '127.0.0.1:0');
     expect(ln.multipathTCP()).to.equal(false);
