@@ -18,6 +18,7 @@ export {
   maxListenerBacklog,
   setsockopt,
   syscallConn,
+  multipathTCP,
   getsockopt,
   constants,
   OpError,

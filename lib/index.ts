@@ -8,6 +8,7 @@ export { UnixListener, UnixAddr } from './unixsock';
 export type { UnixNetwork } from './unixsock';
 export type { UDPNetwork } from './udpsock';
 export { syscallConn } from './rawconn';
+export { multipathTCP } from './mptcp';
 export type { RawConn } from './rawconn';
 export type { KeepAliveConfig } from './keepalive';
 export { maxListenerBacklog } from './backlog/index';

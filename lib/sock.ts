@@ -23,12 +23,6 @@ export interface SocketRequest {
   domain: number;
   type: number;
   protocol: number;
-  /**
-   * Tried when socket() refuses `protocol` itself (EPROTONOSUPPORT, EINVAL,
-   * ENOPROTOOPT): a kernel without MPTCP, or with net.mptcp.enabled = 0,
-   * gets plain TCP, as Go's listenMPTCP falls back.
-   */
-  fallbackProtocol?: number;
   /** IPV6_V6ONLY for an AF_INET6 socket. */
   v6only: boolean;
   /** What Control is told: Go's ctrlNetwork and the address string. */
@@ -51,12 +45,7 @@ export interface SocketRequest {
 export interface BoundSocket {
   sock: Sock;
   name: SockAddr;
-  /** The protocol the socket was made with: `protocol`, or the fallback. */
-  protocol: number;
 }
-
-// socket(2)'s answers for a protocol this kernel does not offer.
-const PROTOCOL_REFUSED = new Set(['EPROTONOSUPPORT', 'EINVAL', 'ENOPROTOOPT']);
 
 /**
  * Go's socket(): the socket is closed on any failure, and every error is
@@ -69,12 +58,7 @@ export async function socket(req: SocketRequest): Promise<BoundSocket> {
   // wrapped so the message reads as Go's, and kept as that error's cause.
   const fail = (e: unknown) =>
     new OpError('listen', network, laddr, e instanceof Error ? e : new Error(String(e), { cause: e }));
-  let protocol = req.protocol;
-  let s = binding.socket(req.domain, req.type, protocol);
-  if (s < 0 && req.fallbackProtocol !== undefined && PROTOCOL_REFUSED.has(new SyscallError('socket', s).code)) {
-    protocol = req.fallbackProtocol;
-    s = binding.socket(req.domain, req.type, protocol);
-  }
+  const s = binding.socket(req.domain, req.type, req.protocol);
   if (s < 0) throw fail(new SyscallError('socket', s));
   const sock: Sock = s;
   let owned = true; // until the caller owns the socket
@@ -102,7 +86,7 @@ export async function socket(req: SocketRequest): Promise<BoundSocket> {
     const name = binding.getsockname(sock);
     if (typeof name === 'number') throw new SyscallError('getsockname', name);
     owned = false;
-    return { sock, name, protocol };
+    return { sock, name };
   } catch (e) {
     if (e instanceof AbortError) throw e;
     throw fail(e);

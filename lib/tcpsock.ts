@@ -5,11 +5,11 @@
 import { favoriteAddrFamily, formatTCPAddr, sockaddrIP, type Network, type TCPAddrParts } from './address';
 import { adopt } from './adopt';
 import { listenBacklog } from './backlog/listen';
-import { OpError, check, type Addr } from './errors';
+import { AbortError, OpError, check, type Addr } from './errors';
 import { ipString } from './ip';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { binding, type Sock } from './native';
-import { socket, type Control } from './sock';
+import { socket, type BoundSocket, type Control, type SocketRequest } from './sock';
 import { constants } from './sockopt';
 
 /** Go's *net.TCPAddr; `toString()` gives `127.0.0.1:8080` or `[::]:8080`. */
@@ -80,16 +80,12 @@ export async function listenTCP(
   const { requested, arg, effective: computed } = listenBacklog(p.backlog);
   const laddr = new TCPAddr(la.ip, la.port, la.zone);
   const domain = family === 6 ? constants.AF_INET6 : constants.AF_INET;
-  // MPTCP is Linux's (Go's mptcpsock_stub.go listens with plain TCP
-  // elsewhere); the kernel may still refuse it, and then TCP it is.
-  const mptcp = p.multipathTCP && constants.IPPROTO_MPTCP !== undefined;
-  const { sock, name, protocol } = await socket({
+  const req: SocketRequest = {
     network,
     laddr,
     domain,
     type: constants.SOCK_STREAM,
-    protocol: mptcp ? (constants.IPPROTO_MPTCP ?? 0) : 0,
-    fallbackProtocol: mptcp ? 0 : undefined,
+    protocol: 0,
     v6only,
     // Go's ctrlNetwork: the network named after the socket's family.
     ctrlNetwork: network === 'tcp' ? `tcp${family}` : network,
@@ -105,7 +101,23 @@ export async function listenTCP(
       // without them; the native acceptor sets the rest per connection.
       beforeListen: (s) => void check('setsockopt', binding.inheritAcceptOptions(s, p.acceptOptions)),
     },
-  });
+  };
+  // MPTCP is Linux's (Go's mptcpsock_stub.go listens with plain TCP
+  // elsewhere). Go's listenMPTCP retries with plain TCP after any failure
+  // of the MPTCP attempt, not only socket()'s refusal (ENOPROTOOPT when
+  // net.mptcp.enabled = 0, EPROTONOSUPPORT without MPTCP): a Control error
+  // or a bind error runs Control a second time, on the TCP socket, and the
+  // error reported is the second one. An abort is not retried.
+  let bound: BoundSocket | undefined;
+  if (p.multipathTCP && constants.IPPROTO_MPTCP !== undefined) {
+    try {
+      bound = await socket({ ...req, protocol: constants.IPPROTO_MPTCP });
+    } catch (e) {
+      if (e instanceof AbortError) throw e;
+    }
+  }
+  const mptcp = bound !== undefined;
+  const { sock, name } = bound ?? (await socket(req));
   try {
     const q = queueOf(sock);
     // Without a kernel report, the clamp is computed: BSD and macOS clamp
@@ -120,7 +132,7 @@ export async function listenTCP(
       acceptOptions: p.acceptOptions,
       queue: () => queueOf(sock)?.[0],
       adopt,
-    }, mptcp && protocol !== 0);
+    }, mptcp);
   } catch (e) {
     binding.close(sock);
     throw new OpError('listen', network, laddr, e as Error);

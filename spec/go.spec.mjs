@@ -1,13 +1,15 @@
 // Go as the reference: the same Listen calls through Go's net.ListenConfig
 // (spec/go/reference.go) and through this package, compared field by field:
-// Control's arguments, the bound address, IPV6_V6ONLY and every error text.
+// Control's arguments, the bound address, IPV6_V6ONLY and every error text;
+// then Multipath TCP with Go 1.21+ (spec/go/mptcp/reference.go).
 import { expect } from './expect.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListenConfig, listen, listenPacket, syscallConn, joinHostPort, constants, getsockopt, setsockopt } from 'listenconfig';
+import { oursMPTCP } from './fixtures/mptcp-ours.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const cases = JSON.parse(readFileSync(here('./go/cases.json'), 'utf8'));
@@ -225,5 +227,115 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
       };
       expect(mine).to.deep.equal(want);
     });
+  });
+});
+
+// Multipath TCP needs Go 1.21 (ListenConfig.SetMultipathTCP,
+// TCPConn.MultipathTCP), so these cases have their own program,
+// spec/go/mptcp/reference.go, run by the newest Go 1.21+ found: `go` on
+// PATH, or Debian's versioned packages (golang-1.22-go puts its go in
+// /usr/lib/go-1.22/bin).
+function goWithMPTCP() {
+  const candidates = ['go'];
+  try {
+    for (const d of readdirSync('/usr/lib')) if (/^go-1\.\d+$/.test(d)) candidates.push(join('/usr/lib', d, 'bin', 'go'));
+  } catch {
+    // no /usr/lib: only PATH
+  }
+  let best;
+  for (const go of candidates) {
+    const v = spawnSync(go, ['version'], { encoding: 'utf8' });
+    const m = v.status === 0 ? /go1\.(\d+)/.exec(v.stdout) : null;
+    if (m !== null && Number(m[1]) >= 21 && (best === undefined || Number(m[1]) > best.minor)) best = { go, minor: Number(m[1]) };
+  }
+  return best?.go;
+}
+
+const mptcpCases = JSON.parse(readFileSync(here('./go/mptcp/cases.json'), 'utf8'));
+// The same cases with net.mptcp.enabled = 0, in a network namespace.
+const mptcpOffCases = [
+  { network: 'tcp', address: '127.0.0.1:0', clients: true },
+  { network: 'tcp', address: ':0', clients: true },
+  { network: 'tcp6', address: '[::1]:0', clients: true },
+  { network: 'tcp', address: '127.0.0.1:0', controlError: 'boom' },
+];
+
+// Go's TCPListener has no MultipathTCP; reference.go reports the listening
+// socket's SO_PROTOCOL, which ln.multipathTCP() must agree with. A closed
+// connection is compared apart (the last test).
+function wantFromGo(go) {
+  return { ...go, multipathTCP: go.protocol === null ? null : go.protocol === 262, closed: go.closed === null ? null : false };
+}
+
+describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
+  let go;
+  let bin;
+  let reference;
+  const work = mkdtempSync(join(tmpdir(), 'lc-go-mptcp-'));
+
+  before(function () {
+    this.timeout(180000);
+    if (process.platform !== 'linux') {
+      console.log(`    skipped: MPTCP sockets are Linux's (elsewhere Go and this package both listen with plain TCP); this is ${process.platform}`);
+      this.skip();
+    }
+    go = goWithMPTCP();
+    if (go === undefined) {
+      console.log('    skipped: no Go 1.21 or later on PATH or in /usr/lib/go-1.*/bin (Debian 12: apt-get install -t bookworm-backports golang-1.22-go); .ci/run installs it');
+      this.skip();
+    }
+    bin = join(work, 'mptcp-ref');
+    const env = { ...process.env, GO111MODULE: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '' };
+    const built = spawnSync(go, ['build', '-o', bin, here('./go/mptcp/reference.go')], { encoding: 'utf8', timeout: 170000, env });
+    if (built.status !== 0) throw new Error(`go build failed: ${built.stderr}`);
+    const out = spawnSync(bin, [], { input: JSON.stringify(mptcpCases), encoding: 'utf8', timeout: 60000 });
+    if (out.status !== 0) throw new Error(`mptcp reference failed: ${out.stderr}`);
+    reference = JSON.parse(out.stdout);
+  });
+
+  after(function () {
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  mptcpCases.forEach((c, i) => {
+    const flags = [c.plain ? 'SetMultipathTCP(false)' : 'SetMultipathTCP(true)', c.controlError && 'Control fails', c.inUse && 'address in use', c.clients && 'a TCP and an MPTCP client'].filter(Boolean).join(', ');
+    it(`${c.network} "${c.address}" (${flags})`, async function () {
+      expect(await oursMPTCP(c, bin)).to.deep.equal(wantFromGo(reference[i]));
+    });
+  });
+
+  it('with net.mptcp.enabled = 0 (a network namespace): both fall back to plain TCP alike', function () {
+    this.timeout(60000);
+    if (process.getuid?.() !== 0) {
+      console.log('    skipped: creating a network namespace needs root');
+      this.skip();
+    }
+    if (!existsSync('/proc/sys/net/mptcp/enabled')) {
+      console.log('    skipped: this kernel has no MPTCP at all (the cases above are the fallback then)');
+      this.skip();
+    }
+    const ns = `listenconfig-go-mptcp-${process.pid}`;
+    execFileSync('ip', ['netns', 'add', ns]);
+    let goOut;
+    let ours;
+    try {
+      execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+      execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.mptcp.enabled=0']);
+      goOut = JSON.parse(execFileSync('ip', ['netns', 'exec', ns, bin], { input: JSON.stringify(mptcpOffCases), encoding: 'utf8', timeout: 30000 }));
+      const child = here('./fixtures/mptcp-ours.mjs');
+      ours = JSON.parse(execFileSync('ip', ['netns', 'exec', ns, process.execPath, child], { input: JSON.stringify({ cases: mptcpOffCases, dialer: bin }), encoding: 'utf8', timeout: 30000 }));
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns]);
+    }
+    // The fallback really happened: plain TCP sockets, no MPTCP connection.
+    expect(goOut.map((r) => r.protocol)).to.deep.equal([6, 6, 6, null]);
+    expect(ours).to.deep.equal(goOut.map(wantFromGo));
+  });
+
+  it('a closed connection: Go answers true (its getsockopt on the closed descriptor fails with neither fallback error), multipathTCP(conn) false; a known difference', function () {
+    const closed = reference.filter((r) => r.closed !== null).map((r) => r.closed);
+    expect(closed.length).to.be.above(0);
+    // When this fails, Go changed its answer: revisit lib/mptcp.ts and the README.
+    expect(closed.every((v) => v === true), `Go's answers: ${closed}`).to.equal(true);
   });
 });

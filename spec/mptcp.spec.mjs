@@ -1,14 +1,17 @@
 // Multipath TCP, as Go 1.21's ListenConfig.SetMultipathTCP
 // (mptcpsock_linux.go): an IPPROTO_MPTCP listening socket where the kernel
 // offers one, plain TCP where it refuses (Go's fallback), and
-// ln.multipathTCP() says which. Go 1.19 (the reference here) has no MPTCP,
-// so these are checked against the kernel, not against Go.
+// ln.multipathTCP() says which; multipathTCP(conn) is Go's
+// TCPConn.MultipathTCP. Checked here against the kernel; spec/go.spec.mjs
+// compares the same calls with Go 1.21 or later when one is installed.
 import { expect } from './expect.mjs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ListenConfig, syscallConn, constants, getsockopt } from 'listenconfig';
+import { ListenConfig, listen, multipathTCP, syscallConn, constants, getsockopt } from 'listenconfig';
 import { within } from './helpers.mjs';
 
 const child = fileURLToPath(new URL('./fixtures/mptcp-child.mjs', import.meta.url));
@@ -22,6 +25,21 @@ function skip(ctx, why) {
 function mptcpEnabled() {
   const f = '/proc/sys/net/mptcp/enabled';
   return existsSync(f) ? readFileSync(f, 'utf8').trim() === '1' : undefined;
+}
+
+// Node cannot make an MPTCP client socket; Python can (python3 is there
+// wherever node-gyp built the addon). It connects, then waits for stdin's end.
+function python3() {
+  return spawnSync('python3', ['-c', 'import socket; socket.IPPROTO_TCP'], { stdio: 'ignore' }).status === 0;
+}
+function mptcpClient(port) {
+  const script = `import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, ${constants.IPPROTO_MPTCP})
+s.connect(("127.0.0.1", ${port}))
+sys.stdin.read()`;
+  const p = spawn('python3', ['-c', script], { stdio: ['pipe', 'ignore', 'inherit'] });
+  p.on('error', () => {});
+  return p;
 }
 
 const protocolOf = (raw) => raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_PROTOCOL));
@@ -67,6 +85,34 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
     await ln.close();
   });
 
+  it('Go\'s listenMPTCP retries plain TCP after any failure: Control runs twice (IPPROTO_MPTCP, then TCP) and the second error is reported', async function () {
+    if (process.platform !== 'linux') skip(this, 'MPTCP sockets are Linux\'s');
+    if (mptcpEnabled() !== true) skip(this, 'this kernel has no MPTCP, or net.mptcp.enabled is 0');
+    const calls = [];
+    const failing = new ListenConfig({
+      multipathTCP: true,
+      control(network, address, raw) {
+        calls.push([network, address, protocolOf(raw)]);
+        throw new Error('boom');
+      },
+    });
+    const err = await failing.listen('tcp', '127.0.0.1:0').then(() => null, (e) => e.message);
+    expect(err).to.equal('listen tcp 127.0.0.1:0: boom');
+    expect(calls).to.deep.equal([['tcp4', '127.0.0.1:0', constants.IPPROTO_MPTCP], ['tcp4', '127.0.0.1:0', 6]]);
+    // A bind error too (Go 1.22: the same two Control calls, then EADDRINUSE).
+    const holder = await listen('tcp', '127.0.0.1:0');
+    calls.length = 0;
+    const lc = new ListenConfig({ multipathTCP: true, control: (n, a, raw) => void calls.push([n, a, protocolOf(raw)]) });
+    try {
+      const where = String(holder.addr());
+      const inUse = await lc.listen('tcp', where).then((ln) => ln.close().then(() => null), (e) => e.message);
+      expect(inUse).to.equal(`listen tcp ${where}: bind: address already in use`);
+      expect(calls).to.deep.equal([['tcp4', where, constants.IPPROTO_MPTCP], ['tcp4', where, 6]]);
+    } finally {
+      await holder.close();
+    }
+  });
+
   it('a plain listener says false', async function () {
     const ln = await new ListenConfig().listen('tcp', '127.0.0.1:0');
     expect(ln.multipathTCP()).to.equal(false);
@@ -89,6 +135,73 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
     } finally {
       execFileSync('ip', ['netns', 'del', ns]);
     }
-    expect(result).to.deep.equal({ multipathTCP: false, protocol: 6, served: 'served' });
+    expect(result).to.deep.equal({ multipathTCP: false, protocol: 6, served: 'served', connMPTCP: false });
+  });
+
+  describe('multipathTCP(conn), Go\'s TCPConn.MultipathTCP', function () {
+    it('TestMultipathTCPConn: an MPTCP client on an MPTCP listener: the accepted connection says true', async function () {
+      if (process.platform !== 'linux') skip(this, 'MPTCP sockets are Linux\'s');
+      if (mptcpEnabled() !== true) skip(this, 'this kernel has no MPTCP, or net.mptcp.enabled is 0');
+      if (!python3()) skip(this, 'no python3 to make an MPTCP client socket (Node cannot)');
+      const ln = await new ListenConfig({ multipathTCP: true }).listen('tcp', '127.0.0.1:0');
+      const client = mptcpClient(ln.addr().port);
+      try {
+        const conn = await within(ln.accept(), 5000, 'accept');
+        expect(multipathTCP(conn)).to.equal(true);
+        conn.destroy();
+        // Destroyed, it has no descriptor to ask (Go answers true here; see lib/mptcp.ts).
+        expect(multipathTCP(conn)).to.equal(false);
+      } finally {
+        client.stdin.end();
+        client.kill();
+        await ln.close();
+      }
+    });
+
+    it('a plain TCP client has fallen back (false) even on an MPTCP listener; so has a plain listener\'s MPTCP client', async function () {
+      if (process.platform === 'linux' && mptcpEnabled() === true && python3()) {
+        const plain = await listen('tcp', '127.0.0.1:0');
+        const client = mptcpClient(plain.addr().port);
+        try {
+          const conn = await within(plain.accept(), 5000, 'accept');
+          expect(multipathTCP(conn)).to.equal(false);
+          conn.destroy();
+        } finally {
+          client.stdin.end();
+          client.kill();
+          await plain.close();
+        }
+      }
+      const ln = await new ListenConfig({ multipathTCP: true }).listen('tcp', '127.0.0.1:0');
+      const client = net.connect(ln.addr().port, '127.0.0.1');
+      client.on('error', () => {});
+      try {
+        const conn = await within(ln.accept(), 5000, 'accept');
+        expect(multipathTCP(conn)).to.equal(false);
+        await within(new Promise((resolve) => (client.connecting ? client.once('connect', resolve) : resolve())), 5000, 'connect');
+        expect(multipathTCP(client)).to.equal(false); // any net.Socket, not only accepted ones
+        conn.destroy();
+      } finally {
+        client.destroy();
+        await ln.close();
+      }
+    });
+
+    it('false for a unix connection and a socket with no descriptor; a TypeError for what is not a net.Socket', async function () {
+      expect(multipathTCP(new net.Socket())).to.equal(false);
+      expect(() => multipathTCP({})).to.throw(TypeError, /"conn" argument must be an instance of net.Socket/);
+      if (process.platform === 'win32') return;
+      const ln = await listen('unix', join(tmpdir(), `lc-mptcp-${process.pid}.sock`));
+      const client = net.connect(String(ln.addr()));
+      client.on('error', () => {});
+      try {
+        const conn = await within(ln.accept(), 5000, 'accept');
+        expect(multipathTCP(conn)).to.equal(false);
+        conn.destroy();
+      } finally {
+        client.destroy();
+        await ln.close();
+      }
+    });
   });
 });

@@ -17,6 +17,22 @@
 #endif
 #include <unistd.h>
 
+#if defined(__linux__)
+// Multipath TCP's numbers are the kernel's ABI (Linux 5.6 and 5.16). Older
+// glibc headers lack the first two and MPTCP_INFO is only in
+// <linux/mptcp.h>, so a build on an older sysroot still knows them; on a
+// kernel without MPTCP they only meet EPROTONOSUPPORT/ENOPROTOOPT.
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+#ifndef SOL_MPTCP
+#define SOL_MPTCP 284
+#endif
+#ifndef MPTCP_INFO
+#define MPTCP_INFO 1
+#endif
+#endif
+
 namespace lc {
 
 namespace {
@@ -253,6 +269,12 @@ static const Constant kConstants[] = {
 #endif
 #ifdef IPPROTO_MPTCP
     LC_CONST(IPPROTO_MPTCP)
+#endif
+#ifdef SOL_MPTCP
+    LC_CONST(SOL_MPTCP)
+#endif
+#ifdef MPTCP_INFO
+    LC_CONST(MPTCP_INFO)
 #endif
 #ifdef SO_PASSCRED
     LC_CONST(SO_PASSCRED)

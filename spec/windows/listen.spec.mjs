@@ -2,7 +2,8 @@
 // and the default, each followed by a connection accepted and a
 // request/response round trip on the adopted net.Socket.
 import { expect } from '../expect.mjs';
-import { ListenConfig, listen, listenPacket, maxListenerBacklog, syscallConn, getsockopt, constants } from 'listenconfig';
+import * as net from 'node:net';
+import { ListenConfig, listen, listenPacket, maxListenerBacklog, multipathTCP, syscallConn, getsockopt, constants } from 'listenconfig';
 import { within, destroyAll } from '../helpers.mjs';
 import { onlyWindows, client, readN } from './helpers.mjs';
 
@@ -147,9 +148,18 @@ describe('Windows: listen with SOMAXCONN_HINT and the Backlog knob', function ()
     }
   });
 
-  it('multipathTCP: true listens with plain TCP (no MPTCP in Winsock) and multipathTCP() says false', async function () {
+  it('multipathTCP: true listens with plain TCP (no MPTCP in Winsock): multipathTCP() and multipathTCP(conn) say false', async function () {
     const ln = await new ListenConfig({ multipathTCP: true }).listen('tcp', '127.0.0.1:0');
-    expect(ln.multipathTCP()).to.equal(false);
-    await ln.close();
+    const peer = net.connect(ln.addr().port, '127.0.0.1');
+    peer.on('error', () => {});
+    try {
+      expect(ln.multipathTCP()).to.equal(false);
+      const conn = await ln.accept();
+      expect(multipathTCP(conn)).to.equal(false);
+      conn.destroy();
+    } finally {
+      peer.destroy();
+      await ln.close();
+    }
   });
 });

@@ -20,7 +20,7 @@ ul.setUnlinkOnClose(true);
 const ua: UnixAddr = ul.addr();
 console.log(ua.name, ul instanceof UnixListener);
 await ul.close();
-import { listenPacket, syscallConn } from 'listenconfig';
+import { listenPacket, multipathTCP, syscallConn } from 'listenconfig';
 import type * as dgram from 'node:dgram';
 const pc: dgram.Socket = await lc.listenPacket('udp', ':0');
 const pc2: dgram.Socket = await listenPacket('udp4', '127.0.0.1:0');
@@ -30,7 +30,12 @@ const mp = new ListenConfig({ multipathTCP: true });
 mp.setMultipathTCP(false);
 const mln: TCPListener = await mp.listen('tcp4', ':0');
 const usesMptcp: boolean = mln.multipathTCP() || mp.multipathTCP();
-console.log(usesMptcp);
+console.log(usesMptcp, multipathTCP(s));
+// @ts-expect-error: multipathTCP(conn) takes a net.Socket, not a dgram.Socket
+multipathTCP(pc2);
+// @ts-expect-error: SOL_MPTCP is Linux's
+const solMPTCP: number = constants.SOL_MPTCP;
+console.log(solMPTCP);
 await mln.close();
 // Networks a call does not take do not compile (Go's errors answer JavaScript at run time).
 // @ts-expect-error: udp is listenPacket's
