@@ -72,15 +72,17 @@ export function adoptUnix(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
 
 // Node's { fd } constructor owns the descriptor only once its handle
 // opened it, and says nothing in between: count it as owned just before,
-// so an interruption can leak it but never close it twice. A throw (a
-// descriptor libuv does not take, a failed uv_*_open) means Node never
-// owned it: the slot gets it back and the caller closes it.
+// so an interruption can leak it but never close it twice. The two throws
+// that come before the handle owns it (a descriptor type libuv does not
+// take, a failed uv_*_open) give it back to the slot, for the caller to
+// close; after those, a throw leaves it to the handle.
 function adoptFd(fd: Sock, slots: Int32Array | undefined, slot: number): net.Socket {
   if (slots !== undefined) slots[slot] = -1;
   try {
     return new net.Socket({ fd, readable: true, writable: true });
   } catch (e) {
-    if (slots !== undefined) slots[slot] = fd;
+    const err = e as { code?: unknown; syscall?: unknown } | null;
+    if (slots !== undefined && (err?.code === 'ERR_INVALID_FD_TYPE' || err?.syscall === 'open')) slots[slot] = fd;
     throw e;
   }
 }

@@ -7,7 +7,7 @@ export { TCPListener, TCPAddr } from './tcpsock';
 export { UnixListener, UnixAddr } from './unixsock';
 export type { UnixNetwork } from './unixsock';
 export type { UDPNetwork } from './udpsock';
-export { syscallConn } from './rawconn';
+export { syscallConn } from './syscallconn';
 export { multipathTCP } from './mptcp';
 export type { RawConn } from './rawconn';
 export type { KeepAliveConfig } from './keepalive';

@@ -145,15 +145,14 @@ export class ListenConfig {
     validateString('address', address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
-    const unsupported = (why: string, addr?: UnixAddr) => unsupportedNetwork(network, addr, why);
     if (network === 'unixgram') {
-      throw unsupported("network unixgram is not supported: Node's dgram module has UDP sockets only", new UnixAddr(address, 'unixgram'));
+      throw unsupportedNetwork(network, new UnixAddr(address, 'unixgram'), "network unixgram is not supported: Node's dgram module has UDP sockets only");
     }
     if (network === 'unix' || network === 'unixpacket') {
       // Go 1.19 makes a stream socket here and returns it as a PacketConn.
-      throw unsupported(`network ${network} is a stream network: use listen()`, new UnixAddr(address, network));
+      throw unsupportedNetwork(network, new UnixAddr(address, network), `network ${network} is a stream network: use listen()`);
     }
-    if (/^ip[46]?(:|$)/.test(network)) throw unsupported(`network ${network} is not supported (udp, udp4 and udp6 are)`);
+    if (/^ip[46]?(:|$)/.test(network)) throw unsupportedNetwork(network, undefined, `network ${network} is not supported (udp, udp4 and udp6 are)`);
     let la: TCPAddrParts;
     try {
       la = await resolveListenAddr(network, address, signal);
@@ -166,7 +165,7 @@ export class ListenConfig {
       throw new OpError('listen', network, new TCPAddr(la.ip, la.port, la.zone), new AddrError('unexpected address type', address));
     }
     if (process.platform === 'win32') {
-      throw unsupported("listenPacket is not supported on Windows: Node's dgram module cannot adopt a SOCKET");
+      throw unsupportedNetwork(network, undefined, "listenPacket is not supported on Windows: Node's dgram module cannot adopt a SOCKET");
     }
     return listenUDP(this.#udp, network as UDPNetwork, la, signal);
   }

@@ -3,9 +3,10 @@
 // constants table has SOL_MPTCP (Linux only), so this file never names a
 // platform.
 import * as net from 'node:net';
-import * as os from 'node:os';
+import { kernelVersion, linuxProbe } from './backlog/linux';
 import { ErrClosed, OpError, SyscallError } from './errors';
-import { syscallConn, type RawConn } from './rawconn';
+import type { RawConn } from './rawconn';
+import { syscallConn } from './syscallconn';
 import { constants, getsockopt } from './sockopt';
 import type { Sock } from './native';
 
@@ -20,8 +21,8 @@ let solMPTCP: boolean | undefined;
 // it fails on every socket, MPTCP or not.
 function hasSOLMPTCP(): boolean {
   if (solMPTCP === undefined) {
-    const m = /^(\d+)\.(\d+)/.exec(os.release());
-    const [major, minor] = m === null ? [0, 0] : [Number(m[1]), Number(m[2])];
+    // Go's unix.KernelVersion, as Go's hasSOLMPTCP reads it.
+    const [major, minor] = kernelVersion(linuxProbe.kernelRelease());
     solMPTCP = major > 5 || (major === 5 && minor >= 16);
   }
   return solMPTCP;
@@ -30,16 +31,23 @@ function hasSOLMPTCP(): boolean {
 function usingMPTCP(fd: Sock, solMPTCPLevel: number, mptcpInfo: number): boolean {
   if (!hasSOLMPTCP()) {
     // Only the protocol the socket was made with: an MPTCP socket that fell
-    // back to TCP on the wire still says IPPROTO_MPTCP here.
+    // back to TCP on the wire still says IPPROTO_MPTCP here. Go ignores a
+    // failed getsockopt: not MPTCP.
     const proto = constants.SO_PROTOCOL;
-    return proto !== undefined && getsockopt(fd, constants.SOL_SOCKET, proto) === constants.IPPROTO_MPTCP;
+    try {
+      return proto !== undefined && getsockopt(fd, constants.SOL_SOCKET, proto) === constants.IPPROTO_MPTCP;
+    } catch (e) {
+      if (e instanceof SyscallError) return false;
+      throw e;
+    }
   }
   try {
     getsockopt(fd, solMPTCPLevel, mptcpInfo);
     return true;
   } catch (e) {
-    // As Go, only the fallback answers mean "not MPTCP".
-    if (e instanceof SyscallError && FALLEN_BACK.has(e.code)) return false;
+    // As Go: only the fallback answers mean "not MPTCP"; any other error
+    // of the kernel's counts as MPTCP in use.
+    if (e instanceof SyscallError) return !FALLEN_BACK.has(e.code);
     throw e;
   }
 }

@@ -7,7 +7,7 @@ import { favoriteAddrFamily, formatTCPAddr, sockaddrIP, type TCPAddrParts } from
 import { OpError, type Addr } from './errors';
 import { ipFamily } from './ip';
 import { binding } from './native';
-import { rememberPacketSocket } from './rawconn';
+import { rememberPacketSocket } from './syscallconn';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
 

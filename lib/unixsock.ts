@@ -75,7 +75,6 @@ export interface UnixListenParams {
   control: Control | undefined;
 }
 
-
 /** @internal Go's ResolveUnixAddr and sysListener.listenUnix. */
 export async function listenUnix(
   p: UnixListenParams,

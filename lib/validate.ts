@@ -228,7 +228,6 @@ export function validateListenOptions(options: unknown, owner = 'ListenOptions')
   return signal;
 }
 
-/** Node's validateString, for listen()'s positional arguments. */
 /** A boolean argument (Go's SetX(bool) methods), as Node's validateBoolean. */
 export function validateBooleanArg(name: string, v: unknown): asserts v is boolean {
   if (typeof v !== 'boolean') {
@@ -236,6 +235,7 @@ export function validateBooleanArg(name: string, v: unknown): asserts v is boole
   }
 }
 
+/** Node's validateString, for listen()'s positional arguments. */
 export function validateString(name: string, v: unknown): asserts v is string {
   if (typeof v !== 'string') {
     throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type string. Received ${describe(v)}`);

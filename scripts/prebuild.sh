@@ -41,9 +41,7 @@ check_glibc() {
   say "  $file: newest glibc symbol GLIBC_${newest:-none}"
 }
 
-# A fresh dist/: tsc leaves the output of moved modules behind.
-rm -rf dist
-npx --no-install tsc -p tsconfig.json
+node scripts/build-ts.js
 
 # --- this machine --------------------------------------------------------------
 platform=$(node -p process.platform)

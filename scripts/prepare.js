@@ -13,10 +13,7 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 process.chdir(root);
 
-// tsc never deletes: a module that moved (errors.ts -> errors/index.ts)
-// would leave its old output, which require('./errors') finds first.
-fs.rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'inherit' });
+execFileSync(process.execPath, [path.join(__dirname, 'build-ts.js')], { stdio: 'inherit' });
 
 // npm pack and npm publish run prepack (scripts/prebuild.sh: stripped,
 // glibc-checked binaries) and then prepare: keep prepack's binaries.

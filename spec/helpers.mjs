@@ -65,6 +65,16 @@ export function dial(port, host = '127.0.0.1') {
 }
 
 /** Resolves with p's value, or rejects after ms with a message naming what. */
+/** What fn throws; fails if it returns. */
+export function thrown(fn) {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}
+
 export function within(p, ms, what) {
   let t;
   return Promise.race([

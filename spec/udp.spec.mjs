@@ -5,20 +5,11 @@
 import { expect } from './expect.mjs';
 import * as dgram from 'node:dgram';
 import { ListenConfig, listenPacket, syscallConn, constants, getsockopt, setsockopt, OpError, ErrClosed } from 'listenconfig';
-import { fdCount, within } from './helpers.mjs';
+import { fdCount, thrown, within } from './helpers.mjs';
 
 function skip(ctx, why) {
   console.log(`    skipped: ${why}`);
   ctx.skip();
-}
-
-function thrown(fn) {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
 }
 
 const closeSocket = (ds) => new Promise((resolve) => ds.close(resolve));
