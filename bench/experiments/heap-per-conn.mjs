@@ -5,7 +5,7 @@
 // with the machine's load; CPU does. Run `npm run bench:quick` once first
 // (it builds bench/.build/loadgen).
 //
-//   node bench/experiments/heap-per-conn.mjs ROUNDS CLIENTS SECONDS [accept|for-await|net ...]
+//   node bench/experiments/heap-per-conn.mjs ROUNDS CLIENTS SECONDS [accept|for-await|serve|net ...]
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ const loadgen = fileURLToPath(new URL('../.build/loadgen', import.meta.url));
 const opts = {
   accept: { kind: 'lc', mode: 'close' },
   'for-await': { kind: 'lc', mode: 'close', idiom: 'for-await' },
+  // serve(ln, server) into the same net.Server the net contender listens with.
+  serve: { kind: 'lc', mode: 'close', idiom: 'serve' },
   net: { kind: 'net', mode: 'close' },
 };
 const list = names.length ? names : ['accept', 'for-await', 'net'];
