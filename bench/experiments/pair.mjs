@@ -19,8 +19,16 @@ if (!vs.length || !['close', 'keep-alive'].includes(mode)) {
 }
 const variants = vs.map((v) => ({ name: v.slice(0, v.indexOf('=')), opt: v.slice(v.indexOf('=') + 1) }));
 
+// A failing run must not leave servers behind.
+const children = new Set();
+process.on('exit', () => {
+  for (const ch of children) ch.kill();
+});
+
 function start(opt) {
   const ch = spawn('taskset', ['-c', '1', process.execPath, server, opt], { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.add(ch);
+  ch.on('exit', () => children.delete(ch));
   const waiting = [];
   const early = [];
   createInterface({ input: ch.stdout }).on('line', (l) => {
