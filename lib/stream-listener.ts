@@ -26,6 +26,13 @@ interface Pending {
   promise: Promise<net.Socket> | undefined;
 }
 
+// new Promise(capture) hands its resolving functions over in `captured`,
+// a fresh Pending record that accept() takes at once.
+let captured: Pending | undefined;
+function capture(resolve: (s: net.Socket) => void, reject: (e: Error) => void): void {
+  captured = { resolve, reject, signal: undefined, onAbort: undefined, promise: undefined };
+}
+
 /** @internal what a network's listen hands to the engine. */
 export interface StreamListenerInit<A extends Addr> {
   sock: Sock;
@@ -125,28 +132,42 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
         return Promise.reject(new OpError('accept', this.#network, this.#addr, e as Error));
       }
     }
-    let p!: Pending;
-    const promise = new Promise<net.Socket>((resolve, reject) => {
-      p = { resolve, reject, signal, onAbort: undefined, promise: undefined };
-      if (signal !== undefined) {
-        p.onAbort = () => {
-          const i = this.#pending.indexOf(p);
-          if (i >= 0) this.#pending.splice(i, 1);
-          if (this.#pending.length === 0) this.#acceptor.stop();
-          reject(new AbortError(signal));
-        };
-        signal.addEventListener('abort', p.onAbort, { once: true });
-      }
-      this.#pending.push(p);
-      const r = this.#acceptor.start();
-      if (r < 0) {
-        this.#settle(p);
-        this.#pending.pop();
-        reject(new OpError('accept', this.#network, this.#addr, new SyscallError(POLL_SYSCALL, r)));
-      }
-    });
+    // The promise's executor is shared and nothing here is captured by a
+    // closure, so a pending accept allocates the promise, its resolving
+    // functions and the Pending record only (issue 13: at one client every
+    // accept waits).
+    const promise = new Promise<net.Socket>(capture);
+    const p = captured!;
+    captured = undefined;
+    p.signal = signal;
     p.promise = promise;
+    if (signal !== undefined) this.#watchAbort(p, signal);
+    this.#pending.push(p);
+    let failure: Error | undefined;
+    try {
+      const r = this.#acceptor.start();
+      if (r < 0) failure = new OpError('accept', this.#network, this.#addr, new SyscallError(POLL_SYSCALL, r));
+    } catch (e) {
+      // As from inside an executor: the promise rejects, accept() does not throw.
+      failure = e as Error;
+    }
+    if (failure !== undefined) {
+      this.#settle(p);
+      this.#pending.pop();
+      p.reject(failure);
+    }
     return promise;
+  }
+
+  // An abort of `signal` withdraws pending accept `p`.
+  #watchAbort(p: Pending, signal: AbortSignal): void {
+    p.onAbort = () => {
+      const i = this.#pending.indexOf(p);
+      if (i >= 0) this.#pending.splice(i, 1);
+      if (this.#pending.length === 0) this.#acceptor.stop();
+      p.reject(new AbortError(signal));
+    };
+    signal.addEventListener('abort', p.onAbort, { once: true });
   }
 
   // Called by the native acceptor once per wake-up with n sockets in #out.

@@ -80,6 +80,12 @@ export function printTable(r) {
     for (const [mode, x] of Object.entries(h.modes)) {
       console.log(row([mode, spread(x.contenders.listenconfig.rps), spread(x.contenders['server.listen'].rps), times(x.ratio)], w));
     }
+    // Failed requests per side (wrk's socket errors and non-2xx), summed
+    // over the rounds; results before issue 13's fix have no such field.
+    const failed = (e) => (e ? `connect ${e.connect}, read ${e.read}, write ${e.write}, timeout ${e.timeout}, non-2xx ${e.non2xx}` : 'not recorded');
+    for (const [mode, x] of Object.entries(h.modes)) {
+      for (const [name, c] of Object.entries(x.contenders)) console.log(`  ${mode}, ${name}: errors ${failed(c.errors)}`);
+    }
     const ok = Object.values(h.modes).every((x) => x.ratio.median >= 1.0);
     console.log(`  target: >= 1.0x in both modes: ${verdict(ok)}`);
   }

@@ -15,6 +15,13 @@ export function haveWrk() {
   return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
 }
 
+// wrk's "Socket errors: connect 0, read 3, write 0, timeout 12" as numbers
+// (the line is absent when all are 0).
+export function wrkErrors(text) {
+  const n = (k) => Number(new RegExp(`${k} (\\d+)`).exec(text)?.[1] ?? 0);
+  return { connect: n('connect'), read: n('read'), write: n('write'), timeout: n('timeout') };
+}
+
 export async function httpBench(ctx) {
   const { quick, node, log } = ctx;
   if (!haveWrk()) return { skipped: WRK_MISSING };
@@ -40,13 +47,23 @@ export async function httpBench(ctx) {
         const rps = Number(/Requests\/sec:\s*([\d.]+)/.exec(out)?.[1]);
         const errs = /Socket errors: (.*)/.exec(out)?.[1] ?? '';
         const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-        runs[c.name].push({ rps, socketErrors: errs, non2xx });
+        runs[c.name].push({ rps, socketErrors: errs, errors: wrkErrors(errs), non2xx });
         log(`http    round ${r + 1}/${rounds}  ${mode.padEnd(18)} ${c.name.padEnd(14)} ${rps.toFixed(0).padStart(6)} req/s${errs ? '  socket errors: ' + errs : ''}`);
       }
     }
     const col = (name) => runs[name].map((x) => x.rps);
+    // What wrk counted as failed, summed over the rounds: a side whose
+    // clients fail or time out would look faster than it serves.
+    const failed = (name) => {
+      const sum = { connect: 0, read: 0, write: 0, timeout: 0, non2xx: 0 };
+      for (const x of runs[name]) {
+        for (const k of ['connect', 'read', 'write', 'timeout']) sum[k] += x.errors[k];
+        sum.non2xx += x.non2xx;
+      }
+      return sum;
+    };
     result.modes[mode] = {
-      contenders: Object.fromEntries(contenders.map((c) => [c.name, { rps: summary(col(c.name)), runs: runs[c.name] }])),
+      contenders: Object.fromEntries(contenders.map((c) => [c.name, { rps: summary(col(c.name)), errors: failed(c.name), runs: runs[c.name] }])),
       ratio: ratio(col('listenconfig'), col('server.listen')),
     };
   }
