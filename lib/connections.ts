@@ -13,9 +13,14 @@ import type * as net from 'node:net';
 import { Backoff } from './backoff';
 import { ErrClosed, OpError, retryableAcceptError } from './errors';
 
-/** What the iterator needs of its listener. */
+/**
+ * What the iterator needs of its listener. `acceptInto`, where there is
+ * one (the engine's), hands the connection to a callback, so a next() is
+ * one promise, its own, instead of accept()'s and a then() on it.
+ */
 export interface AcceptSource {
   accept(): Promise<net.Socket>;
+  acceptInto?(resolve: (s: net.Socket) => void, reject: (e: Error) => void): void;
 }
 
 type Call =
@@ -81,6 +86,7 @@ export class ConnectionIterator implements AsyncIterableIterator<net.Socket> {
   // (an async next() measured about 500 heap bytes more per connection,
   // the async generator 580; bench/servers/node.mjs counts them).
   #accept(): Promise<IteratorResult<net.Socket>> {
+    if (this.#ln.acceptInto !== undefined) return new Promise(this.#into);
     let p: Promise<net.Socket>;
     try {
       p = Promise.resolve(this.#ln.accept());
@@ -90,31 +96,72 @@ export class ConnectionIterator implements AsyncIterableIterator<net.Socket> {
     return p.then(this.#onConn, this.#onFail);
   }
 
+  // The callback path (acceptInto): next()'s promise is settled by the
+  // listener's callbacks. They can run inside the native accept callback,
+  // so calls queued behind this next() are drained in a microtask, not in
+  // there (their accepts would re-enter the acceptor); the microtask is
+  // queued before this next() settles, which keeps their order.
+  #resolve: ((r: IteratorResult<net.Socket> | Promise<IteratorResult<net.Socket>>) => void) | undefined;
+  #reject: ((e: unknown) => void) | undefined;
+  readonly #into = (resolve: (r: IteratorResult<net.Socket> | Promise<IteratorResult<net.Socket>>) => void, reject: (e: unknown) => void): void => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#ln.acceptInto!(this.#intoConn, this.#intoFail);
+  };
+
+  readonly #intoConn = (conn: net.Socket): void => {
+    const resolve = this.#resolve!;
+    this.#backoff.reset();
+    this.#settledLater();
+    resolve({ value: conn, done: false });
+  };
+
+  readonly #intoFail = (e: unknown): void => {
+    const resolve = this.#resolve!;
+    const reject = this.#reject!;
+    let r: IteratorResult<net.Socket> | Promise<IteratorResult<net.Socket>>;
+    try {
+      r = this.#onFail(e, true);
+    } catch (thrown) {
+      return reject(thrown);
+    }
+    resolve(r);
+  };
+
   readonly #onConn = (conn: net.Socket): IteratorResult<net.Socket> => {
     this.#backoff.reset();
     this.#settled();
     return { value: conn, done: false };
   };
 
-  readonly #onFail = (e: unknown): IteratorResult<net.Socket> | Promise<IteratorResult<net.Socket>> => {
-    if (e instanceof OpError && e.err === ErrClosed) return this.#end({ value: undefined, done: true });
-    if (!retryableAcceptError(e)) return this.#end(undefined, e);
+  readonly #onFail = (e: unknown, later = false): IteratorResult<net.Socket> | Promise<IteratorResult<net.Socket>> => {
+    if (e instanceof OpError && e.err === ErrClosed) return this.#end(later, { value: undefined, done: true });
+    if (!retryableAcceptError(e)) return this.#end(later, undefined, e);
     const ms = this.#backoff.next();
     try {
       this.#onError(e, ms);
     } catch (thrown) {
-      return this.#end(undefined, thrown);
+      return this.#end(later, undefined, thrown);
     }
     return this.#pause(ms).then(() => this.#accept());
   };
 
   // The iteration is over: closed (a result), or a fatal accept error or a
   // throwing onError (thrown).
-  #end(result: IteratorResult<net.Socket> | undefined, err?: unknown): IteratorResult<net.Socket> {
+  #end(later: boolean, result: IteratorResult<net.Socket> | undefined, err?: unknown): IteratorResult<net.Socket> {
     this.#done = true;
-    this.#settled();
+    if (later) this.#settledLater();
+    else this.#settled();
     if (result === undefined) throw err;
     return result;
+  }
+
+  // #settled() for the callback path. With calls queued, the iterator
+  // stays busy until the microtask, so a call made in between queues
+  // behind them.
+  #settledLater(): void {
+    if (this.#queued === undefined) this.#busy = false;
+    else queueMicrotask(() => this.#settled());
   }
 
   // The next() in progress has its answer. Calls queued behind it run now,

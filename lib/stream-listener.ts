@@ -142,6 +142,33 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
     p.signal = signal;
     p.promise = promise;
     if (signal !== undefined) this.#watchAbort(p, signal);
+    this.#wait(p);
+    return promise;
+  }
+
+  /**
+   * @internal accept() for connections(): the connection, or the error,
+   * goes to a callback, without a promise of its own (the iterator's next()
+   * has one already). Called from the native callback or synchronously;
+   * no signal.
+   */
+  acceptInto(resolve: (s: net.Socket) => void, reject: (e: Error) => void): void {
+    if (this.#closed) return reject(this.closedError('accept'));
+    if (this.#readyAt < this.#readyEnd) {
+      let conn: net.Socket;
+      try {
+        conn = this.#adoptSlot(this.#readyAt++);
+      } catch (e) {
+        return reject(new OpError('accept', this.#network, this.#addr, e as Error));
+      }
+      return resolve(conn);
+    }
+    this.#wait({ resolve, reject, signal: undefined, onAbort: undefined, promise: undefined });
+  }
+
+  // Queues pending accept p and starts the watcher; a watcher that cannot
+  // start rejects p.
+  #wait(p: Pending): void {
     this.#pending.push(p);
     let failure: Error | undefined;
     try {
@@ -156,7 +183,6 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
       this.#pending.pop();
       p.reject(failure);
     }
-    return promise;
   }
 
   // An abort of `signal` withdraws pending accept `p`.

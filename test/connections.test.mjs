@@ -67,9 +67,10 @@ describe('connections(): the iterator keeps an async generator\'s rules', functi
   });
 
   it('an onError that throws ends the loop with its error', async function () {
-    const real = ln.accept.bind(ln);
+    // connections() accepts through the engine's internal acceptInto.
+    const real = ln.acceptInto.bind(ln);
     let calls = 0;
-    ln.accept = (o) => (calls++ === 0 ? Promise.reject(EMFILE()) : real(o));
+    ln.acceptInto = (resolve, reject) => (calls++ === 0 ? reject(EMFILE()) : real(resolve, reject));
     const mine = new Error('from onError');
     let thrown;
     try {

@@ -51,10 +51,14 @@ describe('connections(): retry, report, end', function () {
   });
 
   // The first `errors.length` accepts fail with these; later ones are real.
+  // connections() takes its connections through the engine's internal
+  // acceptInto (a callback, no promise of its own), accept() elsewhere.
   function failFirst(...names) {
     const real = ln.accept.bind(ln);
+    const realInto = ln.acceptInto.bind(ln);
     const queue = [...names];
     ln.accept = (o) => (queue.length > 0 ? Promise.reject(acceptError(queue.shift())) : real(o));
+    ln.acceptInto = (resolve, reject) => (queue.length > 0 ? reject(acceptError(queue.shift())) : realInto(resolve, reject));
   }
 
   it('retries EMFILE, ENOBUFS and ECONNABORTED with 5, 10, 20 ms pauses, reporting each, then yields', async function () {
@@ -124,7 +128,9 @@ describe('an unref()ed listener or server does not wait out a retry pause', func
     import * as os from 'node:os';
     import { listen, serve, OpError, SyscallError } from 'listenconfig';
     const ln = await listen('tcp', '127.0.0.1:0');
-    ln.accept = () => Promise.reject(new OpError('accept', 'tcp', undefined, new SyscallError('accept', -os.constants.errno.EMFILE)));
+    const emfile = () => new OpError('accept', 'tcp', undefined, new SyscallError('accept', -os.constants.errno.EMFILE));
+    ln.accept = () => Promise.reject(emfile());
+    ln.acceptInto = (resolve, reject) => reject(emfile());
     ${body}
     setTimeout(() => process.stdout.write('unref'), 300).unref();`;
   for (const [what, body] of [

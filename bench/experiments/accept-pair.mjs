@@ -1,0 +1,81 @@
+// The accept path measured as pair.mjs measures HTTP (issue 13): every
+// variant's server (bench/servers/node.mjs, mode close) runs at the same
+// time pinned to core 1, each driven by its own loadgen closed loop on
+// core 0, so load from outside slows them alike and a round's CPU ratio
+// compares like with like. The last variant is the base. Needs taskset and
+// bench/.build/loadgen (npm run bench:quick builds it).
+//
+//   node accept-pair.mjs ROUNDS SECONDS CLIENTS name='{json}' ... base='{json}'
+//   e.g. loop='{"kind":"lc","mode":"close"}' 'await={"kind":"lc","mode":"close","idiom":"for-await"}' net='{"kind":"net","mode":"close"}'
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const server = fileURLToPath(new URL('../servers/node.mjs', import.meta.url));
+const loadgen = fileURLToPath(new URL('../.build/loadgen', import.meta.url));
+const [rounds, secs, clients, ...vs] = process.argv.slice(2);
+if (vs.length < 2) {
+  console.error("usage: node accept-pair.mjs ROUNDS SECONDS CLIENTS name='{json}' ... base='{json}'");
+  process.exit(2);
+}
+const variants = vs.map((v) => ({ name: v.slice(0, v.indexOf('=')), opt: v.slice(v.indexOf('=') + 1) }));
+
+const children = new Set();
+process.on('exit', () => {
+  for (const ch of children) ch.kill();
+});
+
+function start(opt) {
+  const ch = spawn('taskset', ['-c', '1', process.execPath, server, opt], { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.add(ch);
+  ch.on('exit', () => children.delete(ch));
+  const waiting = [];
+  const early = [];
+  createInterface({ input: ch.stdout }).on('line', (l) => {
+    const w = waiting.shift();
+    if (w) w(JSON.parse(l));
+    else early.push(JSON.parse(l));
+  });
+  const next = () => new Promise((r) => (early.length ? r(early.shift()) : waiting.push(r)));
+  return { ch, next, ask: (c) => (ch.stdin.write(c + '\n'), next()) };
+}
+
+const load = (port, s) =>
+  new Promise((resolve) => spawn('taskset', ['-c', '0', loadgen, 'rate', '127.0.0.1', String(port), clients, String(s)]).on('exit', resolve));
+
+const res = Object.fromEntries(variants.map((v) => [v.name, []]));
+for (let r = 0; r < Number(rounds); r++) {
+  const ss = variants.map((v) => start(v.opt));
+  for (const s of ss) s.hello = await s.next();
+  await Promise.all(ss.map((s) => load(s.hello.port, 0.3))); // warm-up
+  const a = await Promise.all(ss.map((s) => s.ask('stats')));
+  await Promise.all(ss.map((s) => load(s.hello.port, Number(secs))));
+  const b = await Promise.all(ss.map((s) => s.ask('stats')));
+  await Promise.all(ss.map((s) => new Promise((done) => (s.ch.on('exit', done), s.ch.stdin.end('exit\n')))));
+  let line = `round ${r + 1}`;
+  variants.forEach((v, i) => {
+    const n = b[i].accepted - a[i].accepted;
+    const us = (b[i].user_us - a[i].user_us + (b[i].sys_us - a[i].sys_us)) / n;
+    const heap = (b[i].heap_alloc_bytes - a[i].heap_alloc_bytes) / n;
+    res[v.name].push({ n, us, heap });
+    line += `  ${v.name} ${n} conn ${us.toFixed(1)} µs/conn ${heap.toFixed(0)} B/conn`;
+  });
+  console.log(line);
+}
+const q = (a, p) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(p * a.length))];
+// A 95% interval of the median: 2000 resamples of the rounds, seeded.
+let seed = 1;
+const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const ci = (a) => {
+  const m = Array.from({ length: 2000 }, () => q(a.map(() => a[Math.floor(rand() * a.length)]), 0.5));
+  return `${q(m, 0.025).toFixed(3)}–${q(m, 0.975).toFixed(3)}`;
+};
+const base = variants[variants.length - 1].name;
+for (const v of variants.slice(0, -1)) {
+  const ur = res[v.name].map((x, i) => x.us / res[base][i].us);
+  const hr = res[v.name].map((x, i) => x.heap / res[base][i].heap);
+  console.log(
+    `${v.name} / ${base}: CPU/conn ${q(ur, 0.5).toFixed(3)}× [IQR ${q(ur, 0.25).toFixed(3)}–${q(ur, 0.75).toFixed(3)}, range ${q(ur, 0).toFixed(3)}–${q(ur, 1).toFixed(3)}, 95% CI of the median ${ci(ur)}]` +
+      `, heap/conn ${q(hr, 0.5).toFixed(3)}×, ${ur.length} rounds`,
+  );
+}
