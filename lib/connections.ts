@@ -9,6 +9,7 @@
 // kept: Go's backoff on temporary errors, a close() that cancels the
 // pause, and calls queued behind a next() still waiting (a return() then
 // takes effect once that next() has settled, as a generator's does).
+import { AsyncResource } from 'node:async_hooks';
 import type * as net from 'node:net';
 import { Backoff } from './backoff';
 import { ErrClosed, OpError, retryableAcceptError } from './errors';
@@ -45,7 +46,9 @@ export class ConnectionIterator implements AsyncIterableIterator<net.Socket> {
    */
   constructor(ln: AcceptSource, onError: (err: OpError, retryInMs: number) => void, pause: (ms: number) => Promise<void>) {
     this.#ln = ln;
-    this.#onError = onError;
+    // onError may be called from the native accept callback: it runs in
+    // the async context the iteration started in (AsyncLocalStorage).
+    this.#onError = AsyncResource.bind(onError);
     this.#pause = pause;
   }
 
@@ -97,35 +100,53 @@ export class ConnectionIterator implements AsyncIterableIterator<net.Socket> {
   }
 
   // The callback path (acceptInto): next()'s promise is settled by the
-  // listener's callbacks. They can run inside the native accept callback,
-  // so calls queued behind this next() are drained in a microtask, not in
-  // there (their accepts would re-enter the acceptor); the microtask is
-  // queued before this next() settles, which keeps their order.
-  #resolve: ((r: IteratorResult<net.Socket> | Promise<IteratorResult<net.Socket>>) => void) | undefined;
+  // listener's callbacks, directly, also after retries (a next() resolved
+  // with a promise chain would settle after calls queued behind it). They
+  // can run inside the native accept callback, so calls queued behind this
+  // next() are drained in a microtask, not in there (their accepts would
+  // re-enter the acceptor); the microtask is queued before this next()
+  // settles, which keeps their order.
+  #resolve: ((r: IteratorResult<net.Socket>) => void) | undefined;
   #reject: ((e: unknown) => void) | undefined;
-  readonly #into = (resolve: (r: IteratorResult<net.Socket> | Promise<IteratorResult<net.Socket>>) => void, reject: (e: unknown) => void): void => {
+  readonly #into = (resolve: (r: IteratorResult<net.Socket>) => void, reject: (e: unknown) => void): void => {
     this.#resolve = resolve;
     this.#reject = reject;
-    this.#ln.acceptInto!(this.#intoConn, this.#intoFail);
+    this.#callInto();
   };
 
-  readonly #intoConn = (conn: net.Socket): void => {
+  readonly #callInto = (): void => {
+    try {
+      this.#ln.acceptInto!(this.#intoConn, this.#intoFail);
+    } catch (e) {
+      this.#intoFail(e);
+    }
+  };
+
+  // Settles next()'s promise and lets go of its resolvers, which would
+  // keep the last connection reachable.
+  #settleInto(r: IteratorResult<net.Socket> | undefined, err?: unknown): void {
     const resolve = this.#resolve!;
+    const reject = this.#reject!;
+    this.#resolve = this.#reject = undefined;
+    if (r === undefined) reject(err);
+    else resolve(r);
+  }
+
+  readonly #intoConn = (conn: net.Socket): void => {
     this.#backoff.reset();
     this.#settledLater();
-    resolve({ value: conn, done: false });
+    this.#settleInto({ value: conn, done: false });
   };
 
   readonly #intoFail = (e: unknown): void => {
-    const resolve = this.#resolve!;
-    const reject = this.#reject!;
-    let r: IteratorResult<net.Socket> | Promise<IteratorResult<net.Socket>>;
+    let r: IteratorResult<net.Socket> | number;
     try {
-      r = this.#onFail(e, true);
+      r = this.#failure(e, true);
     } catch (thrown) {
-      return reject(thrown);
+      return this.#settleInto(undefined, thrown);
     }
-    resolve(r);
+    if (typeof r === 'number') void this.#pause(r).then(this.#callInto, this.#intoFail);
+    else this.#settleInto(r);
   };
 
   readonly #onConn = (conn: net.Socket): IteratorResult<net.Socket> => {
@@ -134,7 +155,15 @@ export class ConnectionIterator implements AsyncIterableIterator<net.Socket> {
     return { value: conn, done: false };
   };
 
-  readonly #onFail = (e: unknown, later = false): IteratorResult<net.Socket> | Promise<IteratorResult<net.Socket>> => {
+  readonly #onFail = (e: unknown): IteratorResult<net.Socket> | Promise<IteratorResult<net.Socket>> => {
+    const r = this.#failure(e, false);
+    return typeof r === 'number' ? this.#pause(r).then(() => this.#accept()) : r;
+  };
+
+  // What a failed accept means: the pause before trying again (Go's
+  // backoff, reported to onError), or the end: a result (closed) or a
+  // throw (a fatal error, a throwing onError).
+  #failure(e: unknown, later: boolean): IteratorResult<net.Socket> | number {
     if (e instanceof OpError && e.err === ErrClosed) return this.#end(later, { value: undefined, done: true });
     if (!retryableAcceptError(e)) return this.#end(later, undefined, e);
     const ms = this.#backoff.next();
@@ -143,8 +172,8 @@ export class ConnectionIterator implements AsyncIterableIterator<net.Socket> {
     } catch (thrown) {
       return this.#end(later, undefined, thrown);
     }
-    return this.#pause(ms).then(() => this.#accept());
-  };
+    return ms;
+  }
 
   // The iteration is over: closed (a result), or a fatal accept error or a
   // throwing onError (thrown).

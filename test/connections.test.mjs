@@ -58,6 +58,41 @@ describe('connections(): the iterator keeps an async generator\'s rules', functi
     expect(await b).to.deep.equal({ value: undefined, done: true });
   });
 
+  it('after a retried EMFILE, two next() calls still settle in the order they were made', async function () {
+    const real = ln.acceptInto.bind(ln);
+    let calls = 0;
+    ln.acceptInto = (resolve, reject) => (calls++ === 0 ? reject(EMFILE()) : real(resolve, reject));
+    const it = ln.connections({ onError() {} })[Symbol.asyncIterator]();
+    const order = [];
+    const a = it.next().then((r) => (order.push('a'), r));
+    const b = it.next().then((r) => (order.push('b'), r));
+    const port = ln.addr().port;
+    clients.push(dial(port), dial(port));
+    const got = await within(Promise.all([a, b]), 3000, 'two connections');
+    expect(order).to.deep.equal(['a', 'b']);
+    for (const r of got) r.value.destroy();
+  });
+
+  it('onError runs in the async context the loop started in (AsyncLocalStorage), even when the kernel\'s error comes from the native callback', async function () {
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const als = new AsyncLocalStorage();
+    const real = ln.acceptInto.bind(ln);
+    let calls = 0;
+    // The failure arrives later, from outside the loop's context.
+    ln.acceptInto = (resolve, reject) =>
+      calls++ === 0 ? als.exit(() => setImmediate(() => reject(EMFILE()))) : real(resolve, reject);
+    const seen = [];
+    const loop = als.run('loop', async () => {
+      for await (const c of ln.connections({ onError: () => seen.push(als.getStore()) })) {
+        c.destroy();
+        break;
+      }
+    });
+    clients.push(dial(ln.addr().port));
+    await within(loop, 3000, 'the loop');
+    expect(seen).to.deep.equal(['loop']);
+  });
+
   it('throw() rejects with its argument and ends the iteration', async function () {
     const it = ln.connections()[Symbol.asyncIterator]();
     const boom = new Error('boom');
