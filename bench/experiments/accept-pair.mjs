@@ -1,15 +1,15 @@
 // The accept path measured as pair.mjs measures HTTP (issue 13): every
 // variant's server (bench/servers/node.mjs, mode close) runs at the same
 // time pinned to core 1, each driven by its own loadgen closed loop on
-// core 0, so load from outside slows them alike and a round's CPU ratio
-// compares like with like. The last variant is the base. Needs taskset and
+// core 0 (bench/lib/proc.mjs pins them), so load from outside slows them
+// alike and a round's CPU ratio compares like with like. The last variant
+// is the base. Needs taskset and
 // bench/.build/loadgen (npm run bench:quick builds it).
 //
 //   node accept-pair.mjs ROUNDS SECONDS CLIENTS name='{json}' ... base='{json}'
 //   e.g. loop='{"kind":"lc","mode":"close"}' 'await={"kind":"lc","mode":"close","idiom":"for-await"}' net='{"kind":"net","mode":"close"}'
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { runLoad, startServer } from '../lib/proc.mjs';
 
 const server = fileURLToPath(new URL('../servers/node.mjs', import.meta.url));
 const loadgen = fileURLToPath(new URL('../.build/loadgen', import.meta.url));
@@ -20,38 +20,26 @@ if (vs.length < 2) {
 }
 const variants = vs.map((v) => ({ name: v.slice(0, v.indexOf('=')), opt: v.slice(v.indexOf('=') + 1) }));
 
-const children = new Set();
+// A failing run must not leave servers behind.
+const started = new Set();
 process.on('exit', () => {
-  for (const ch of children) ch.kill();
+  for (const s of started) s.kill();
 });
-
-function start(opt) {
-  const ch = spawn('taskset', ['-c', '1', process.execPath, server, opt], { stdio: ['pipe', 'pipe', 'inherit'] });
-  children.add(ch);
-  ch.on('exit', () => children.delete(ch));
-  const waiting = [];
-  const early = [];
-  createInterface({ input: ch.stdout }).on('line', (l) => {
-    const w = waiting.shift();
-    if (w) w(JSON.parse(l));
-    else early.push(JSON.parse(l));
-  });
-  const next = () => new Promise((r) => (early.length ? r(early.shift()) : waiting.push(r)));
-  return { ch, next, ask: (c) => (ch.stdin.write(c + '\n'), next()) };
+async function start(opt) {
+  const s = await startServer(process.execPath, [server, opt]);
+  started.add(s);
+  return s;
 }
-
-const load = (port, s) =>
-  new Promise((resolve) => spawn('taskset', ['-c', '0', loadgen, 'rate', '127.0.0.1', String(port), clients, String(s)]).on('exit', resolve));
+const load = (port, s) => runLoad(loadgen, ['rate', '127.0.0.1', String(port), clients, String(s)]);
 
 const res = Object.fromEntries(variants.map((v) => [v.name, []]));
 for (let r = 0; r < Number(rounds); r++) {
-  const ss = variants.map((v) => start(v.opt));
-  for (const s of ss) s.hello = await s.next();
-  await Promise.all(ss.map((s) => load(s.hello.port, 0.3))); // warm-up
+  const ss = await Promise.all(variants.map((v) => start(v.opt)));
+  await Promise.all(ss.map((s) => load(s.port, 0.3))); // warm-up
   const a = await Promise.all(ss.map((s) => s.ask('stats')));
-  await Promise.all(ss.map((s) => load(s.hello.port, Number(secs))));
+  await Promise.all(ss.map((s) => load(s.port, Number(secs))));
   const b = await Promise.all(ss.map((s) => s.ask('stats')));
-  await Promise.all(ss.map((s) => new Promise((done) => (s.ch.on('exit', done), s.ch.stdin.end('exit\n')))));
+  await Promise.all(ss.map((s) => s.stop().then(() => started.delete(s))));
   let line = `round ${r + 1}`;
   variants.forEach((v, i) => {
     const n = b[i].accepted - a[i].accepted;

@@ -6,9 +6,8 @@
 // (it builds bench/.build/loadgen).
 //
 //   node bench/experiments/heap-per-conn.mjs ROUNDS CLIENTS SECONDS [accept|for-await|serve|net ...]
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { runLoad, startServer } from '../lib/proc.mjs';
 
 const [rounds, clients, secs, ...names] = process.argv.slice(2);
 const server = fileURLToPath(new URL('../servers/node.mjs', import.meta.url));
@@ -22,31 +21,17 @@ const opts = {
 };
 const list = names.length ? names : ['accept', 'for-await', 'net'];
 
-function start(opt) {
-  const ch = spawn('taskset', ['-c', '1', process.execPath, server, JSON.stringify(opt)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const waiting = [];
-  const early = [];
-  createInterface({ input: ch.stdout }).on('line', (l) => {
-    const w = waiting.shift();
-    if (w) w(JSON.parse(l));
-    else early.push(JSON.parse(l));
-  });
-  const next = () => new Promise((r) => (early.length ? r(early.shift()) : waiting.push(r)));
-  return { ch, next, ask: (c) => (ch.stdin.write(c + '\n'), next()) };
-}
-const load = (port, s) =>
-  new Promise((r) => spawn('taskset', ['-c', '0', loadgen, 'rate', '127.0.0.1', String(port), clients, String(s)]).on('exit', r));
+const load = (port, s) => runLoad(loadgen, ['rate', '127.0.0.1', String(port), clients, String(s)]);
 
 const res = Object.fromEntries(list.map((n) => [n, []]));
 for (let i = 0; i < Number(rounds); i++) {
   for (const name of i % 2 ? [...list].reverse() : list) {
-    const s = start(opts[name]);
-    const { port } = await s.next();
-    await load(port, 1); // warm-up: the JIT's own allocations settle
+    const s = await startServer(process.execPath, [server, JSON.stringify(opts[name])]);
+    await load(s.port, 1); // warm-up: the JIT's own allocations settle
     const a = await s.ask('stats');
-    await load(port, Number(secs));
+    await load(s.port, Number(secs));
     const b = await s.ask('stats');
-    await new Promise((done) => (s.ch.on('exit', done), s.ch.stdin.end('exit\n')));
+    await s.stop();
     const n = b.accepted - a.accepted;
     res[name].push({ heap: (b.heap_alloc_bytes - a.heap_alloc_bytes) / n, cpu: (b.user_us + b.sys_us - a.user_us - a.sys_us) / n });
   }

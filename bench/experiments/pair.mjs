@@ -1,15 +1,15 @@
 // Simultaneous A/B for a noisy machine (issue 13): every variant's server
 // runs at the same time, all pinned to core 1, each driven by its own wrk
-// on core 0. Whatever else the machine runs then slows all of them alike,
-// and a round's ratio is a ratio of speeds under the same conditions (two
-// CPU-bound servers on one core get equal shares of it). The last variant
+// on core 0 (bench/lib/proc.mjs pins them). Whatever else the machine runs
+// then slows all of them alike, and a round's ratio is a ratio of speeds
+// under the same conditions (two CPU-bound servers on one core get equal
+// shares of it). The last variant
 // is the base. An A/A pair (the same server twice) shows the method's own
 // spread.
 //
 //   node pair.mjs ROUNDS SECONDS close|keep-alive CONNECTIONS name='{json}' ... base='{json}'
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { runLoad, startServer } from '../lib/proc.mjs';
 
 const server = fileURLToPath(new URL('./http-server.mjs', import.meta.url));
 const [rounds, secs, mode, conns, ...vs] = process.argv.slice(2);
@@ -20,46 +20,30 @@ if (!vs.length || !['close', 'keep-alive'].includes(mode)) {
 const variants = vs.map((v) => ({ name: v.slice(0, v.indexOf('=')), opt: v.slice(v.indexOf('=') + 1) }));
 
 // A failing run must not leave servers behind.
-const children = new Set();
+const started = new Set();
 process.on('exit', () => {
-  for (const ch of children) ch.kill();
+  for (const s of started) s.kill();
 });
-
-function start(opt) {
-  const ch = spawn('taskset', ['-c', '1', process.execPath, server, opt], { stdio: ['pipe', 'pipe', 'inherit'] });
-  children.add(ch);
-  ch.on('exit', () => children.delete(ch));
-  const waiting = [];
-  const early = [];
-  createInterface({ input: ch.stdout }).on('line', (l) => {
-    const w = waiting.shift();
-    if (w) w(JSON.parse(l));
-    else early.push(JSON.parse(l));
-  });
-  const next = () => new Promise((r) => (early.length ? r(early.shift()) : waiting.push(r)));
-  return { ch, next, ask: (c) => (ch.stdin.write(c + '\n'), next()) };
+async function start(opt) {
+  const s = await startServer(process.execPath, [server, opt]);
+  started.add(s);
+  return s;
 }
 
 function wrk(port) {
-  const args = ['-c', '0', 'wrk', '-t1', `-c${conns}`, `-d${secs}s`];
+  const args = ['-t1', `-c${conns}`, `-d${secs}s`];
   if (mode === 'close') args.push('-H', 'Connection: close');
   args.push(`http://127.0.0.1:${port}/`);
-  return new Promise((resolve) => {
-    const ch = spawn('taskset', args);
-    let out = '';
-    ch.stdout.on('data', (d) => (out += d));
-    ch.on('exit', () => resolve(out));
-  });
+  return runLoad('wrk', args);
 }
 
 const res = Object.fromEntries(variants.map((v) => [v.name, []]));
 for (let r = 0; r < Number(rounds); r++) {
-  const ss = variants.map((v) => start(v.opt));
-  for (const s of ss) s.hello = await s.next();
+  const ss = await Promise.all(variants.map((v) => start(v.opt)));
   const a = await Promise.all(ss.map((s) => s.ask('stats')));
-  const outs = await Promise.all(ss.map((s) => wrk(s.hello.port)));
+  const outs = await Promise.all(ss.map((s) => wrk(s.port)));
   const b = await Promise.all(ss.map((s) => s.ask('stats')));
-  await Promise.all(ss.map((s) => new Promise((done) => (s.ch.on('exit', done), s.ch.stdin.end('exit\n')))));
+  await Promise.all(ss.map((s) => s.stop().then(() => started.delete(s))));
   let line = `round ${r + 1}`;
   variants.forEach((v, i) => {
     const rps = Number(/Requests\/sec:\s*([\d.]+)/.exec(outs[i])[1]);

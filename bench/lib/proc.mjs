@@ -58,6 +58,10 @@ export async function startServer(cmd, args, { timeoutMs = 15_000, netns, unpinn
       child.stdin.write(line + '\n');
       return next();
     },
+    /** For a process 'exit' handler, which cannot wait. */
+    kill() {
+      child.kill();
+    },
     async stop() {
       child.stdin.end('exit\n');
       const t = setTimeout(() => child.kill('SIGKILL'), 3000);
