@@ -161,6 +161,28 @@ export function formatTCPAddr(a: TCPAddrParts): string {
   return joinHostPort(a.zone !== '' ? `${ip}%${a.zone}` : ip, a.port);
 }
 
+/**
+ * What Go's *TCPAddr and *UDPAddr share: an IP, a port and a zone, and
+ * String() in the form formatTCPAddr gives. TCPAddr and UDPAddr add their
+ * network.
+ */
+export abstract class IPPortAddr implements TCPAddrParts {
+  abstract readonly network: string;
+  /** The numeric IP address, '' for none. */
+  readonly ip: string;
+  readonly port: number;
+  /** IPv6 zone (interface), or ''. */
+  readonly zone: string;
+  constructor(ip: string, port: number, zone = '') {
+    this.ip = ip;
+    this.port = port;
+    this.zone = zone;
+  }
+  toString(): string {
+    return formatTCPAddr(this);
+  }
+}
+
 /** The name resolver, injectable for tests. */
 export type Lookup = (host: string) => Promise<Array<{ address: string; family: number }>>;
 

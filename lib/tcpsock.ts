@@ -2,10 +2,10 @@
 // address family Go would pick, Control's 'tcp4'/'tcp6', keep-alive and
 // TCP_NODELAY for accepted connections, and TCPListener on the shared
 // pull-accept engine.
-import { favoriteAddrFamily, formatTCPAddr, sockaddrIP, type Network, type TCPAddrParts } from './address';
+import { IPPortAddr, favoriteAddrFamily, formatTCPAddr, sockaddrIP, type Network, type TCPAddrParts } from './address';
 import { adopt } from './adopt';
 import { listenBacklog } from './backlog/listen';
-import { AbortError, OpError, check, type Addr } from './errors';
+import { AbortError, OpError, check } from './errors';
 import { ipString } from './ip';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { binding, type Sock } from './native';
@@ -13,21 +13,8 @@ import { socket, type BoundSocket, type Control, type SocketRequest } from './so
 import { constants } from './sockopt';
 
 /** Go's *net.TCPAddr; `toString()` gives `127.0.0.1:8080` or `[::]:8080`. */
-export class TCPAddr implements Addr {
+export class TCPAddr extends IPPortAddr {
   readonly network = 'tcp';
-  /** The numeric IP address, '' for none. */
-  readonly ip: string;
-  readonly port: number;
-  /** IPv6 zone (interface), or ''. */
-  readonly zone: string;
-  constructor(ip: string, port: number, zone = '') {
-    this.ip = ip;
-    this.port = port;
-    this.zone = zone;
-  }
-  toString(): string {
-    return formatTCPAddr(this);
-  }
 }
 
 /**

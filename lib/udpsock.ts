@@ -3,8 +3,8 @@
 // before bind() (SO_REUSEPORT, SO_RCVBUF, IP_FREEBIND…), then it is handed
 // to Node as an ordinary dgram.Socket.
 import * as dgram from 'node:dgram';
-import { favoriteAddrFamily, formatTCPAddr, sockaddrIP, type TCPAddrParts } from './address';
-import { OpError, type Addr } from './errors';
+import { IPPortAddr, favoriteAddrFamily, formatTCPAddr, sockaddrIP, type TCPAddrParts } from './address';
+import { OpError } from './errors';
 import { ipFamily } from './ip';
 import { binding } from './native';
 import { rememberPacketSocket } from './syscallconn';
@@ -15,19 +15,8 @@ import { constants } from './sockopt';
 export type UDPNetwork = 'udp' | 'udp4' | 'udp6';
 
 /** Go's *net.UDPAddr, for error texts: `listen udp 192.0.2.1:0: …`. */
-export class UDPAddr implements Addr {
+export class UDPAddr extends IPPortAddr {
   readonly network = 'udp';
-  readonly ip: string;
-  readonly port: number;
-  readonly zone: string;
-  constructor(ip: string, port: number, zone = '') {
-    this.ip = ip;
-    this.port = port;
-    this.zone = zone;
-  }
-  toString(): string {
-    return formatTCPAddr(this);
-  }
 }
 
 /** @internal The ListenConfig fields UDP needs. */
