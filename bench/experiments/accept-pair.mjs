@@ -9,7 +9,8 @@
 //   node accept-pair.mjs ROUNDS SECONDS CLIENTS name='{json}' ... base='{json}'
 //   e.g. loop='{"kind":"lc","mode":"close"}' 'await={"kind":"lc","mode":"close","idiom":"for-await"}' net='{"kind":"net","mode":"close"}'
 import { fileURLToPath } from 'node:url';
-import { runLoad, startServer } from '../lib/proc.mjs';
+import { runLoad } from '../lib/proc.mjs';
+import { described, parseVariants, q, startOnce, stopOnce } from './paired.mjs';
 
 const server = fileURLToPath(new URL('../servers/node.mjs', import.meta.url));
 const loadgen = fileURLToPath(new URL('../.build/loadgen', import.meta.url));
@@ -18,18 +19,8 @@ if (vs.length < 2) {
   console.error("usage: node accept-pair.mjs ROUNDS SECONDS CLIENTS name='{json}' ... base='{json}'");
   process.exit(2);
 }
-const variants = vs.map((v) => ({ name: v.slice(0, v.indexOf('=')), opt: v.slice(v.indexOf('=') + 1) }));
-
-// A failing run must not leave servers behind.
-const started = new Set();
-process.on('exit', () => {
-  for (const s of started) s.kill();
-});
-async function start(opt) {
-  const s = await startServer(process.execPath, [server, opt]);
-  started.add(s);
-  return s;
-}
+const variants = parseVariants(vs);
+const start = (opt) => startOnce(server, opt);
 const load = (port, s) => runLoad(loadgen, ['rate', '127.0.0.1', String(port), clients, String(s)]);
 
 const res = Object.fromEntries(variants.map((v) => [v.name, []]));
@@ -39,7 +30,7 @@ for (let r = 0; r < Number(rounds); r++) {
   const a = await Promise.all(ss.map((s) => s.ask('stats')));
   await Promise.all(ss.map((s) => load(s.port, Number(secs))));
   const b = await Promise.all(ss.map((s) => s.ask('stats')));
-  await Promise.all(ss.map((s) => s.stop().then(() => started.delete(s))));
+  await Promise.all(ss.map(stopOnce));
   let line = `round ${r + 1}`;
   variants.forEach((v, i) => {
     const n = b[i].accepted - a[i].accepted;
@@ -50,20 +41,12 @@ for (let r = 0; r < Number(rounds); r++) {
   });
   console.log(line);
 }
-const q = (a, p) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(p * a.length))];
-// A 95% interval of the median: 2000 resamples of the rounds, seeded.
-let seed = 1;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-const ci = (a) => {
-  const m = Array.from({ length: 2000 }, () => q(a.map(() => a[Math.floor(rand() * a.length)]), 0.5));
-  return `${q(m, 0.025).toFixed(3)}–${q(m, 0.975).toFixed(3)}`;
-};
 const base = variants[variants.length - 1].name;
 for (const v of variants.slice(0, -1)) {
   const ur = res[v.name].map((x, i) => x.us / res[base][i].us);
   const hr = res[v.name].map((x, i) => x.heap / res[base][i].heap);
   console.log(
-    `${v.name} / ${base}: CPU/conn ${q(ur, 0.5).toFixed(3)}× [IQR ${q(ur, 0.25).toFixed(3)}–${q(ur, 0.75).toFixed(3)}, range ${q(ur, 0).toFixed(3)}–${q(ur, 1).toFixed(3)}, 95% CI of the median ${ci(ur)}]` +
+    `${v.name} / ${base}: CPU/conn ${described(ur)}` +
       `, heap/conn ${q(hr, 0.5).toFixed(3)}×, ${ur.length} rounds`,
   );
 }

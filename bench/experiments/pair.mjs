@@ -9,7 +9,8 @@
 //
 //   node pair.mjs ROUNDS SECONDS close|keep-alive CONNECTIONS name='{json}' ... base='{json}'
 import { fileURLToPath } from 'node:url';
-import { runLoad, startServer } from '../lib/proc.mjs';
+import { runLoad } from '../lib/proc.mjs';
+import { described, parseVariants, q, startOnce, stopOnce } from './paired.mjs';
 
 const server = fileURLToPath(new URL('./http-server.mjs', import.meta.url));
 const [rounds, secs, mode, conns, ...vs] = process.argv.slice(2);
@@ -17,18 +18,8 @@ if (!vs.length || !['close', 'keep-alive'].includes(mode)) {
   console.error("usage: node pair.mjs ROUNDS SECONDS close|keep-alive CONNECTIONS name='{json}' ... base='{json}'");
   process.exit(2);
 }
-const variants = vs.map((v) => ({ name: v.slice(0, v.indexOf('=')), opt: v.slice(v.indexOf('=') + 1) }));
-
-// A failing run must not leave servers behind.
-const started = new Set();
-process.on('exit', () => {
-  for (const s of started) s.kill();
-});
-async function start(opt) {
-  const s = await startServer(process.execPath, [server, opt]);
-  started.add(s);
-  return s;
-}
+const variants = parseVariants(vs);
+const start = (opt) => startOnce(server, opt);
 
 function wrk(port) {
   const args = ['-t1', `-c${conns}`, `-d${secs}s`];
@@ -43,7 +34,7 @@ for (let r = 0; r < Number(rounds); r++) {
   const a = await Promise.all(ss.map((s) => s.ask('stats')));
   const outs = await Promise.all(ss.map((s) => wrk(s.port)));
   const b = await Promise.all(ss.map((s) => s.ask('stats')));
-  await Promise.all(ss.map((s) => s.stop().then(() => started.delete(s))));
+  await Promise.all(ss.map(stopOnce));
   let line = `round ${r + 1}`;
   variants.forEach((v, i) => {
     const rps = Number(/Requests\/sec:\s*([\d.]+)/.exec(outs[i])[1]);
@@ -55,21 +46,12 @@ for (let r = 0; r < Number(rounds); r++) {
   });
   console.log(line);
 }
-const q = (a, p) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(p * a.length))];
-// A 95% interval of the median: 2000 resamples of the rounds (seeded, so a
-// rerun on the same rounds prints the same interval).
-let seed = 1;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-const ci = (a) => {
-  const m = Array.from({ length: 2000 }, () => q(a.map(() => a[Math.floor(rand() * a.length)]), 0.5));
-  return `${q(m, 0.025).toFixed(3)}–${q(m, 0.975).toFixed(3)}`;
-};
 const base = variants[variants.length - 1].name;
 for (const v of variants.slice(0, -1)) {
   const rr = res[v.name].map((x, i) => x.rps / res[base][i].rps);
   const ur = res[v.name].map((x, i) => x.us / res[base][i].us);
   console.log(
-    `${v.name} / ${base}: req/s ${q(rr, 0.5).toFixed(3)}× [IQR ${q(rr, 0.25).toFixed(3)}–${q(rr, 0.75).toFixed(3)}, range ${q(rr, 0).toFixed(3)}–${q(rr, 1).toFixed(3)}, 95% CI of the median ${ci(rr)}]` +
+    `${v.name} / ${base}: req/s ${described(rr)}` +
       `, CPU/request ${q(ur, 0.5).toFixed(3)}× [IQR ${q(ur, 0.25).toFixed(3)}–${q(ur, 0.75).toFixed(3)}], ${rr.length} rounds`,
   );
 }
