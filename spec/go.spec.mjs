@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListenConfig, listen, listenPacket, syscallConn, joinHostPort, constants, getsockopt, setsockopt } from 'listenconfig';
 import { oursMPTCP } from './fixtures/mptcp-ours.mjs';
+import { inNetns } from './helpers.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const cases = JSON.parse(readFileSync(here('./go/cases.json'), 'utf8'));
@@ -329,18 +330,11 @@ describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
       this.skip();
     }
     const ns = `listenconfig-go-mptcp-${process.pid}`;
-    execFileSync('ip', ['netns', 'add', ns]);
-    let goOut;
-    let ours;
-    try {
-      execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-      execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.mptcp.enabled=0']);
-      goOut = JSON.parse(execFileSync('ip', ['netns', 'exec', ns, bin], { input: JSON.stringify(mptcpOffCases), encoding: 'utf8', timeout: 30000 }));
-      const child = here('./fixtures/mptcp-ours.mjs');
-      ours = JSON.parse(execFileSync('ip', ['netns', 'exec', ns, process.execPath, child], { input: JSON.stringify({ cases: mptcpOffCases, dialer: bin }), encoding: 'utf8', timeout: 30000 }));
-    } finally {
-      execFileSync('ip', ['netns', 'del', ns]);
-    }
+    const child = here('./fixtures/mptcp-ours.mjs');
+    const [goOut, ours] = inNetns(ns, ['net.mptcp.enabled=0'], (run) => [
+      JSON.parse(run(bin, [], { input: JSON.stringify(mptcpOffCases), encoding: 'utf8', timeout: 30000 })),
+      JSON.parse(run(process.execPath, [child], { input: JSON.stringify({ cases: mptcpOffCases, dialer: bin }), encoding: 'utf8', timeout: 30000 })),
+    ]);
     // The fallback really happened: plain TCP sockets, no MPTCP connection.
     expect(goOut.map((r) => r.protocol)).to.deep.equal([6, 6, 6, null]);
     expect(ours).to.deep.equal(goOut.map(wantFromGo));

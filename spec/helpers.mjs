@@ -2,7 +2,7 @@
 // events instead of fixed sleeps wherever an event exists.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The package root (this repository, or node_modules/listenconfig when installed). */
@@ -65,6 +65,26 @@ export function dial(port, host = '127.0.0.1') {
 }
 
 /** Resolves with p's value, or rejects after ms with a message naming what. */
+/**
+ * fn(run) in a network namespace of its own (Linux, root): loopback up,
+ * `sysctls` ('key=value') set, `run(cmd, args, options)` is execFileSync
+ * inside it. Returns what fn returns; the namespace is deleted after.
+ */
+export function inNetns(name, sysctls, fn) {
+  execFileSync('ip', ['netns', 'add', name]);
+  try {
+    const run = (cmd, args = [], options = {}) => execFileSync('ip', ['netns', 'exec', name, cmd, ...args], options);
+    run('ip', ['link', 'set', 'lo', 'up']);
+    for (const kv of sysctls) run('sysctl', ['-q', '-w', kv]);
+    return fn(run);
+  } finally {
+    execFileSync('ip', ['netns', 'del', name]);
+  }
+}
+
+// The last line of a child's output, as JSON.
+export const lastJSON = (out) => JSON.parse(String(out).trim().split('\n').pop());
+
 /** What fn throws; fails if it returns. */
 export function thrown(fn) {
   try {

@@ -5,14 +5,14 @@
 // TCPConn.MultipathTCP. Checked here against the kernel; spec/go.spec.mjs
 // compares the same calls with Go 1.21 or later when one is installed.
 import { expect } from './expect.mjs';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListenConfig, listen, multipathTCP, syscallConn, constants, getsockopt } from 'listenconfig';
-import { within } from './helpers.mjs';
+import { inNetns, lastJSON, within } from './helpers.mjs';
 
 const child = fileURLToPath(new URL('./fixtures/mptcp-child.mjs', import.meta.url));
 
@@ -125,16 +125,7 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
     if (process.getuid?.() !== 0) skip(this, 'creating a network namespace needs root');
     if (mptcpEnabled() === undefined) skip(this, 'this kernel has no MPTCP at all (then every listener is the fallback)');
     const ns = `listenconfig-mptcp-${process.pid}`;
-    execFileSync('ip', ['netns', 'add', ns]);
-    let result;
-    try {
-      execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-      execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.mptcp.enabled=0']);
-      const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, child], { encoding: 'utf8', timeout: 15000 });
-      result = JSON.parse(out.trim().split('\n').pop());
-    } finally {
-      execFileSync('ip', ['netns', 'del', ns]);
-    }
+    const result = inNetns(ns, ['net.mptcp.enabled=0'], (run) => lastJSON(run(process.execPath, [child], { encoding: 'utf8', timeout: 15000 })));
     expect(result).to.deep.equal({ multipathTCP: false, protocol: 6, served: 'served', connMPTCP: false });
   });
 

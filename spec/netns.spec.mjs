@@ -3,6 +3,7 @@
 import { expect } from './expect.mjs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inNetns, lastJSON } from './helpers.mjs';
 
 const child = fileURLToPath(new URL('./fixtures/netns-child.mjs', import.meta.url));
 const ns = `listenconfig-${process.pid}`;
@@ -27,15 +28,7 @@ describe('backlog in a network namespace with net.core.somaxconn = 8', function 
       console.log(`    skipped: ${reason}`);
       this.skip();
     }
-    execFileSync('ip', ['netns', 'add', ns]);
-    try {
-      execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-      execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.core.somaxconn=8']);
-      const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, child], { encoding: 'utf8', timeout: 15000 });
-      result = JSON.parse(out.trim().split('\n').pop());
-    } finally {
-      execFileSync('ip', ['netns', 'del', ns]);
-    }
+    result = inNetns(ns, ['net.core.somaxconn=8'], (run) => lastJSON(run(process.execPath, [child], { encoding: 'utf8', timeout: 15000 })));
   });
 
   it('maxListenerBacklog() reads the namespace\'s somaxconn', function () {

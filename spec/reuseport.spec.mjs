@@ -8,6 +8,7 @@ import { expect } from './expect.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { inNetns, lastJSON } from './helpers.mjs';
 
 const child = fileURLToPath(new URL('./fixtures/reuseport-group.mjs', import.meta.url));
 
@@ -25,15 +26,7 @@ function why() {
 
 function runGroup(migrate) {
   const ns = `listenconfig-rp${migrate}-${process.pid}`;
-  execFileSync('ip', ['netns', 'add', ns]);
-  try {
-    execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-    execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv4.tcp_migrate_req=${migrate}`]);
-    const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, child], { encoding: 'utf8', timeout: 20000 });
-    return JSON.parse(out.trim().split('\n').pop());
-  } finally {
-    execFileSync('ip', ['netns', 'del', ns]);
-  }
+  return inNetns(ns, [`net.ipv4.tcp_migrate_req=${migrate}`], (run) => lastJSON(run(process.execPath, [child], { encoding: 'utf8', timeout: 20000 })));
 }
 
 describe('SO_REUSEPORT group: a member that does not accept, then closes', function () {
