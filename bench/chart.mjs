@@ -16,13 +16,23 @@ const X_MAX_US = 10_000_000; // 10 s
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const fx = (us) =>
-  M.l + ((Math.log10(Math.max(us, X_MIN_US)) - Math.log10(X_MIN_US)) / (Math.log10(X_MAX_US) - Math.log10(X_MIN_US))) * (W - M.l - M.r);
+  M.l +
+  ((Math.log10(Math.max(us, X_MIN_US)) - Math.log10(X_MIN_US)) / (Math.log10(X_MAX_US) - Math.log10(X_MIN_US))) *
+    (W - M.l - M.r);
 const fy = (q) => H - M.b - q * (H - M.t - M.b);
 
 function panel(cases, n, ox, oy) {
   const out = [`<g transform="translate(${ox},${oy})">`];
   out.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-weight="bold">N = ${n} simultaneous connects</text>`);
-  for (const [us, label] of [[10, '0.01'], [100, '0.1'], [1000, '1'], [10_000, '10'], [100_000, '100'], [1_000_000, '1000'], [10_000_000, '10000']]) {
+  for (const [us, label] of [
+    [10, '0.01'],
+    [100, '0.1'],
+    [1000, '1'],
+    [10_000, '10'],
+    [100_000, '100'],
+    [1_000_000, '1000'],
+    [10_000_000, '10000'],
+  ]) {
     out.push(`<line x1="${fx(us)}" y1="${M.t}" x2="${fx(us)}" y2="${H - M.b}" stroke="#ddd"/>`);
     out.push(`<text x="${fx(us)}" y="${H - M.b + 14}" text-anchor="middle" font-size="10">${label}</text>`);
   }
@@ -31,17 +41,27 @@ function panel(cases, n, ox, oy) {
     out.push(`<text x="${M.l - 4}" y="${fy(q) + 3}" text-anchor="end" font-size="10">${q * 100}%</text>`);
   }
   // The first SYN retransmit comes after 1 s: anything right of it waited.
-  out.push(`<line x1="${fx(900_000)}" y1="${M.t}" x2="${fx(900_000)}" y2="${H - M.b}" stroke="#999" stroke-dasharray="4 3"/>`);
-  out.push(`<text x="${fx(900_000) - 3}" y="${M.t + 10}" text-anchor="end" font-size="9" fill="#666">0.9 s: SYN retransmit</text>`);
-  out.push(`<text x="${(M.l + W - M.r) / 2}" y="${H - 8}" text-anchor="middle" font-size="11">connect time, ms (log scale)</text>`);
-  out.push(`<rect x="${M.l}" y="${M.t}" width="${W - M.l - M.r}" height="${H - M.t - M.b}" fill="none" stroke="#888"/>`);
+  out.push(
+    `<line x1="${fx(900_000)}" y1="${M.t}" x2="${fx(900_000)}" y2="${H - M.b}" stroke="#999" stroke-dasharray="4 3"/>`,
+  );
+  out.push(
+    `<text x="${fx(900_000) - 3}" y="${M.t + 10}" text-anchor="end" font-size="9" fill="#666">0.9 s: SYN retransmit</text>`,
+  );
+  out.push(
+    `<text x="${(M.l + W - M.r) / 2}" y="${H - 8}" text-anchor="middle" font-size="11">connect time, ms (log scale)</text>`,
+  );
+  out.push(
+    `<rect x="${M.l}" y="${M.t}" width="${W - M.l - M.r}" height="${H - M.t - M.b}" fill="none" stroke="#888"/>`,
+  );
   cases.forEach((c, i) => {
     const pts = [];
     c.cdfUs.points.forEach((us, k) => {
       if (us >= 0) pts.push(`${fx(us).toFixed(1)},${fy(k / 200).toFixed(1)}`);
     });
     // Offset each curve by a pixel so identical curves stay visible.
-    out.push(`<polyline transform="translate(0,${i - 1})" fill="none" stroke="${COLORS[i]}" stroke-width="2" points="${pts.join(' ')}"/>`);
+    out.push(
+      `<polyline transform="translate(0,${i - 1})" fill="none" stroke="${COLORS[i]}" stroke-width="2" points="${pts.join(' ')}"/>`,
+    );
   });
   out.push('</g>');
   return out.join('\n');
@@ -115,12 +135,20 @@ export function growthChart(results) {
     servers.forEach((s, j) => {
       const v = g.contenders[s][level].vs32.median;
       const y = fy2(v);
-      out.push(`<rect x="${(x0 + j * barW).toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(height - m.b - y).toFixed(1)}" fill="${COLORS[j % COLORS.length]}"/>`);
-      out.push(`<text x="${(x0 + j * barW + barW / 2).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-size="9">${Number.isFinite(v) ? v.toFixed(2) : '-'}</text>`);
+      out.push(
+        `<rect x="${(x0 + j * barW).toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(height - m.b - y).toFixed(1)}" fill="${COLORS[j % COLORS.length]}"/>`,
+      );
+      out.push(
+        `<text x="${(x0 + j * barW + barW / 2).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-size="9">${Number.isFinite(v) ? v.toFixed(2) : '-'}</text>`,
+      );
     });
-    out.push(`<text x="${(x0 + (groupW - 16) / 2).toFixed(1)}" y="${height - m.b + 14}" text-anchor="middle" font-size="10">${esc(level)}</text>`);
+    out.push(
+      `<text x="${(x0 + (groupW - 16) / 2).toFixed(1)}" y="${height - m.b + 14}" text-anchor="middle" font-size="10">${esc(level)}</text>`,
+    );
   });
-  out.push(`<rect x="${m.l}" y="${m.t}" width="${width - m.l - m.r}" height="${height - m.t - m.b}" fill="none" stroke="#888"/>`);
+  out.push(
+    `<rect x="${m.l}" y="${m.t}" width="${width - m.l - m.r}" height="${height - m.t - m.b}" fill="none" stroke="#888"/>`,
+  );
   const ly = height - m.b + 32;
   servers.forEach((s, j) => {
     const x = 20 + j * 200;

@@ -34,7 +34,8 @@ const only = onlyArg ? (onlyArg.split('=')[1] ?? argv[argv.indexOf(onlyArg) + 1]
 const want = (name) => only === undefined || only.includes(name);
 const roundsArg = argv.find((a) => a.startsWith('--rounds'));
 const rounds = roundsArg ? Number(roundsArg.split('=')[1] ?? argv[argv.indexOf(roundsArg) + 1]) : undefined;
-if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) throw new Error('bench: --rounds takes an integer >= 1');
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1))
+  throw new Error('bench: --rounds takes an integer >= 1');
 
 const t0 = performance.now();
 const bins = build();
@@ -107,16 +108,24 @@ if (scratch !== undefined) {
   writeFileSync(path.join(resultsDir, `bench-${results.date.replace(/[:.]/g, '-')}.json`), json);
 }
 if (results.burst) {
-  const svg = scratch !== undefined ? path.join(buildDir, 'bench-burst-quick.svg') : path.join(repoDir, 'docs', 'bench-burst.svg');
+  const svg =
+    scratch !== undefined
+      ? path.join(buildDir, 'bench-burst-quick.svg')
+      : path.join(repoDir, 'docs', 'bench-burst.svg');
   mkdirSync(path.dirname(svg), { recursive: true });
   writeFileSync(svg, burstChart(results));
   console.log(`bench: chart ${path.relative(repoDir, svg)}`);
 }
 if (results.growth) {
-  const svg = scratch !== undefined ? path.join(buildDir, 'bench-growth-quick.svg') : path.join(repoDir, 'docs', 'bench-growth.svg');
+  const svg =
+    scratch !== undefined
+      ? path.join(buildDir, 'bench-growth-quick.svg')
+      : path.join(repoDir, 'docs', 'bench-growth.svg');
   mkdirSync(path.dirname(svg), { recursive: true });
   writeFileSync(svg, growthChart(results));
   console.log(`bench: chart ${path.relative(repoDir, svg)}`);
 }
-console.log(`bench: results ${path.relative(repoDir, path.join(resultsDir, scratch ?? 'latest.json'))}, ${results.seconds} s`);
+console.log(
+  `bench: results ${path.relative(repoDir, path.join(resultsDir, scratch ?? 'latest.json'))}, ${results.seconds} s`,
+);
 printTable(results);

@@ -21,7 +21,9 @@ const { values } = parseArgs({
 const ln = await new ListenConfig({ backlog: Number(values.backlog) }).listen('tcp', `${values.host}:${values.port}`);
 console.log(`listening on ${ln.addr()}`);
 console.log(`maxListenerBacklog() = ${maxListenerBacklog()}`);
-console.log(`backlog requested = ${ln.backlog.requested}, effective (read back from the kernel) = ${ln.backlog.effective}`);
+console.log(
+  `backlog requested = ${ln.backlog.requested}, effective (read back from the kernel) = ${ln.backlog.effective}`,
+);
 
 // Nobody accepts yet: these connections wait in the kernel's queue, and
 // only backlog + 1 of them complete their handshake (Linux).
@@ -36,7 +38,9 @@ if (demo > 0) {
     clients.push(c);
   }
   await new Promise((r) => setTimeout(r, 300));
-  console.log(`demo: ${demo} clients dialed, ${completed} handshakes completed, queued() = ${ln.queued() ?? 'not reported on this OS'}`);
+  console.log(
+    `demo: ${demo} clients dialed, ${completed} handshakes completed, queued() = ${ln.queued() ?? 'not reported on this OS'}`,
+  );
   for (const c of clients) c.end();
 }
 

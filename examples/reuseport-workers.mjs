@@ -48,7 +48,10 @@ if (isMainThread) {
     // Not Linux, or a kernel before 5.14.
   }
   const shutdown = async (sig) => {
-    console.log(`${sig}: shutting down ${n} workers one after another` + (migrate === '0' ? ' (net.ipv4.tcp_migrate_req is 0: what a worker had queued is reset)' : ''));
+    console.log(
+      `${sig}: shutting down ${n} workers one after another` +
+        (migrate === '0' ? ' (net.ipv4.tcp_migrate_req is 0: what a worker had queued is reset)' : ''),
+    );
     for (const { w, exited } of workers) {
       w.postMessage('shutdown');
       await exited;

@@ -86,8 +86,19 @@ export function parsePort(service: string): { port: number; needsLookup: boolean
 const defaultServices: Record<string, Record<string, number>> = {
   udp: { domain: 53 },
   tcp: {
-    ftp: 21, ftps: 990, gopher: 70, http: 80, https: 443, imap2: 143, imap3: 220,
-    imaps: 993, pop3: 110, pop3s: 995, smtp: 25, ssh: 22, telnet: 23,
+    ftp: 21,
+    ftps: 990,
+    gopher: 70,
+    http: 80,
+    https: 443,
+    imap2: 143,
+    imap3: 220,
+    imaps: 993,
+    pop3: 110,
+    pop3s: 995,
+    smtp: 25,
+    ssh: 22,
+    telnet: 23,
   },
 };
 
@@ -275,7 +286,9 @@ export async function resolveListenAddr(
     ips.push({ ip: '0.0.0.0', zone: '' });
   }
   const last = network[network.length - 1];
-  const filtered = ips.filter((a) => (last === '4' ? ipFamily(a.ip) === 4 : last === '6' ? ipFamily(a.ip) === 6 : true));
+  const filtered = ips.filter((a) =>
+    last === '4' ? ipFamily(a.ip) === 4 : last === '6' ? ipFamily(a.ip) === 6 : true,
+  );
   if (filtered.length === 0) throw new AddrError('no suitable address found', host);
   const first = filtered.find((a) => ipFamily(a.ip) === 4) ?? filtered[0];
   return { ip: first.ip, zone: first.zone, port };

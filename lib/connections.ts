@@ -44,7 +44,11 @@ export class ConnectionIterator implements AsyncIterableIterator<net.Socket> {
    * `pause(ms)` waits out a retry pause and must resolve at once when the
    * listener closes; the accept after it then ends the iteration.
    */
-  constructor(ln: AcceptSource, onError: (err: OpError, retryInMs: number) => void, pause: (ms: number) => Promise<void>) {
+  constructor(
+    ln: AcceptSource,
+    onError: (err: OpError, retryInMs: number) => void,
+    pause: (ms: number) => Promise<void>,
+  ) {
     this.#ln = ln;
     // onError may be called from the native accept callback: it runs in
     // the async context the iteration started in (AsyncLocalStorage).
@@ -224,11 +228,15 @@ export function connectionsOnError(
   fallback: (err: OpError, retryInMs: number) => void,
 ): (err: OpError, retryInMs: number) => void {
   if (typeof options !== 'object' || options === null) {
-    throw Object.assign(new TypeError('The "options" argument must be of type object.'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw Object.assign(new TypeError('The "options" argument must be of type object.'), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
   }
   const onError = options.onError ?? fallback;
   if (typeof onError !== 'function') {
-    throw Object.assign(new TypeError('The "options.onError" property must be of type function.'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw Object.assign(new TypeError('The "options.onError" property must be of type function.'), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
   }
   return onError as (err: OpError, retryInMs: number) => void;
 }

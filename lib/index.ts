@@ -14,7 +14,16 @@ export type { KeepAliveConfig } from './keepalive';
 export { maxListenerBacklog } from './backlog/index';
 export { setsockopt, getsockopt, constants } from './sockopt';
 export type { Constants, PortableConstants } from './sockopt';
-export { OpError, AddrError, DNSError, SyscallError, UnknownNetworkError, AbortError, ErrClosed, retryableAcceptError } from './errors';
+export {
+  OpError,
+  AddrError,
+  DNSError,
+  SyscallError,
+  UnknownNetworkError,
+  AbortError,
+  ErrClosed,
+  retryableAcceptError,
+} from './errors';
 export type { Addr } from './errors';
 export { splitHostPort, joinHostPort } from './address';
 export { serve } from './serve';

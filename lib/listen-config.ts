@@ -113,7 +113,11 @@ export class ListenConfig {
     if (/^(unix|unixgram|unixpacket)$/.test(network)) return listenUnix(this.#unix, network, address, signal);
     if (/^ip[46]?(:|$)/.test(network)) {
       // Raw IP: Go knows it, this package does not listen on it.
-      throw unsupportedNetwork(network, undefined, `network ${network} is not supported (tcp, tcp4, tcp6 and unix are)`);
+      throw unsupportedNetwork(
+        network,
+        undefined,
+        `network ${network} is not supported (tcp, tcp4, tcp6 and unix are)`,
+      );
     }
     let la: TCPAddrParts;
     try {
@@ -124,7 +128,12 @@ export class ListenConfig {
     }
     if (network.startsWith('udp')) {
       // Go's Listen is for stream networks: a UDP address fails this way.
-      throw new OpError('listen', network, new TCPAddr(la.ip, la.port, la.zone), new AddrError('unexpected address type', address));
+      throw new OpError(
+        'listen',
+        network,
+        new TCPAddr(la.ip, la.port, la.zone),
+        new AddrError('unexpected address type', address),
+      );
     }
     return listenTCP(this.#tcp, network as Network, la, signal);
   }
@@ -146,13 +155,22 @@ export class ListenConfig {
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
     if (network === 'unixgram') {
-      throw unsupportedNetwork(network, new UnixAddr(address, 'unixgram'), "network unixgram is not supported: Node's dgram module has UDP sockets only");
+      throw unsupportedNetwork(
+        network,
+        new UnixAddr(address, 'unixgram'),
+        "network unixgram is not supported: Node's dgram module has UDP sockets only",
+      );
     }
     if (network === 'unix' || network === 'unixpacket') {
       // Go 1.19 makes a stream socket here and returns it as a PacketConn.
-      throw unsupportedNetwork(network, new UnixAddr(address, network), `network ${network} is a stream network: use listen()`);
+      throw unsupportedNetwork(
+        network,
+        new UnixAddr(address, network),
+        `network ${network} is a stream network: use listen()`,
+      );
     }
-    if (/^ip[46]?(:|$)/.test(network)) throw unsupportedNetwork(network, undefined, `network ${network} is not supported (udp, udp4 and udp6 are)`);
+    if (/^ip[46]?(:|$)/.test(network))
+      throw unsupportedNetwork(network, undefined, `network ${network} is not supported (udp, udp4 and udp6 are)`);
     let la: TCPAddrParts;
     try {
       la = await resolveListenAddr(network, address, signal);
@@ -162,10 +180,19 @@ export class ListenConfig {
     }
     if (network.startsWith('tcp')) {
       // Go's ListenPacket is for packet networks: a TCP address fails this way.
-      throw new OpError('listen', network, new TCPAddr(la.ip, la.port, la.zone), new AddrError('unexpected address type', address));
+      throw new OpError(
+        'listen',
+        network,
+        new TCPAddr(la.ip, la.port, la.zone),
+        new AddrError('unexpected address type', address),
+      );
     }
     if (process.platform === 'win32') {
-      throw unsupportedNetwork(network, undefined, "listenPacket is not supported on Windows: Node's dgram module cannot adopt a SOCKET");
+      throw unsupportedNetwork(
+        network,
+        undefined,
+        "listenPacket is not supported on Windows: Node's dgram module cannot adopt a SOCKET",
+      );
     }
     return listenUDP(this.#udp, network as UDPNetwork, la, signal);
   }
@@ -179,7 +206,11 @@ export function listenPacket(network: UDPNetwork, address: string, options?: Lis
 /** Go's net.Listen: the zero ListenConfig. */
 export function listen(network: TCPNetwork, address: string, options?: ListenOptions): Promise<TCPListener>;
 export function listen(network: 'unix', address: string, options?: ListenOptions): Promise<UnixListener>;
-export function listen(network: StreamNetwork, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener>;
+export function listen(
+  network: StreamNetwork,
+  address: string,
+  options?: ListenOptions,
+): Promise<TCPListener | UnixListener>;
 export function listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener> {
   // Any string at run time, as from JavaScript: Go's errors say what is wrong.
   return new ListenConfig().listen(network as StreamNetwork, address, options);

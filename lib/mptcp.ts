@@ -66,7 +66,9 @@ function usingMPTCP(fd: Sock, solMPTCPLevel: number, mptcpInfo: number): boolean
  */
 export function multipathTCP(conn: net.Socket): boolean {
   if (!(conn instanceof net.Socket)) {
-    throw Object.assign(new TypeError('The "conn" argument must be an instance of net.Socket'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw Object.assign(new TypeError('The "conn" argument must be an instance of net.Socket'), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
   }
   const level = constants.SOL_MPTCP;
   const info = constants.MPTCP_INFO;

@@ -24,7 +24,9 @@ export class ValidRawConn implements RawConn {
   }
   control<T>(fn: (fd: Sock) => T): T {
     if (typeof fn !== 'function') {
-      throw Object.assign(new TypeError('The "fn" argument must be of type function'), { code: 'ERR_INVALID_ARG_TYPE' });
+      throw Object.assign(new TypeError('The "fn" argument must be of type function'), {
+        code: 'ERR_INVALID_ARG_TYPE',
+      });
     }
     const err = this.#closed();
     if (err !== undefined) throw err;

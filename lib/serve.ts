@@ -18,7 +18,14 @@ import { warnAcceptError } from './lifecycle';
 import { limitListener } from './limit';
 import { argError, assertOpen, describe, validateCount, validateListener } from './listener-args';
 import { IdleCloser, untilAborted } from './shutdown';
-import { countConnection, hasHandle, installHandle, installPipeHandle, overMaxConnections, type StandInHandle } from './server-handle';
+import {
+  countConnection,
+  hasHandle,
+  installHandle,
+  installPipeHandle,
+  overMaxConnections,
+  type StandInHandle,
+} from './server-handle';
 
 export interface ServeOptions {
   /**
@@ -271,11 +278,19 @@ class ServeLoop implements Serving {
 
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     if (typeof options !== 'object' || options === null) {
-      throw argError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "options" argument must be of type object. Received ${describe(options)}`);
+      throw argError(
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        `The "options" argument must be of type object. Received ${describe(options)}`,
+      );
     }
     const signal = options.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw argError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "options.signal" property must be an instance of AbortSignal. Received ${describe(signal)}`);
+      throw argError(
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        `The "options.signal" property must be an instance of AbortSignal. Received ${describe(signal)}`,
+      );
     }
     this.#stopServer();
     for (const s of this.#sessions) s.close();
@@ -299,10 +314,18 @@ class ServeLoop implements Serving {
 export function serve(ln: Listener, server: net.Server, options: ServeOptions = {}): Serving {
   validateListener(ln, 'ln');
   if (!(server instanceof net.Server)) {
-    throw argError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "server" argument must be an instance of net.Server. Received ${describe(server)}`);
+    throw argError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "server" argument must be an instance of net.Server. Received ${describe(server)}`,
+    );
   }
   if (typeof options !== 'object' || options === null) {
-    throw argError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "options" argument must be of type object. Received ${describe(options)}`);
+    throw argError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "options" argument must be of type object. Received ${describe(options)}`,
+    );
   }
   for (const k of Object.keys(options)) {
     if (!OPTION_KEYS.has(k)) {
@@ -314,9 +337,14 @@ export function serve(ln: Listener, server: net.Server, options: ServeOptions = 
     }
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
-    throw argError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "onError" option must be of type function. Received ${describe(options.onError)}`);
+    throw argError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "onError" option must be of type function. Received ${describe(options.onError)}`,
+    );
   }
-  const max = options.maxConcurrent === undefined ? undefined : validateCount(options.maxConcurrent, '"maxConcurrent" option');
+  const max =
+    options.maxConcurrent === undefined ? undefined : validateCount(options.maxConcurrent, '"maxConcurrent" option');
   if (server.listening) {
     throw Object.assign(new Error('Listen method has been called more than once without closing.'), {
       code: 'ERR_SERVER_ALREADY_LISTEN',
@@ -325,7 +353,11 @@ export function serve(ln: Listener, server: net.Server, options: ServeOptions = 
   // net's pauseOnConnect stops the handle before it reads; a Listener's
   // socket is already reading, and only internals could stop it unread.
   if ((server as { pauseOnConnect?: boolean }).pauseOnConnect === true) {
-    throw argError(Error, 'ERR_LISTENCONFIG_PAUSE_ON_CONNECT', 'serve() cannot honour a server created with pauseOnConnect: true');
+    throw argError(
+      Error,
+      'ERR_LISTENCONFIG_PAUSE_ON_CONNECT',
+      'serve() cannot honour a server created with pauseOnConnect: true',
+    );
   }
   assertOpen(ln);
   return new ServeLoop(max === undefined ? ln : limitListener(ln, max), server, options.onError);

@@ -64,7 +64,13 @@ const internals = (server: net.Server) => server as unknown as ServerInternals;
  * a real one: the connection key ("4:127.0.0.1:8080") that cluster and
  * some Node releases read, and an earlier server.unref() carried over.
  */
-export function installHandle(server: net.Server, handle: StandInHandle, family: 4 | 6, ip: string, port: number): void {
+export function installHandle(
+  server: net.Server,
+  handle: StandInHandle,
+  family: 4 | 6,
+  ip: string,
+  port: number,
+): void {
   const s = internals(server);
   s._handle = handle;
   s._connectionKey = `${family}:${ip}:${port}`;

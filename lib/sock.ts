@@ -69,7 +69,9 @@ export async function socket(req: SocketRequest): Promise<BoundSocket> {
     if (req.control !== undefined) {
       let done = false;
       const rawConn = new ValidRawConn(sock, () =>
-        done ? new OpError('raw-control', network, laddr, new Error('use of RawConn after Control returned')) : undefined,
+        done
+          ? new OpError('raw-control', network, laddr, new Error('use of RawConn after Control returned'))
+          : undefined,
       );
       try {
         await req.control(req.ctrlNetwork, req.ctrlAddress, rawConn);

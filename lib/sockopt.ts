@@ -117,18 +117,24 @@ export function getsockopt(
   checkInt('name', name);
   if (typeof kind === 'number') {
     if (!Number.isInteger(kind) || kind < 0 || kind > 65536) {
-      throw Object.assign(new RangeError(`The "kind" argument must be 'int', 'bool' or a size 0..65536. Received ${kind}`), {
-        code: 'ERR_OUT_OF_RANGE',
-      });
+      throw Object.assign(
+        new RangeError(`The "kind" argument must be 'int', 'bool' or a size 0..65536. Received ${kind}`),
+        {
+          code: 'ERR_OUT_OF_RANGE',
+        },
+      );
     }
     const b = Buffer.alloc(kind);
     const n = check('getsockopt', binding.getsockopt(fd, level, name, b));
     return b.subarray(0, n);
   }
   if (kind !== 'int' && kind !== 'bool') {
-    throw Object.assign(new TypeError(`The "kind" argument must be 'int', 'bool' or a size. Received ${String(kind)}`), {
-      code: 'ERR_INVALID_ARG_VALUE',
-    });
+    throw Object.assign(
+      new TypeError(`The "kind" argument must be 'int', 'bool' or a size. Received ${String(kind)}`),
+      {
+        code: 'ERR_INVALID_ARG_VALUE',
+      },
+    );
   }
   const b = new Uint8Array(4);
   const n = check('getsockopt', binding.getsockopt(fd, level, name, b));

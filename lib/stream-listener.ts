@@ -96,7 +96,11 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
     this.backlog = Object.freeze({ ...init.backlog });
     this.#queue = init.queue;
     this.#acceptor = new binding.Acceptor(init.sock, init.acceptOptions, this.#out, this.#onAccept);
-    dropped.register(this, { acceptor: new WeakRef(this.#acceptor), what: `${init.network} ${String(init.addr)}` }, this);
+    dropped.register(
+      this,
+      { acceptor: new WeakRef(this.#acceptor), what: `${init.network} ${String(init.addr)}` },
+      this,
+    );
   }
 
   /**

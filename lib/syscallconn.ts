@@ -93,7 +93,9 @@ export function syscallConn(conn: net.Socket | dgram.Socket): RawConn {
     }
   }
   throw Object.assign(
-    new TypeError('The "conn" argument must be a connection accepted by a listenconfig listener or a socket from listenPacket'),
+    new TypeError(
+      'The "conn" argument must be a connection accepted by a listenconfig listener or a socket from listenPacket',
+    ),
     { code: 'ERR_INVALID_ARG_TYPE' },
   );
 }

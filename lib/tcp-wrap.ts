@@ -47,7 +47,8 @@ export function tcpWrap(): TCPWrap | undefined {
     cached = null;
     try {
       const getBinding = (process as unknown as { binding?: (name: string) => unknown }).binding;
-      const b = typeof getBinding === 'function' ? (getBinding.call(process, 'tcp_wrap') as Partial<TCPWrap>) : undefined;
+      const b =
+        typeof getBinding === 'function' ? (getBinding.call(process, 'tcp_wrap') as Partial<TCPWrap>) : undefined;
       if (
         b !== undefined &&
         typeof b.TCP === 'function' &&

@@ -110,16 +110,19 @@ export async function listenTCP(
     // Without a kernel report, the clamp is computed: BSD and macOS clamp
     // to somaxconn as Linux does; Windows to 65535 (SOMAXCONN_HINT).
     const effective = q !== undefined ? q[1] : computed;
-    return new TCPListener({
-      sock,
-      network,
-      // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
-      addr: new TCPAddr(ipString(name.host), name.port, name.zone),
-      backlog: { requested, effective },
-      acceptOptions: p.acceptOptions,
-      queue: () => queueOf(sock)?.[0],
-      adopt,
-    }, mptcp);
+    return new TCPListener(
+      {
+        sock,
+        network,
+        // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
+        addr: new TCPAddr(ipString(name.host), name.port, name.zone),
+        backlog: { requested, effective },
+        acceptOptions: p.acceptOptions,
+        queue: () => queueOf(sock)?.[0],
+        adopt,
+      },
+      mptcp,
+    );
   } catch (e) {
     binding.close(sock);
     throw new OpError('listen', network, laddr, e as Error);

@@ -90,17 +90,29 @@ export async function listenUnix(
     // SOCK_SEQPACKET keeps message boundaries; a net.Socket is a byte
     // stream and would merge them (libuv does not even take the descriptor
     // as a pipe). Refused rather than served as a stream.
-    throw unsupportedNetwork(network, laddr, 'network unixpacket is not supported: a net.Socket cannot keep SOCK_SEQPACKET message boundaries');
+    throw unsupportedNetwork(
+      network,
+      laddr,
+      'network unixpacket is not supported: a net.Socket cannot keep SOCK_SEQPACKET message boundaries',
+    );
   }
   if (network === 'unixgram') {
     // Go 1.19 returns a UnixListener over a datagram socket here, whose
     // Accept can only fail; a datagram socket is ListenPacket's.
-    throw unsupportedNetwork(network, laddr, 'network unixgram is a datagram network: it has no listener (Go\'s ListenPacket); listenPacket refuses it too, since Node\'s dgram module has UDP sockets only');
+    throw unsupportedNetwork(
+      network,
+      laddr,
+      "network unixgram is a datagram network: it has no listener (Go's ListenPacket); listenPacket refuses it too, since Node's dgram module has UDP sockets only",
+    );
   }
   if (process.platform === 'win32') {
     // Winsock has AF_UNIX since Windows 10 1803, but libuv's Windows pipes
     // are named pipes: an AF_UNIX SOCKET cannot become a net.Socket.
-    throw unsupportedNetwork(network, laddr, 'network unix is not supported on Windows: Node\'s pipes there are named pipes, which cannot carry an AF_UNIX socket');
+    throw unsupportedNetwork(
+      network,
+      laddr,
+      "network unix is not supported on Windows: Node's pipes there are named pipes, which cannot carry an AF_UNIX socket",
+    );
   }
   const { requested, arg, effective } = listenBacklog(p.backlog);
   const { sock, name } = await socket({

@@ -44,7 +44,11 @@ export function describe(v: unknown): string {
 /** Node's validateObject: a non-null object, not an array, not a function. */
 function validateObject(name: string, kind: 'argument' | 'option', v: unknown): asserts v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" ${kind} must be of type object. Received ${describe(v)}`);
+    throw optionError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "${name}" ${kind} must be of type object. Received ${describe(v)}`,
+    );
   }
 }
 
@@ -57,7 +61,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -90,14 +95,22 @@ function rejectUnknownKeys(owner: string, prefix: string, v: object, known: read
     if (known.includes(key)) continue;
     const close = closestKey(key, known);
     const hint = close === undefined ? '' : ` Did you mean ${JSON.stringify(prefix + close)}?`;
-    throw optionError(TypeError, 'ERR_INVALID_ARG_VALUE', `The option ${JSON.stringify(prefix + key)} is not known to ${owner}.${hint}`);
+    throw optionError(
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      `The option ${JSON.stringify(prefix + key)} is not known to ${owner}.${hint}`,
+    );
   }
 }
 
 function validateBacklog(v: unknown): number {
   if (v === undefined) return 0;
   if (typeof v !== 'number') {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "backlog" option must be of type number. Received ${describe(v)}`);
+    throw optionError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "backlog" option must be of type number. Received ${describe(v)}`,
+    );
   }
   if (!Number.isInteger(v) || v < 0 || v > MAX_BACKLOG) {
     throw optionError(
@@ -112,19 +125,31 @@ function validateBacklog(v: unknown): number {
 function validateDuration(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number') {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" option must be of type number. Received ${describe(v)}`);
+    throw optionError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "${name}" option must be of type number. Received ${describe(v)}`,
+    );
   }
   // A Go duration is a finite count; an infinite one would reach the kernel
   // as an idle time it refuses, silently leaving the OS default.
   if (!Number.isFinite(v)) {
-    throw optionError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be a finite number of milliseconds. Received ${v}`);
+    throw optionError(
+      RangeError,
+      'ERR_OUT_OF_RANGE',
+      `The value of "${name}" is out of range. It must be a finite number of milliseconds. Received ${v}`,
+    );
   }
   return v;
 }
 
 function validateBoolean(name: string, v: unknown): boolean | undefined {
   if (v !== undefined && typeof v !== 'boolean') {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" option must be of type boolean. Received ${describe(v)}`);
+    throw optionError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "${name}" option must be of type boolean. Received ${describe(v)}`,
+    );
   }
   return v;
 }
@@ -144,7 +169,11 @@ function validateKeepAliveConfig(v: unknown): KeepAliveConfig | undefined {
   validateObject('keepAliveConfig', 'option', v);
   rejectUnknownKeys('KeepAliveConfig', 'keepAliveConfig.', v, KEEP_ALIVE_CONFIG_KEYS);
   if (v.enable !== undefined && typeof v.enable !== 'boolean') {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "keepAliveConfig.enable" option must be of type boolean. Received ${describe(v.enable)}`);
+    throw optionError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "keepAliveConfig.enable" option must be of type boolean. Received ${describe(v.enable)}`,
+    );
   }
   const count = v.count;
   if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count))) {
@@ -181,7 +210,11 @@ export function validateListenConfigOptions(options: unknown): ValidConfig {
   const backlog = validateBacklog(options.backlog);
   const control = options.control;
   if (control !== undefined && typeof control !== 'function') {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "control" option must be of type function. Received ${describe(control)}`);
+    throw optionError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "control" option must be of type function. Received ${describe(control)}`,
+    );
   }
   return {
     backlog,
@@ -231,13 +264,21 @@ export function validateListenOptions(options: unknown, owner = 'ListenOptions')
 /** A boolean argument (Go's SetX(bool) methods), as Node's validateBoolean. */
 export function validateBooleanArg(name: string, v: unknown): asserts v is boolean {
   if (typeof v !== 'boolean') {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type boolean. Received ${describe(v)}`);
+    throw optionError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "${name}" argument must be of type boolean. Received ${describe(v)}`,
+    );
   }
 }
 
 /** Node's validateString, for listen()'s positional arguments. */
 export function validateString(name: string, v: unknown): asserts v is string {
   if (typeof v !== 'string') {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be of type string. Received ${describe(v)}`);
+    throw optionError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "${name}" argument must be of type string. Received ${describe(v)}`,
+    );
   }
 }

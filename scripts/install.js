@@ -14,7 +14,9 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const fromSource = /^(1|true)$/.test(process.env.LISTENCONFIG_BUILD_FROM_SOURCE || process.env.npm_config_build_from_source || '');
+const fromSource = /^(1|true)$/.test(
+  process.env.LISTENCONFIG_BUILD_FROM_SOURCE || process.env.npm_config_build_from_source || '',
+);
 
 function prebuilt() {
   try {

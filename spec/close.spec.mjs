@@ -4,25 +4,34 @@ import { ListenConfig, listen, OpError, ErrClosed } from 'listenconfig';
 import { dial, within, destroyAll, fdCount, until, repoRoot } from './helpers.mjs';
 
 describe('Listener close', function () {
-  it('pending accepts reject with an OpError wrapping ErrClosed, in Go\'s text', async function () {
+  it("pending accepts reject with an OpError wrapping ErrClosed, in Go's text", async function () {
     const ln = await listen('tcp', '127.0.0.1:0');
     const port = ln.addr().port;
     const pending = [ln.accept(), ln.accept()];
     await ln.close();
     for (const p of pending) {
-      const err = await p.then(() => undefined, (e) => e);
+      const err = await p.then(
+        () => undefined,
+        (e) => e,
+      );
       expect(err).to.be.instanceOf(OpError);
       expect(err.err).to.equal(ErrClosed);
       expect(err.message).to.equal(`accept tcp 127.0.0.1:${port}: use of closed network connection`);
     }
-    const later = await ln.accept().then(() => undefined, (e) => e);
+    const later = await ln.accept().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(later.message).to.equal(`accept tcp 127.0.0.1:${port}: use of closed network connection`);
   });
 
-  it('a second close rejects, as Go\'s does', async function () {
+  it("a second close rejects, as Go's does", async function () {
     const ln = await listen('tcp', ':0');
     await ln.close();
-    const err = await ln.close().then(() => undefined, (e) => e);
+    const err = await ln.close().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(OpError);
     expect(err.err).to.equal(ErrClosed);
     expect(err.message).to.equal(`close tcp [::]:${ln.addr().port}: use of closed network connection`);
@@ -70,7 +79,10 @@ describe('Listener close', function () {
       const ac = new AbortController();
       const p = ln.accept({ signal: ac.signal });
       ac.abort();
-      const err = await p.then(() => undefined, (e) => e);
+      const err = await p.then(
+        () => undefined,
+        (e) => e,
+      );
       expect(err.name).to.equal('AbortError');
       expect(err.code).to.equal('ABORT_ERR');
       const client = dial(ln.addr().port);
@@ -87,10 +99,13 @@ describe('Listener close', function () {
     const rc = ln.syscallConn();
     expect(rc.control((fd) => typeof fd)).to.equal('number');
     await ln.close();
-    expect(() => rc.control(() => 0)).to.throw(OpError, `raw-control tcp 127.0.0.1:${ln.addr().port}: use of closed network connection`);
+    expect(() => rc.control(() => 0)).to.throw(
+      OpError,
+      `raw-control tcp 127.0.0.1:${ln.addr().port}: use of closed network connection`,
+    );
   });
 
-  it('a pending accept keeps the process alive, unless unref\'d', async function () {
+  it("a pending accept keeps the process alive, unless unref'd", async function () {
     const { spawnSync } = await import('node:child_process');
     const script = (unref) => `
       const { listen } = require(${JSON.stringify(repoRoot)});

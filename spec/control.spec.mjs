@@ -95,8 +95,16 @@ describe('ListenConfig control', function () {
   it('a throwing or rejecting Control fails listen with an OpError wrapping its error, and closes the socket', async function () {
     const boom = new Error('boom');
     const configs = [
-      new ListenConfig({ control: () => { throw boom; } }),
-      new ListenConfig({ control: async () => { throw boom; } }),
+      new ListenConfig({
+        control: () => {
+          throw boom;
+        },
+      }),
+      new ListenConfig({
+        control: async () => {
+          throw boom;
+        },
+      }),
     ];
     // Warm up lazily created descriptors (DNS, epoll) before counting.
     for (const lc of configs) await lc.listen('tcp', '127.0.0.1:0').catch(() => {});
@@ -116,8 +124,14 @@ describe('ListenConfig control', function () {
     expect(fdCount()).to.equal(before);
   });
 
-  it('a Control that throws a non-Error: Go\'s message, the value kept as the cause', async function () {
-    const err = await new ListenConfig({ control: () => { throw 'no'; } }).listen('tcp', '127.0.0.1:0').catch((e) => e);
+  it("a Control that throws a non-Error: Go's message, the value kept as the cause", async function () {
+    const err = await new ListenConfig({
+      control: () => {
+        throw 'no';
+      },
+    })
+      .listen('tcp', '127.0.0.1:0')
+      .catch((e) => e);
     expect(err).to.be.instanceOf(OpError);
     expect(err.message).to.equal('listen tcp 127.0.0.1:0: no');
     expect(err.err).to.be.instanceOf(Error);
@@ -126,7 +140,11 @@ describe('ListenConfig control', function () {
 
   it('the RawConn given to Control is unusable after Control returns', async function () {
     let kept;
-    const ln = await new ListenConfig({ control: (n, a, c) => { kept = c; } }).listen('tcp', '127.0.0.1:0');
+    const ln = await new ListenConfig({
+      control: (n, a, c) => {
+        kept = c;
+      },
+    }).listen('tcp', '127.0.0.1:0');
     await ln.close();
     expect(() => kept.control(() => 0)).to.throw(OpError, /^raw-control tcp 127\.0\.0\.1:0: /);
   });

@@ -38,7 +38,9 @@ describe('dual-stack listeners', function () {
     const ln = await listen('tcp', ':0');
     try {
       expect(String(ln.addr())).to.equal(`[::]:${ln.addr().port}`);
-      expect(ln.syscallConn().control((fd) => getsockopt(fd, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY))).to.equal(0);
+      expect(ln.syscallConn().control((fd) => getsockopt(fd, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY))).to.equal(
+        0,
+      );
       expect(await accepts(ln, '127.0.0.1')).to.equal('::ffff:127.0.0.1');
       expect(await accepts(ln, '::1')).to.equal('::1');
     } finally {
@@ -59,7 +61,9 @@ describe('dual-stack listeners', function () {
   it('tcp6 on ":0" sets IPV6_V6ONLY=1 and refuses IPv4', async function () {
     const ln = await listen('tcp6', ':0');
     try {
-      expect(ln.syscallConn().control((fd) => getsockopt(fd, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY))).to.equal(1);
+      expect(ln.syscallConn().control((fd) => getsockopt(fd, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY))).to.equal(
+        1,
+      );
       expect(await accepts(ln, '::1')).to.equal('::1');
       expect(await accepts(ln, '127.0.0.1')).to.equal('ECONNREFUSED');
     } finally {

@@ -21,10 +21,14 @@ function havePrlimit() {
 // Starts the fixture under prlimit; resolves its port and a promise of its
 // report (the JSON line it prints once `total` connections were served).
 async function startServer(total, hold, mode = '') {
-  const child = spawn('prlimit', ['--nofile=64:64', process.execPath, 'spec/fixtures/emfile-server.mjs', String(total), String(hold), mode], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'prlimit',
+    ['--nofile=64:64', process.execPath, 'spec/fixtures/emfile-server.mjs', String(total), String(hold), mode],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const lines = readline.createInterface({ input: child.stdout });
@@ -55,7 +59,7 @@ describe('descriptor exhaustion (EMFILE under prlimit)', function () {
   this.timeout(stress ? 300_000 : 60_000);
   before(function () {
     if (process.platform !== 'linux' || !havePrlimit()) {
-      console.log('    skipped: needs Linux and prlimit (util-linux) to cap the server\'s descriptors');
+      console.log("    skipped: needs Linux and prlimit (util-linux) to cap the server's descriptors");
       this.skip();
     }
   });

@@ -34,7 +34,7 @@ describe('listen errors (Go texts)', function () {
     });
   }
 
-  it('system errors carry Node\'s code, errno and syscall', async function () {
+  it("system errors carry Node's code, errno and syscall", async function () {
     const e = await failure(listen('tcp', '192.0.2.1:0'));
     expect(e.code).to.equal('EADDRNOTAVAIL');
     expect(e.syscall).to.equal('bind');
@@ -49,7 +49,12 @@ describe('listen errors (Go texts)', function () {
       () => listen('tcp', '192.0.2.1:0'), // bind fails
       () => listen('tcp4', inUse), // address in use
       () => listen('tcp', ':99999'), // before any socket
-      () => new ListenConfig({ control: () => { throw new Error('x'); } }).listen('tcp', ':0'),
+      () =>
+        new ListenConfig({
+          control: () => {
+            throw new Error('x');
+          },
+        }).listen('tcp', ':0'),
       () => {
         const ac = new AbortController();
         const p = new ListenConfig({ control: () => ac.abort() }).listen('tcp', '127.0.0.1:0', { signal: ac.signal });

@@ -22,20 +22,50 @@ class Assertion {
   }
 
   // Language chains: readability only.
-  get to() { return this; }
-  get be() { return this; }
-  get been() { return this; }
-  get is() { return this; }
-  get that() { return this; }
-  get which() { return this; }
-  get and() { return this; }
-  get has() { return this; }
-  get have() { return this; }
-  get with() { return this; }
-  get at() { return this; }
-  get of() { return this; }
-  get not() { this.negate = !this.negate; return this; }
-  get deep() { this.deepFlag = true; return this; }
+  get to() {
+    return this;
+  }
+  get be() {
+    return this;
+  }
+  get been() {
+    return this;
+  }
+  get is() {
+    return this;
+  }
+  get that() {
+    return this;
+  }
+  get which() {
+    return this;
+  }
+  get and() {
+    return this;
+  }
+  get has() {
+    return this;
+  }
+  get have() {
+    return this;
+  }
+  get with() {
+    return this;
+  }
+  get at() {
+    return this;
+  }
+  get of() {
+    return this;
+  }
+  get not() {
+    this.negate = !this.negate;
+    return this;
+  }
+  get deep() {
+    this.deepFlag = true;
+    return this;
+  }
 
   assert(ok, what, expected) {
     if (ok === this.negate) {
@@ -62,21 +92,43 @@ class Assertion {
     const t = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
     return this.assert(t === type, `to be a ${type}`, type);
   }
-  an(type) { return this.a(type); }
+  an(type) {
+    return this.a(type);
+  }
 
-  instanceOf(C) { return this.assert(this.value instanceof C, `to be an instance of ${C.name}`); }
-  below(n) { return this.assert(this.value < n, `to be below ${n}`, n); }
-  above(n) { return this.assert(this.value > n, `to be above ${n}`, n); }
-  most(n) { return this.assert(this.value <= n, `to be at most ${n}`, n); }
-  least(n) { return this.assert(this.value >= n, `to be at least ${n}`, n); }
-  match(re) { return this.assert(re.test(String(this.value)), `to match ${re}`, re); }
-  oneOf(list) { return this.assert(list.some((x) => (this.deepFlag ? isDeepStrictEqual(x, this.value) : x === this.value)), `to be one of ${show(list)}`, list); }
+  instanceOf(C) {
+    return this.assert(this.value instanceof C, `to be an instance of ${C.name}`);
+  }
+  below(n) {
+    return this.assert(this.value < n, `to be below ${n}`, n);
+  }
+  above(n) {
+    return this.assert(this.value > n, `to be above ${n}`, n);
+  }
+  most(n) {
+    return this.assert(this.value <= n, `to be at most ${n}`, n);
+  }
+  least(n) {
+    return this.assert(this.value >= n, `to be at least ${n}`, n);
+  }
+  match(re) {
+    return this.assert(re.test(String(this.value)), `to match ${re}`, re);
+  }
+  oneOf(list) {
+    return this.assert(
+      list.some((x) => (this.deepFlag ? isDeepStrictEqual(x, this.value) : x === this.value)),
+      `to be one of ${show(list)}`,
+      list,
+    );
+  }
 
   length(n) {
-    const len = this.value == null ? undefined : this.value.length ?? this.value.size;
+    const len = this.value == null ? undefined : (this.value.length ?? this.value.size);
     return this.assert(len === n, `to have length ${n} (it has ${len})`, n);
   }
-  lengthOf(n) { return this.length(n); }
+  lengthOf(n) {
+    return this.length(n);
+  }
 
   include(x) {
     const v = this.value;
@@ -88,13 +140,19 @@ class Assertion {
     } else ok = false;
     return this.assert(ok, `to include ${show(x)}`, x);
   }
-  contain(x) { return this.include(x); }
+  contain(x) {
+    return this.include(x);
+  }
 
   property(name, ...value) {
     const v = this.value;
     const has = v !== null && v !== undefined && name in Object(v);
     if (value.length === 0) return this.assert(has, `to have property ${show(name)}`);
-    return this.assert(has && (this.deepFlag ? isDeepStrictEqual(v[name], value[0]) : v[name] === value[0]), `to have property ${show(name)} of ${show(value[0])} (it is ${has ? show(v[name]) : 'absent'})`, value[0]);
+    return this.assert(
+      has && (this.deepFlag ? isDeepStrictEqual(v[name], value[0]) : v[name] === value[0]),
+      `to have property ${show(name)} of ${show(value[0])} (it is ${has ? show(v[name]) : 'absent'})`,
+      value[0],
+    );
   }
 
   /** The function throws (a `Type`, with `text` in or `re` matching its message); the chain goes on with the error. */

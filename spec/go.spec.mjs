@@ -8,7 +8,16 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ListenConfig, listen, listenPacket, syscallConn, joinHostPort, constants, getsockopt, setsockopt } from 'listenconfig';
+import {
+  ListenConfig,
+  listen,
+  listenPacket,
+  syscallConn,
+  joinHostPort,
+  constants,
+  getsockopt,
+  setsockopt,
+} from 'listenconfig';
 import { oursMPTCP } from './fixtures/mptcp-ours.mjs';
 import { inNetns } from './helpers.mjs';
 
@@ -29,13 +38,25 @@ const fit = 'f'.repeat(sunPath - dir.length - 2);
 // to fit, so Go takes it), $ABS109 one byte more.
 const abstract = (n) => `@lc-${id}-`.padEnd(n, 'a');
 const fill = (s) =>
-  s.replaceAll('$DIR', dir).replaceAll('$ID', id).replaceAll('$LONG', long).replaceAll('$FIT', fit)
-    .replaceAll('$ABS108', abstract(108)).replaceAll('$ABS109', abstract(109));
+  s
+    .replaceAll('$DIR', dir)
+    .replaceAll('$ID', id)
+    .replaceAll('$LONG', long)
+    .replaceAll('$FIT', fit)
+    .replaceAll('$ABS108', abstract(108))
+    .replaceAll('$ABS109', abstract(109));
 // Linux autobinds an unnamed socket to @ and five hex digits.
 const unfill = (s) =>
   s === null || s === undefined
     ? s
-    : s.replaceAll(abstract(109), '$ABS109').replaceAll(abstract(108), '$ABS108').replaceAll(dir, '$DIR').replaceAll(id, '$ID').replaceAll(long, '$LONG').replaceAll(fit, '$FIT').replace(/(^| )@[0-9a-f]{5}(:|$)/, '$1@AUTOBIND$2');
+    : s
+        .replaceAll(abstract(109), '$ABS109')
+        .replaceAll(abstract(108), '$ABS108')
+        .replaceAll(dir, '$DIR')
+        .replaceAll(id, '$ID')
+        .replaceAll(long, '$LONG')
+        .replaceAll(fit, '$FIT')
+        .replace(/(^| )@[0-9a-f]{5}(:|$)/, '$1@AUTOBIND$2');
 const isUnix = (c) => c.network.startsWith('unix');
 
 function goAvailable() {
@@ -65,7 +86,15 @@ function requestedPort(address) {
 // ListenPacket: the dgram.Socket's address in Go's format, its family, and
 // IPV6_V6ONLY read from the socket through syscallConn().
 async function oursPacket(c) {
-  const r = { control: [], addr: null, family: null, v6only: null, error: null, acceptClosedError: null, closeTwiceError: null };
+  const r = {
+    control: [],
+    addr: null,
+    family: null,
+    v6only: null,
+    error: null,
+    acceptClosedError: null,
+    closeTwiceError: null,
+  };
   let holder;
   let address = c.address;
   let mask = (s) => s;
@@ -100,7 +129,15 @@ async function oursPacket(c) {
 
 async function ours(c) {
   if (c.packet) return oursPacket(c);
-  const r = { control: [], addr: null, family: null, v6only: null, error: null, acceptClosedError: null, closeTwiceError: null };
+  const r = {
+    control: [],
+    addr: null,
+    family: null,
+    v6only: null,
+    error: null,
+    acceptClosedError: null,
+    closeTwiceError: null,
+  };
   let holder;
   let address = fill(c.address);
   if (c.stale) {
@@ -119,7 +156,10 @@ async function ours(c) {
     control(network, addr, rawConn) {
       r.control.push({ network, address: mask(addr) });
       if (c.freebind) {
-        const [level, opt] = network === 'tcp6' ? [constants.IPPROTO_IPV6, constants.IPV6_FREEBIND] : [constants.IPPROTO_IP, constants.IP_FREEBIND];
+        const [level, opt] =
+          network === 'tcp6'
+            ? [constants.IPPROTO_IPV6, constants.IPV6_FREEBIND]
+            : [constants.IPPROTO_IP, constants.IP_FREEBIND];
         rawConn.control((fd) => setsockopt(fd, level, opt, 1));
       }
       if (c.controlError) throw new Error(c.controlError);
@@ -131,14 +171,26 @@ async function ours(c) {
     r.addr = m(String(ln.addr()));
     r.family = isUnix(c) ? 'unix' : ln.addr().ip.includes(':') ? '6' : '4';
     if (r.family === '6') {
-      r.v6only = ln.syscallConn().control((fd) => getsockopt(fd, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY, 'bool'));
+      r.v6only = ln
+        .syscallConn()
+        .control((fd) => getsockopt(fd, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY, 'bool'));
     }
     if (c.keepFile) ln.setUnlinkOnClose(false);
     await ln.close();
     const path = String(ln.addr());
     if (isUnix(c) && path !== '' && path[0] !== '@') r.fileAfterClose = existsSync(path);
-    r.acceptClosedError = m(await ln.accept().then(() => null, (e) => e.message));
-    r.closeTwiceError = m(await ln.close().then(() => null, (e) => e.message));
+    r.acceptClosedError = m(
+      await ln.accept().then(
+        () => null,
+        (e) => e.message,
+      ),
+    );
+    r.closeTwiceError = m(
+      await ln.close().then(
+        () => null,
+        (e) => e.message,
+      ),
+    );
   } catch (e) {
     r.error = mask(e.message);
   } finally {
@@ -175,25 +227,27 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
   });
 
   cases.forEach((c, i) => {
-    const flags = (c.packet ? ' (ListenPacket)' : '') + (c.controlError
-      ? ' (Control fails)'
-      : c.inUse
-        ? ' (address in use)'
-        : c.freebind
-          ? ' (freebind)'
-          : c.stale
-            ? ' (stale socket file)'
-            : c.keepFile
-              ? ' (setUnlinkOnClose(false))'
-              : '');
+    const flags =
+      (c.packet ? ' (ListenPacket)' : '') +
+      (c.controlError
+        ? ' (Control fails)'
+        : c.inUse
+          ? ' (address in use)'
+          : c.freebind
+            ? ' (freebind)'
+            : c.stale
+              ? ' (stale socket file)'
+              : c.keepFile
+                ? ' (setUnlinkOnClose(false))'
+                : '');
     it(`${c.network} "${c.address}"${flags}`, async function () {
       // IP_FREEBIND and IPV6_FREEBIND are Linux's.
       if (c.freebind && process.platform !== 'linux') {
-        console.log('    skipped: IP_FREEBIND is Linux\'s');
+        console.log("    skipped: IP_FREEBIND is Linux's");
         this.skip();
       }
       if (c.linuxOnly && process.platform !== 'linux') {
-        console.log('    skipped: abstract unix names are Linux\'s');
+        console.log("    skipped: abstract unix names are Linux's");
         this.skip();
       }
       if (c.packet && process.platform === 'win32') {
@@ -216,7 +270,9 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
       if (c.go119Error !== undefined) {
         if (goMinor > 19) {
           const answer = go.error === null ? 'with a listener' : JSON.stringify(go.error);
-          console.log(`    Go 1.${goMinor} answers ${answer}: compared with Go 1.19's recorded answer (README, "Go versions")`);
+          console.log(
+            `    Go 1.${goMinor} answers ${answer}: compared with Go 1.19's recorded answer (README, "Go versions")`,
+          );
           expect(got.error).to.equal(c.go119Error);
           return;
         }
@@ -253,7 +309,8 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
 function goWithMPTCP() {
   const candidates = ['go'];
   try {
-    for (const d of readdirSync('/usr/lib')) if (/^go-1\.\d+$/.test(d)) candidates.push(join('/usr/lib', d, 'bin', 'go'));
+    for (const d of readdirSync('/usr/lib'))
+      if (/^go-1\.\d+$/.test(d)) candidates.push(join('/usr/lib', d, 'bin', 'go'));
   } catch {
     // no /usr/lib: only PATH
   }
@@ -261,7 +318,8 @@ function goWithMPTCP() {
   for (const go of candidates) {
     const v = spawnSync(go, ['version'], { encoding: 'utf8' });
     const m = v.status === 0 ? /go1\.(\d+)/.exec(v.stdout) : null;
-    if (m !== null && Number(m[1]) >= 21 && (best === undefined || Number(m[1]) > best.minor)) best = { go, minor: Number(m[1]) };
+    if (m !== null && Number(m[1]) >= 21 && (best === undefined || Number(m[1]) > best.minor))
+      best = { go, minor: Number(m[1]) };
   }
   return best?.go;
 }
@@ -279,7 +337,11 @@ const mptcpOffCases = [
 // socket's SO_PROTOCOL, which ln.multipathTCP() must agree with. A closed
 // connection is compared apart (the last test).
 function wantFromGo(go) {
-  return { ...go, multipathTCP: go.protocol === null ? null : go.protocol === 262, closed: go.closed === null ? null : false };
+  return {
+    ...go,
+    multipathTCP: go.protocol === null ? null : go.protocol === 262,
+    closed: go.closed === null ? null : false,
+  };
 }
 
 describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
@@ -291,17 +353,25 @@ describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
   before(function () {
     this.timeout(180000);
     if (process.platform !== 'linux') {
-      console.log(`    skipped: MPTCP sockets are Linux's (elsewhere Go and this package both listen with plain TCP); this is ${process.platform}`);
+      console.log(
+        `    skipped: MPTCP sockets are Linux's (elsewhere Go and this package both listen with plain TCP); this is ${process.platform}`,
+      );
       this.skip();
     }
     go = goWithMPTCP();
     if (go === undefined) {
-      console.log('    skipped: no Go 1.21 or later on PATH or in /usr/lib/go-1.*/bin (Debian 12: apt-get install -t bookworm-backports golang-1.22-go); .ci/run installs it');
+      console.log(
+        '    skipped: no Go 1.21 or later on PATH or in /usr/lib/go-1.*/bin (Debian 12: apt-get install -t bookworm-backports golang-1.22-go); .ci/run installs it',
+      );
       this.skip();
     }
     bin = join(work, 'mptcp-ref');
     const env = { ...process.env, GO111MODULE: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '' };
-    const built = spawnSync(go, ['build', '-o', bin, here('./go/mptcp/reference.go')], { encoding: 'utf8', timeout: 170000, env });
+    const built = spawnSync(go, ['build', '-o', bin, here('./go/mptcp/reference.go')], {
+      encoding: 'utf8',
+      timeout: 170000,
+      env,
+    });
     if (built.status !== 0) throw new Error(`go build failed: ${built.stderr}`);
     const out = spawnSync(bin, [], { input: JSON.stringify(mptcpCases), encoding: 'utf8', timeout: 60000 });
     if (out.status !== 0) throw new Error(`mptcp reference failed: ${out.stderr}`);
@@ -313,7 +383,14 @@ describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
   });
 
   mptcpCases.forEach((c, i) => {
-    const flags = [c.plain ? 'SetMultipathTCP(false)' : 'SetMultipathTCP(true)', c.controlError && 'Control fails', c.inUse && 'address in use', c.clients && 'a TCP and an MPTCP client'].filter(Boolean).join(', ');
+    const flags = [
+      c.plain ? 'SetMultipathTCP(false)' : 'SetMultipathTCP(true)',
+      c.controlError && 'Control fails',
+      c.inUse && 'address in use',
+      c.clients && 'a TCP and an MPTCP client',
+    ]
+      .filter(Boolean)
+      .join(', ');
     it(`${c.network} "${c.address}" (${flags})`, async function () {
       expect(await oursMPTCP(c, bin)).to.deep.equal(wantFromGo(reference[i]));
     });
@@ -333,7 +410,13 @@ describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
     const child = here('./fixtures/mptcp-ours.mjs');
     const [goOut, ours] = inNetns(ns, ['net.mptcp.enabled=0'], (run) => [
       JSON.parse(run(bin, [], { input: JSON.stringify(mptcpOffCases), encoding: 'utf8', timeout: 30000 })),
-      JSON.parse(run(process.execPath, [child], { input: JSON.stringify({ cases: mptcpOffCases, dialer: bin }), encoding: 'utf8', timeout: 30000 })),
+      JSON.parse(
+        run(process.execPath, [child], {
+          input: JSON.stringify({ cases: mptcpOffCases, dialer: bin }),
+          encoding: 'utf8',
+          timeout: 30000,
+        }),
+      ),
     ]);
     // The fallback really happened: plain TCP sockets, no MPTCP connection.
     expect(goOut.map((r) => r.protocol)).to.deep.equal([6, 6, 6, null]);
@@ -344,6 +427,9 @@ describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
     const closed = reference.filter((r) => r.closed !== null).map((r) => r.closed);
     expect(closed.length).to.be.above(0);
     // When this fails, Go changed its answer: revisit lib/mptcp.ts and the README.
-    expect(closed.every((v) => v === true), `Go's answers: ${closed}`).to.equal(true);
+    expect(
+      closed.every((v) => v === true),
+      `Go's answers: ${closed}`,
+    ).to.equal(true);
   });
 });

@@ -125,7 +125,8 @@ export function destroyAll(clients) {
 /** The fd of an accepted net.Socket (Node's handle; test use only). */
 export function fdOf(socket) {
   const fd = socket._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) throw new Error('cannot read the descriptor of this net.Socket on this Node version');
+  if (typeof fd !== 'number' || fd < 0)
+    throw new Error('cannot read the descriptor of this net.Socket on this Node version');
   return fd;
 }
 
@@ -142,7 +143,11 @@ export function runNode(args, { timeout = 30_000, env = {}, prefix = [] } = {}) 
   return new Promise((resolve, reject) => {
     const cmd = prefix.length > 0 ? prefix[0] : process.execPath;
     const argv = prefix.length > 0 ? [...prefix.slice(1), process.execPath, ...args] : args;
-    const child = spawn(cmd, argv, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

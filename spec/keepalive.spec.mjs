@@ -46,7 +46,13 @@ describe('accepted connections: keep-alive and TCP_NODELAY (Go rules)', function
   });
 
   it('keepAlive 30000 ms: idle 30 s, the rest Go defaults', async function () {
-    expect(await acceptedOptions({ keepAlive: 30000 })).to.deep.equal({ keepalive: 1, idle: 30, interval: 15, count: 9, nodelay: 1 });
+    expect(await acceptedOptions({ keepAlive: 30000 })).to.deep.equal({
+      keepalive: 1,
+      idle: 30,
+      interval: 15,
+      count: 9,
+      nodelay: 1,
+    });
   });
 
   it('keepAlive 1500 ms rounds up to 2 s', async function () {

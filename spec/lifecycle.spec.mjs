@@ -18,7 +18,9 @@ describe('native lifecycle', function () {
 
   const rounds = stress ? 500 : 40;
   it(`${rounds} workers terminated while accepting under traffic: the process survives every one`, async function () {
-    const r = await runNode(['spec/fixtures/terminate-under-traffic.mjs', String(rounds)], { timeout: stress ? 500_000 : 50_000 });
+    const r = await runNode(['spec/fixtures/terminate-under-traffic.mjs', String(rounds)], {
+      timeout: stress ? 500_000 : 50_000,
+    });
     expect(r.signal, `the process died by ${r.signal}: ${r.stderr.slice(0, 400)}`).to.equal(null);
     expect(r.code, r.stderr.slice(0, 400)).to.equal(0);
     expect(JSON.parse(r.stdout)).to.deep.equal({ rounds });
@@ -36,7 +38,10 @@ describe('native lifecycle', function () {
       prefix: ['strace', '-f', '-qq', '-e', 'trace=close', '-e', 'status=failed', '-o', log],
     });
     expect(r.code, r.stderr.slice(0, 400)).to.equal(0);
-    const twice = fs.readFileSync(log, 'utf8').split('\n').filter((l) => /EBADF/.test(l));
+    const twice = fs
+      .readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => /EBADF/.test(l));
     expect(twice, 'close() calls that failed with EBADF: a descriptor closed twice').to.deep.equal([]);
   });
 
@@ -53,7 +58,9 @@ describe('native lifecycle', function () {
 
   const cycles = stress ? 100_000 : 3000;
   it(`${cycles} listen + close cycles: the Listeners are garbage-collected and the heap stays flat`, async function () {
-    const r = await runNode(['--expose-gc', 'spec/fixtures/churn.mjs', String(cycles)], { timeout: stress ? 500_000 : 50_000 });
+    const r = await runNode(['--expose-gc', 'spec/fixtures/churn.mjs', String(cycles)], {
+      timeout: stress ? 500_000 : 50_000,
+    });
     expect(r.code, r.stderr.slice(0, 400)).to.equal(0);
     const { collected, heapGrowthMB } = JSON.parse(r.stdout);
     // All but the last few (a reference may linger in a register or in a
@@ -85,6 +92,9 @@ describe('native lifecycle', function () {
       setTimeout(() => console.log('alive'), 50);`;
     const r = await runNode(['--unhandled-rejections=strict', '--input-type=module', '-e', code], { timeout: 10_000 });
     expect(r.code, r.stderr.slice(0, 400)).to.equal(0);
-    expect(r.stdout.trim().split('\n')).to.deep.equal(['close tcp 127.0.0.1:PORT: use of closed network connection', 'alive']);
+    expect(r.stdout.trim().split('\n')).to.deep.equal([
+      'close tcp 127.0.0.1:PORT: use of closed network connection',
+      'alive',
+    ]);
   });
 });

@@ -45,19 +45,24 @@ sys.stdin.read()`;
 const protocolOf = (raw) => raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_PROTOCOL));
 
 describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
-  it('the option and Go\'s MultipathTCP/SetMultipathTCP pair: off by default, a boolean only', function () {
+  it("the option and Go's MultipathTCP/SetMultipathTCP pair: off by default, a boolean only", function () {
     const lc = new ListenConfig();
     expect(lc.multipathTCP()).to.equal(false);
     lc.setMultipathTCP(true);
     expect(lc.multipathTCP()).to.equal(true);
     expect(new ListenConfig({ multipathTCP: true }).multipathTCP()).to.equal(true);
-    expect(() => new ListenConfig({ multipathTCP: 1 })).to.throw(TypeError, /"multipathTCP" option must be of type boolean/);
+    expect(() => new ListenConfig({ multipathTCP: 1 })).to.throw(
+      TypeError,
+      /"multipathTCP" option must be of type boolean/,
+    );
     expect(() => lc.setMultipathTCP('yes')).to.throw(TypeError, /"use" argument must be of type boolean/);
   });
 
-  it('TestMultipathTCPListener: an IPPROTO_MPTCP listener that accepts plain TCP clients, with Go\'s keep-alive on them', async function () {
-    if (process.platform !== 'linux') skip(this, 'MPTCP sockets are Linux\'s (Go listens with plain TCP elsewhere; next test)');
-    if (mptcpEnabled() !== true) skip(this, 'this kernel has no MPTCP, or net.mptcp.enabled is 0 (the netns test covers the fallback)');
+  it("TestMultipathTCPListener: an IPPROTO_MPTCP listener that accepts plain TCP clients, with Go's keep-alive on them", async function () {
+    if (process.platform !== 'linux')
+      skip(this, "MPTCP sockets are Linux's (Go listens with plain TCP elsewhere; next test)");
+    if (mptcpEnabled() !== true)
+      skip(this, 'this kernel has no MPTCP, or net.mptcp.enabled is 0 (the netns test covers the fallback)');
     const ln = await new ListenConfig({ multipathTCP: true }).listen('tcp', '127.0.0.1:0');
     const client = net.connect(ln.addr().port, '127.0.0.1');
     client.on('error', () => {});
@@ -85,8 +90,8 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
     await ln.close();
   });
 
-  it('Go\'s listenMPTCP retries plain TCP after any failure: Control runs twice (IPPROTO_MPTCP, then TCP) and the second error is reported', async function () {
-    if (process.platform !== 'linux') skip(this, 'MPTCP sockets are Linux\'s');
+  it("Go's listenMPTCP retries plain TCP after any failure: Control runs twice (IPPROTO_MPTCP, then TCP) and the second error is reported", async function () {
+    if (process.platform !== 'linux') skip(this, "MPTCP sockets are Linux's");
     if (mptcpEnabled() !== true) skip(this, 'this kernel has no MPTCP, or net.mptcp.enabled is 0');
     const calls = [];
     const failing = new ListenConfig({
@@ -96,18 +101,33 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
         throw new Error('boom');
       },
     });
-    const err = await failing.listen('tcp', '127.0.0.1:0').then(() => null, (e) => e.message);
+    const err = await failing.listen('tcp', '127.0.0.1:0').then(
+      () => null,
+      (e) => e.message,
+    );
     expect(err).to.equal('listen tcp 127.0.0.1:0: boom');
-    expect(calls).to.deep.equal([['tcp4', '127.0.0.1:0', constants.IPPROTO_MPTCP], ['tcp4', '127.0.0.1:0', 6]]);
+    expect(calls).to.deep.equal([
+      ['tcp4', '127.0.0.1:0', constants.IPPROTO_MPTCP],
+      ['tcp4', '127.0.0.1:0', 6],
+    ]);
     // A bind error too (Go 1.22: the same two Control calls, then EADDRINUSE).
     const holder = await listen('tcp', '127.0.0.1:0');
     calls.length = 0;
-    const lc = new ListenConfig({ multipathTCP: true, control: (n, a, raw) => void calls.push([n, a, protocolOf(raw)]) });
+    const lc = new ListenConfig({
+      multipathTCP: true,
+      control: (n, a, raw) => void calls.push([n, a, protocolOf(raw)]),
+    });
     try {
       const where = String(holder.addr());
-      const inUse = await lc.listen('tcp', where).then((ln) => ln.close().then(() => null), (e) => e.message);
+      const inUse = await lc.listen('tcp', where).then(
+        (ln) => ln.close().then(() => null),
+        (e) => e.message,
+      );
       expect(inUse).to.equal(`listen tcp ${where}: bind: address already in use`);
-      expect(calls).to.deep.equal([['tcp4', where, constants.IPPROTO_MPTCP], ['tcp4', where, 6]]);
+      expect(calls).to.deep.equal([
+        ['tcp4', where, constants.IPPROTO_MPTCP],
+        ['tcp4', where, 6],
+      ]);
     } finally {
       await holder.close();
     }
@@ -120,18 +140,21 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
     await ln.close();
   });
 
-  it('Go\'s fallback, in a network namespace with net.mptcp.enabled = 0: plain TCP, multipathTCP() false, still serving', function () {
+  it("Go's fallback, in a network namespace with net.mptcp.enabled = 0: plain TCP, multipathTCP() false, still serving", function () {
     if (process.platform !== 'linux') skip(this, `network namespaces are Linux's; this is ${process.platform}`);
     if (process.getuid?.() !== 0) skip(this, 'creating a network namespace needs root');
-    if (mptcpEnabled() === undefined) skip(this, 'this kernel has no MPTCP at all (then every listener is the fallback)');
+    if (mptcpEnabled() === undefined)
+      skip(this, 'this kernel has no MPTCP at all (then every listener is the fallback)');
     const ns = `listenconfig-mptcp-${process.pid}`;
-    const result = inNetns(ns, ['net.mptcp.enabled=0'], (run) => lastJSON(run(process.execPath, [child], { encoding: 'utf8', timeout: 15000 })));
+    const result = inNetns(ns, ['net.mptcp.enabled=0'], (run) =>
+      lastJSON(run(process.execPath, [child], { encoding: 'utf8', timeout: 15000 })),
+    );
     expect(result).to.deep.equal({ multipathTCP: false, protocol: 6, served: 'served', connMPTCP: false });
   });
 
-  describe('multipathTCP(conn), Go\'s TCPConn.MultipathTCP', function () {
+  describe("multipathTCP(conn), Go's TCPConn.MultipathTCP", function () {
     it('TestMultipathTCPConn: an MPTCP client on an MPTCP listener: the accepted connection says true', async function () {
-      if (process.platform !== 'linux') skip(this, 'MPTCP sockets are Linux\'s');
+      if (process.platform !== 'linux') skip(this, "MPTCP sockets are Linux's");
       if (mptcpEnabled() !== true) skip(this, 'this kernel has no MPTCP, or net.mptcp.enabled is 0');
       if (!python3()) skip(this, 'no python3 to make an MPTCP client socket (Node cannot)');
       const ln = await new ListenConfig({ multipathTCP: true }).listen('tcp', '127.0.0.1:0');
@@ -149,7 +172,7 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
       }
     });
 
-    it('a plain TCP client has fallen back (false) even on an MPTCP listener; so has a plain listener\'s MPTCP client', async function () {
+    it("a plain TCP client has fallen back (false) even on an MPTCP listener; so has a plain listener's MPTCP client", async function () {
       if (process.platform === 'linux' && mptcpEnabled() === true && python3()) {
         const plain = await listen('tcp', '127.0.0.1:0');
         const client = mptcpClient(plain.addr().port);
@@ -169,7 +192,11 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
       try {
         const conn = await within(ln.accept(), 5000, 'accept');
         expect(multipathTCP(conn)).to.equal(false);
-        await within(new Promise((resolve) => (client.connecting ? client.once('connect', resolve) : resolve())), 5000, 'connect');
+        await within(
+          new Promise((resolve) => (client.connecting ? client.once('connect', resolve) : resolve())),
+          5000,
+          'connect',
+        );
         expect(multipathTCP(client)).to.equal(false); // any net.Socket, not only accepted ones
         conn.destroy();
       } finally {

@@ -28,10 +28,12 @@ describe('backlog in a network namespace with net.core.somaxconn = 8', function 
       console.log(`    skipped: ${reason}`);
       this.skip();
     }
-    result = inNetns(ns, ['net.core.somaxconn=8'], (run) => lastJSON(run(process.execPath, [child], { encoding: 'utf8', timeout: 15000 })));
+    result = inNetns(ns, ['net.core.somaxconn=8'], (run) =>
+      lastJSON(run(process.execPath, [child], { encoding: 'utf8', timeout: 15000 })),
+    );
   });
 
-  it('maxListenerBacklog() reads the namespace\'s somaxconn', function () {
+  it("maxListenerBacklog() reads the namespace's somaxconn", function () {
     expect(result.max).to.equal(8);
   });
 

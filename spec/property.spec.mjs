@@ -44,22 +44,73 @@ function guardedLookup(host, opts) {
 
 const portText = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('0', '', '+0', '00') },
-  { weight: 3, arbitrary: fc.constantFrom('-1', '65536', '99999', '99999999999999999999', '0x10', ' 5', 'nosuchservice', 'bootps', '٣') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '-1',
+      '65536',
+      '99999',
+      '99999999999999999999',
+      '0x10',
+      ' 5',
+      'nosuchservice',
+      'bootps',
+      '٣',
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 40000, max: 60999 }).map(String) },
   { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
 );
 const hostText = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('', 'localhost', '127.0.0.1', '0.0.0.0', '::', '::1', '::ffff:127.0.0.1', '::ffff:0.0.0.0') },
-  { weight: 4, arbitrary: fc.constantFrom('::1.2.3.4', '::2', '::0.0.0.1', '64:ff9b::1.2.3.4', '0:0:0:0:0:0:0:1', '::FFFF:7f00:1', '192.0.2.1', '127.0.0.2') },
-  { weight: 3, arbitrary: fc.constantFrom('fe80::1%lo', '::1%lo', 'fe80::1%', 'fe80::1%nosuchif', '%lo', '127.0.0.1%lo', '::1%1') },
-  { weight: 2, arbitrary: fc.constantFrom('127.1', '1.2.3', '0x7f.1', '127.000.0.1', 'nosuch.invalid', 'a.b.invalid', 'LOCALHOST') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      '',
+      'localhost',
+      '127.0.0.1',
+      '0.0.0.0',
+      '::',
+      '::1',
+      '::ffff:127.0.0.1',
+      '::ffff:0.0.0.0',
+    ),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      '::1.2.3.4',
+      '::2',
+      '::0.0.0.1',
+      '64:ff9b::1.2.3.4',
+      '0:0:0:0:0:0:0:1',
+      '::FFFF:7f00:1',
+      '192.0.2.1',
+      '127.0.0.2',
+    ),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom('fe80::1%lo', '::1%lo', 'fe80::1%', 'fe80::1%nosuchif', '%lo', '127.0.0.1%lo', '::1%1'),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('127.1', '1.2.3', '0x7f.1', '127.000.0.1', 'nosuch.invalid', 'a.b.invalid', 'LOCALHOST'),
+  },
   { weight: 2, arbitrary: fc.oneof(fc.ipV4(), fc.ipV6()) },
   { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
 );
 const address = fc.oneof(
-  { weight: 8, arbitrary: fc.tuple(hostText, portText).map(([h, p]) => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`)) },
+  {
+    weight: 8,
+    arbitrary: fc.tuple(hostText, portText).map(([h, p]) => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`)),
+  },
   { weight: 2, arbitrary: fc.tuple(hostText, portText).map(([h, p]) => `${h}:${p}`) },
-  { weight: 2, arbitrary: fc.tuple(hostText, portText, fc.constantFrom('[%s', '%s]:', '[%s]x:', '[%s]', '[[%s]]:', '%s')).map(([h, p, f]) => f.replace('%s', h) + p) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(hostText, portText, fc.constantFrom('[%s', '%s]:', '[%s]x:', '[%s]', '[[%s]]:', '%s'))
+      .map(([h, p, f]) => f.replace('%s', h) + p),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
   { weight: 1, arbitrary: fc.constantFrom(undefined, null, 80, {}, ['::1', 0]) },
 );
@@ -90,15 +141,27 @@ function object(fields) {
 const controls = {
   none: undefined,
   noop: () => {},
-  throws: () => { throw new Error('boom'); },
-  throwsString: () => { throw 'boom'; },
-  rejects: async () => { throw new Error('boom'); },
+  throws: () => {
+    throw new Error('boom');
+  },
+  throwsString: () => {
+    throw 'boom';
+  },
+  rejects: async () => {
+    throw new Error('boom');
+  },
   slow: () => new Promise((r) => setTimeout(r, 5)),
 };
 const ms = good(fc.integer({ min: -1, max: 60000 }));
 const keepAliveConfig = fc.oneof(
   object({ enable: good(fc.boolean()), idle: ms, interval: ms, count: good(fc.integer({ min: -1, max: 20 })) }),
-  object({ enable: fc.oneof(good(fc.boolean()), anyBad), idle: fc.oneof(ms, anyBad), count: anyBad, intervall: bad(fc.nat()), enabled: bad(fc.boolean()) }),
+  object({
+    enable: fc.oneof(good(fc.boolean()), anyBad),
+    idle: fc.oneof(ms, anyBad),
+    count: anyBad,
+    intervall: bad(fc.nat()),
+    enabled: bad(fc.boolean()),
+  }),
   anyBad,
 );
 const configOptions = fc.oneof(
@@ -106,7 +169,12 @@ const configOptions = fc.oneof(
   {
     weight: 6,
     arbitrary: object({
-      backlog: fc.oneof(good(fc.integer({ min: 0, max: 5000 })), good(fc.constant(2 ** 31 - 1)), bad(fc.constantFrom(2 ** 31, -1, 1.5)), anyBad),
+      backlog: fc.oneof(
+        good(fc.integer({ min: 0, max: 5000 })),
+        good(fc.constant(2 ** 31 - 1)),
+        bad(fc.constantFrom(2 ** 31, -1, 1.5)),
+        anyBad,
+      ),
       control: fc.oneof(good(fc.constantFrom(...Object.keys(controls))), bad(fc.constantFrom(null, 'x', 5, true, []))),
       keepAlive: fc.oneof(ms, anyBad),
       keepAliveConfig,
@@ -117,7 +185,21 @@ const configOptions = fc.oneof(
   },
   { weight: 1, arbitrary: anyBad },
 );
-const signalKind = fc.constantFrom('none', 'none', 'aborted', 'soon', 'timeout', 'later', 'undefined', 'null', 'object', 'duck', 'proto', 'eventTarget', 'string');
+const signalKind = fc.constantFrom(
+  'none',
+  'none',
+  'aborted',
+  'soon',
+  'timeout',
+  'later',
+  'undefined',
+  'null',
+  'object',
+  'duck',
+  'proto',
+  'eventTarget',
+  'string',
+);
 const listenOptions = fc.oneof(
   { weight: 6, arbitrary: fc.record({ signal: signalKind, signl: fc.boolean() }, { requiredKeys: ['signal'] }) },
   { weight: 1, arbitrary: fc.constantFrom('absent', 'null', 'string', 'array') },
@@ -125,17 +207,34 @@ const listenOptions = fc.oneof(
 
 function buildSignal(kind) {
   switch (kind) {
-    case 'aborted': return AbortSignal.abort();
-    case 'soon': { const c = new AbortController(); queueMicrotask(() => c.abort()); return c.signal; }
-    case 'timeout': return AbortSignal.timeout(1);
-    case 'later': { const c = new AbortController(); setTimeout(() => c.abort(), 3); return c.signal; }
-    case 'undefined': return undefined;
-    case 'null': return null;
-    case 'object': return {};
-    case 'duck': return { aborted: false, addEventListener() {}, removeEventListener() {} };
-    case 'proto': return Object.create(AbortSignal.prototype);
-    case 'eventTarget': return new EventTarget();
-    case 'string': return 'signal';
+    case 'aborted':
+      return AbortSignal.abort();
+    case 'soon': {
+      const c = new AbortController();
+      queueMicrotask(() => c.abort());
+      return c.signal;
+    }
+    case 'timeout':
+      return AbortSignal.timeout(1);
+    case 'later': {
+      const c = new AbortController();
+      setTimeout(() => c.abort(), 3);
+      return c.signal;
+    }
+    case 'undefined':
+      return undefined;
+    case 'null':
+      return null;
+    case 'object':
+      return {};
+    case 'duck':
+      return { aborted: false, addEventListener() {}, removeEventListener() {} };
+    case 'proto':
+      return Object.create(AbortSignal.prototype);
+    case 'eventTarget':
+      return new EventTarget();
+    case 'string':
+      return 'signal';
   }
 }
 const REAL_SIGNALS = new Set(['aborted', 'soon', 'timeout', 'later', 'undefined']);
@@ -168,7 +267,8 @@ async function settle() {
 // (a code, never a bare "Cannot read properties of ...").
 function clearError(e) {
   if (e?.name === 'AbortError' && e.code === 'ABORT_ERR') return true;
-  if ((e instanceof TypeError || e instanceof RangeError) && typeof e.code === 'string' && e.code.startsWith('ERR_')) return true;
+  if ((e instanceof TypeError || e instanceof RangeError) && typeof e.code === 'string' && e.code.startsWith('ERR_'))
+    return true;
   if (!(e instanceof OpError)) return false;
   const inner = e.err;
   if (inner instanceof DNSError) return inner.err === 'no such host' || inner.err === 'server misbehaving';
@@ -215,7 +315,10 @@ describe('property: every listen ends in a Listener or a clear error', function 
         // Unix sockets are files: keep the generated names out of the cwd.
         if (net === 'unix' && typeof addr === 'string' && addr !== '' && addr[0] !== '@') addr = `${unixDir}/${addr}`;
         const outcome = await within(
-          lc.listen(net, addr, ...args).then((ln) => ({ ln }), (error) => ({ error })),
+          lc.listen(net, addr, ...args).then(
+            (ln) => ({ ln }),
+            (error) => ({ error }),
+          ),
           DEADLINE_MS,
           'listen',
         );

@@ -13,20 +13,24 @@ import { inNetns, lastJSON } from './helpers.mjs';
 const child = fileURLToPath(new URL('./fixtures/reuseport-group.mjs', import.meta.url));
 
 function why() {
-  if (process.platform !== 'linux') return `SO_REUSEPORT groups and tcp_migrate_req are Linux's; this is ${process.platform}`;
+  if (process.platform !== 'linux')
+    return `SO_REUSEPORT groups and tcp_migrate_req are Linux's; this is ${process.platform}`;
   if (process.getuid?.() !== 0) return 'creating a network namespace needs root';
   try {
     execFileSync('ip', ['-V'], { stdio: 'ignore' });
   } catch {
     return 'no `ip` command (Debian: apt-get install iproute2)';
   }
-  if (!existsSync('/proc/sys/net/ipv4/tcp_migrate_req')) return 'this kernel has no net.ipv4.tcp_migrate_req (Linux >= 5.14)';
+  if (!existsSync('/proc/sys/net/ipv4/tcp_migrate_req'))
+    return 'this kernel has no net.ipv4.tcp_migrate_req (Linux >= 5.14)';
   return undefined;
 }
 
 function runGroup(migrate) {
   const ns = `listenconfig-rp${migrate}-${process.pid}`;
-  return inNetns(ns, [`net.ipv4.tcp_migrate_req=${migrate}`], (run) => lastJSON(run(process.execPath, [child], { encoding: 'utf8', timeout: 20000 })));
+  return inNetns(ns, [`net.ipv4.tcp_migrate_req=${migrate}`], (run) =>
+    lastJSON(run(process.execPath, [child], { encoding: 'utf8', timeout: 20000 })),
+  );
 }
 
 describe('SO_REUSEPORT group: a member that does not accept, then closes', function () {

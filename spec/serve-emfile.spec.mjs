@@ -52,22 +52,33 @@ async function exhaust(n, holdMs, mode) {
   );
   const replies = await within(
     Promise.all(
-      Array.from({ length: n }, () =>
-        new Promise((resolve) => {
-          let d = '';
-          const c = net.connect(port, '127.0.0.1');
-          c.on('data', (x) => (d += x));
-          c.on('error', (e) => (d += ` ${e.code}`));
-          c.on('close', () => resolve(d));
-        }),
+      Array.from(
+        { length: n },
+        () =>
+          new Promise((resolve) => {
+            let d = '';
+            const c = net.connect(port, '127.0.0.1');
+            c.on('data', (x) => (d += x));
+            c.on('error', (e) => (d += ` ${e.code}`));
+            c.on('close', () => resolve(d));
+          }),
       ),
     ),
     20000,
     'every client to be answered',
   );
-  const code = await within(new Promise((r) => (p.exitCode !== null ? r(p.exitCode) : p.on('exit', r))), 10000, 'the child to exit');
+  const code = await within(
+    new Promise((r) => (p.exitCode !== null ? r(p.exitCode) : p.on('exit', r))),
+    10000,
+    'the child to exit',
+  );
   expect(code, err).to.equal(0);
-  return { replies, exhausted: lines.find((l) => l.phase === 'exhausted'), recovered: lines.find((l) => l.phase === 'recovered'), stderr: err };
+  return {
+    replies,
+    exhausted: lines.find((l) => l.phase === 'exhausted'),
+    recovered: lines.find((l) => l.phase === 'recovered'),
+    stderr: err,
+  };
 }
 
 describe('serve(): accept errors', function () {
@@ -91,11 +102,13 @@ describe('serve(): accept errors', function () {
     expect(recovered.recoveryMs, 'recovery: at most one 1 s pause, then the queue drains').to.be.below(5000);
   });
 
-  it('without onError, each retry is a process warning in the words of Go\'s log line', async function () {
+  it("without onError, each retry is a process warning in the words of Go's log line", async function () {
     if (!havePrlimit) skip(this, 'prlimit (util-linux) is not installed');
     const { replies, recovered } = await exhaust(80, 200, 'warn');
     expect(replies.filter((r) => r === 'ok').length).to.equal(80);
-    expect(recovered.seen.first).to.match(/^ListenConfigWarning: Accept error: accept tcp 127\.0\.0\.1:\d+: accept: too many open files; retrying in 5 ms$/);
+    expect(recovered.seen.first).to.match(
+      /^ListenConfigWarning: Accept error: accept tcp 127\.0\.0\.1:\d+: accept: too many open files; retrying in 5 ms$/,
+    );
   });
 
   // A Listener wrapped so that accept() fails as the kernel would; the
@@ -118,7 +131,10 @@ describe('serve(): accept errors', function () {
     const events = [];
     server.on('error', (e) => events.push(['error', e]));
     server.on('close', () => events.push(['close']));
-    serve(failing(ln, () => err), server);
+    serve(
+      failing(ln, () => err),
+      server,
+    );
     await until(() => events.length === 2, 5000, "'error' and 'close'");
     expect(events.map((e) => e[0])).to.deep.equal(['error', 'close']);
     expect(events[0][1]).to.equal(err);

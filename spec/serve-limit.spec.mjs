@@ -126,10 +126,18 @@ describe('maxConcurrent and limitListener: back-pressure through the kernel queu
 
   it('validates its arguments', async function () {
     const ln = await listen('tcp', '127.0.0.1:0');
-    expect(() => limitListener(ln, 0)).to.throw(RangeError, /"n" is out of range/).with.property('code', 'ERR_OUT_OF_RANGE');
-    expect(() => limitListener(ln, 2.5)).to.throw(RangeError).with.property('code', 'ERR_OUT_OF_RANGE');
-    expect(() => limitListener(ln, '2')).to.throw(TypeError, /"n" argument must be of type number/).with.property('code', 'ERR_INVALID_ARG_TYPE');
-    expect(() => limitListener({ accept() {} }, 2)).to.throw(TypeError, /"ln" argument/).with.property('code', 'ERR_INVALID_ARG_TYPE');
+    expect(() => limitListener(ln, 0))
+      .to.throw(RangeError, /"n" is out of range/)
+      .with.property('code', 'ERR_OUT_OF_RANGE');
+    expect(() => limitListener(ln, 2.5))
+      .to.throw(RangeError)
+      .with.property('code', 'ERR_OUT_OF_RANGE');
+    expect(() => limitListener(ln, '2'))
+      .to.throw(TypeError, /"n" argument must be of type number/)
+      .with.property('code', 'ERR_INVALID_ARG_TYPE');
+    expect(() => limitListener({ accept() {} }, 2))
+      .to.throw(TypeError, /"ln" argument/)
+      .with.property('code', 'ERR_INVALID_ARG_TYPE');
     await ln.close();
   });
 });

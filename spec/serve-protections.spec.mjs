@@ -7,7 +7,8 @@ import * as net from 'node:net';
 import { listen, serve, OpError, ErrClosed } from 'listenconfig';
 import { within, until } from './helpers.mjs';
 
-const connections = (server) => new Promise((resolve, reject) => server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+const connections = (server) =>
+  new Promise((resolve, reject) => server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
 
 // A client that has sent a full request and read its response, kept alive.
 async function keptAlive(port, path = '/') {
@@ -33,7 +34,10 @@ const closeOf = (c) => new Promise((r) => (c.destroyed ? r() : c.once('close', r
 describe('serve(): the protections listen() gives', function () {
   it('Slowloris: a client sending its headers one byte per 300 ms is answered 408 (or closed) at about headersTimeout', async function () {
     const ln = await listen('tcp', '127.0.0.1:0');
-    const server = http.createServer({ headersTimeout: 1000, requestTimeout: 1500, connectionsCheckingInterval: 200 }, (req, res) => res.end());
+    const server = http.createServer(
+      { headersTimeout: 1000, requestTimeout: 1500, connectionsCheckingInterval: 200 },
+      (req, res) => res.end(),
+    );
     const s = serve(ln, server);
     const started = performance.now();
     const c = net.connect(ln.addr().port, '127.0.0.1');
@@ -69,7 +73,13 @@ describe('serve(): the protections listen() gives', function () {
     await until(() => served.length + drops.length === 5, 5000, '5 connections handled');
     expect(served.length).to.equal(2);
     expect(drops).to.have.length(3);
-    expect(drops[0]).to.include({ localAddress: '127.0.0.1', localPort: ln.addr().port, localFamily: 'IPv4', remoteAddress: '127.0.0.1', remoteFamily: 'IPv4' });
+    expect(drops[0]).to.include({
+      localAddress: '127.0.0.1',
+      localPort: ln.addr().port,
+      localFamily: 'IPv4',
+      remoteAddress: '127.0.0.1',
+      remoteFamily: 'IPv4',
+    });
     expect(await connections(server)).to.equal(2);
     for (const c of clients) c.on('end', () => c.destroy());
     await until(() => clients.filter((c) => c.destroyed).length === 3, 5000, 'the 3 dropped clients to be closed');
@@ -103,7 +113,12 @@ describe('serve(): the protections listen() gives', function () {
     let closed = false;
     const cb = new Promise((r) => server.close((err) => r(err)));
     cb.then(() => (closed = true));
-    const refused = await new Promise((r) => net.connect(ln.addr().port, '127.0.0.1').on('connect', () => r(false)).on('error', (e) => r(e.code)));
+    const refused = await new Promise((r) =>
+      net
+        .connect(ln.addr().port, '127.0.0.1')
+        .on('connect', () => r(false))
+        .on('error', (e) => r(e.code)),
+    );
     expect(refused, 'the listener is closed').to.equal('ECONNREFUSED');
     await new Promise((r) => setTimeout(r, 50));
     expect(closed, 'still one connection open').to.equal(false);
@@ -135,10 +150,12 @@ describe('serve(): the protections listen() gives', function () {
     const s = serve(ln, server);
     const agent = new http.Agent({ keepAlive: true });
     const response = new Promise((resolve, reject) => {
-      http.get(`http://${ln.addr()}/`, { agent }, (res) => {
-        let d = '';
-        res.on('data', (x) => (d += x)).on('end', () => resolve([res.statusCode, d]));
-      }).on('error', reject);
+      http
+        .get(`http://${ln.addr()}/`, { agent }, (res) => {
+          let d = '';
+          res.on('data', (x) => (d += x)).on('end', () => resolve([res.statusCode, d]));
+        })
+        .on('error', reject);
     });
     await within(inFlight, 5000, 'the request to arrive');
     let done = false;
@@ -158,7 +175,14 @@ describe('serve(): the protections listen() gives', function () {
     const c = net.connect(ln.addr().port, '127.0.0.1').on('error', () => {});
     c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     await until(() => open.size === 1, 5000, 'the connection');
-    const err = await within(s.shutdown({ signal: AbortSignal.timeout(200) }).then(() => undefined, (e) => e), 5000, 'the abort');
+    const err = await within(
+      s.shutdown({ signal: AbortSignal.timeout(200) }).then(
+        () => undefined,
+        (e) => e,
+      ),
+      5000,
+      'the abort',
+    );
     expect(err).to.include({ name: 'AbortError', code: 'ABORT_ERR' });
     expect(c.destroyed, 'connections are left as Go leaves them').to.equal(false);
     await within(s.close(), 5000, 'close()');
@@ -206,11 +230,15 @@ describe('serve(): the protections listen() gives', function () {
     const ln = await listen('tcp', '127.0.0.1:0');
     const busy = net.createServer();
     await new Promise((r) => busy.listen(0, '127.0.0.1', r));
-    expect(() => serve(ln, busy)).to.throw().with.property('code', 'ERR_SERVER_ALREADY_LISTEN');
+    expect(() => serve(ln, busy))
+      .to.throw()
+      .with.property('code', 'ERR_SERVER_ALREADY_LISTEN');
     busy.close();
     const server = net.createServer();
     const s = serve(ln, server);
-    expect(() => serve(ln, server), 'the same server twice').to.throw().with.property('code', 'ERR_SERVER_ALREADY_LISTEN');
+    expect(() => serve(ln, server), 'the same server twice')
+      .to.throw()
+      .with.property('code', 'ERR_SERVER_ALREADY_LISTEN');
     await s.close();
     let err;
     try {
@@ -225,12 +253,27 @@ describe('serve(): the protections listen() gives', function () {
       [() => serve({}, net.createServer()), TypeError, 'ERR_INVALID_ARG_TYPE', /"ln" argument must be a Listener/],
       [() => serve(ln2, {}), TypeError, 'ERR_INVALID_ARG_TYPE', /"server" argument must be an instance of net.Server/],
       [() => serve(ln2, net.createServer(), null), TypeError, 'ERR_INVALID_ARG_TYPE', /"options"/],
-      [() => serve(ln2, net.createServer(), { maxConcurent: 2 }), TypeError, 'ERR_INVALID_ARG_VALUE', /options\.maxConcurent/],
+      [
+        () => serve(ln2, net.createServer(), { maxConcurent: 2 }),
+        TypeError,
+        'ERR_INVALID_ARG_VALUE',
+        /options\.maxConcurent/,
+      ],
       [() => serve(ln2, net.createServer(), { onError: 1 }), TypeError, 'ERR_INVALID_ARG_TYPE', /"onError"/],
       [() => serve(ln2, net.createServer(), { maxConcurrent: 0 }), RangeError, 'ERR_OUT_OF_RANGE', /maxConcurrent/],
       [() => serve(ln2, net.createServer(), { maxConcurrent: 1.5 }), RangeError, 'ERR_OUT_OF_RANGE', /maxConcurrent/],
-      [() => serve(ln2, net.createServer(), { maxConcurrent: '2' }), TypeError, 'ERR_INVALID_ARG_TYPE', /maxConcurrent/],
-      [() => serve(ln2, net.createServer({ pauseOnConnect: true })), Error, 'ERR_LISTENCONFIG_PAUSE_ON_CONNECT', /pauseOnConnect/],
+      [
+        () => serve(ln2, net.createServer(), { maxConcurrent: '2' }),
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        /maxConcurrent/,
+      ],
+      [
+        () => serve(ln2, net.createServer({ pauseOnConnect: true })),
+        Error,
+        'ERR_LISTENCONFIG_PAUSE_ON_CONNECT',
+        /pauseOnConnect/,
+      ],
     ];
     for (const [fn, type, code, msg] of bad) {
       expect(fn).to.throw(type, msg).with.property('code', code);

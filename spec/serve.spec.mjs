@@ -119,9 +119,14 @@ describe('serve(ln, server): servers behave as after listen()', function () {
     const pem = localhostCert();
     if (!pem) skip(this, certSkipReason);
     const ln = await listen('tcp', '127.0.0.1:0');
-    const s = serve(ln, https.createServer(pem, (req, res) => res.end(`tls ${req.url}`)));
+    const s = serve(
+      ln,
+      https.createServer(pem, (req, res) => res.end(`tls ${req.url}`)),
+    );
     try {
-      expect(await within(httpsGet(`https://localhost:${ln.addr().port}/a`, pem.cert), 5000, 'the response')).to.equal('tls /a');
+      expect(await within(httpsGet(`https://localhost:${ln.addr().port}/a`, pem.cert), 5000, 'the response')).to.equal(
+        'tls /a',
+      );
     } finally {
       await s.close();
     }
@@ -155,11 +160,17 @@ describe('serve(ln, server): servers behave as after listen()', function () {
   it('tls and plain net servers', async function () {
     const pem = localhostCert();
     const ln = await listen('tcp', '127.0.0.1:0');
-    const s = serve(ln, net.createServer((c) => c.end('net says hi')));
+    const s = serve(
+      ln,
+      net.createServer((c) => c.end('net says hi')),
+    );
     const got = await within(
       new Promise((resolve) => {
         let d = '';
-        net.connect(ln.addr().port, '127.0.0.1').on('data', (x) => (d += x)).on('end', () => resolve(d));
+        net
+          .connect(ln.addr().port, '127.0.0.1')
+          .on('data', (x) => (d += x))
+          .on('end', () => resolve(d));
       }),
       5000,
       'the net reply',
@@ -168,7 +179,10 @@ describe('serve(ln, server): servers behave as after listen()', function () {
     await s.close();
     if (!pem) skip(this, certSkipReason);
     const tln = await listen('tcp', '127.0.0.1:0');
-    const ts = serve(tln, tls.createServer(pem, (c) => c.end('tls says hi')));
+    const ts = serve(
+      tln,
+      tls.createServer(pem, (c) => c.end('tls says hi')),
+    );
     const tgot = await within(
       new Promise((resolve, reject) => {
         let d = '';

@@ -31,7 +31,10 @@ describe('syscallConn(conn): the raw socket of an accepted connection', function
       // Go's SyscallConn on a closed conn succeeds; its Control fails. This
       // one's name was read by the first syscallConn().
       const late = syscallConn(conn);
-      expect(() => late.control(() => undefined)).to.throw(OpError, `raw-control tcp ${local}: use of closed network connection`);
+      expect(() => late.control(() => undefined)).to.throw(
+        OpError,
+        `raw-control tcp ${local}: use of closed network connection`,
+      );
     } finally {
       client.destroy();
       await ln.close();
@@ -70,7 +73,10 @@ describe('syscallConn(conn): the raw socket of an accepted connection', function
       expect(type).to.equal(constants.SOCK_STREAM);
       conn.destroy();
       // Go names the accepted conn's local address, the listener's path.
-      expect(() => raw.control(() => undefined)).to.throw(OpError, `raw-control unix ${join(dir, 's.sock')}: use of closed network connection`);
+      expect(() => raw.control(() => undefined)).to.throw(
+        OpError,
+        `raw-control unix ${join(dir, 's.sock')}: use of closed network connection`,
+      );
     } finally {
       client.destroy();
       await ln.close();
@@ -80,7 +86,9 @@ describe('syscallConn(conn): the raw socket of an accepted connection', function
 
   it('refuses what has no socket of its own: a plain object, an unconnected net.Socket', function () {
     for (const bad of [{}, new net.Socket()]) {
-      expect(() => syscallConn(bad)).to.throw(TypeError).with.property('code', 'ERR_INVALID_ARG_TYPE');
+      expect(() => syscallConn(bad))
+        .to.throw(TypeError)
+        .with.property('code', 'ERR_INVALID_ARG_TYPE');
     }
   });
 });

@@ -4,7 +4,16 @@
 // dual-stack rules are compared case by case in go.spec.mjs.
 import { expect } from './expect.mjs';
 import * as dgram from 'node:dgram';
-import { ListenConfig, listenPacket, syscallConn, constants, getsockopt, setsockopt, OpError, ErrClosed } from 'listenconfig';
+import {
+  ListenConfig,
+  listenPacket,
+  syscallConn,
+  constants,
+  getsockopt,
+  setsockopt,
+  OpError,
+  ErrClosed,
+} from 'listenconfig';
 import { fdCount, thrown, within } from './helpers.mjs';
 
 function skip(ctx, why) {
@@ -20,7 +29,8 @@ function once(ds, event) {
 
 describe('listenPacket: UDP (Go: ListenConfig.ListenPacket)', function () {
   before(function () {
-    if (process.platform === 'win32') skip(this, 'listenPacket is not supported on Windows (spec/windows/listen.spec.mjs checks the error)');
+    if (process.platform === 'win32')
+      skip(this, 'listenPacket is not supported on Windows (spec/windows/listen.spec.mjs checks the error)');
   });
 
   it('TestListenConfigListenPacket: a bound dgram.Socket that sends and receives', async function () {
@@ -63,7 +73,9 @@ describe('listenPacket: UDP (Go: ListenConfig.ListenPacket)', function () {
       ]);
       expect(b.address().port).to.equal(port);
       // Linux doubles the value for its bookkeeping; others keep it.
-      expect(syscallConn(b).control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_RCVBUF))).to.be.at.least(65536);
+      expect(syscallConn(b).control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_RCVBUF))).to.be.at.least(
+        65536,
+      );
       // Without SO_REUSEPORT, Go's answer for the same port.
       const e = await listenPacket('udp4', `127.0.0.1:${port}`).catch((err) => err);
       expect(e).to.be.instanceOf(OpError);
@@ -81,7 +93,9 @@ describe('listenPacket: UDP (Go: ListenConfig.ListenPacket)', function () {
       const raw = syscallConn(ds);
       expect(raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_BROADCAST, 'bool'))).to.equal(true);
       expect(ds.address().family).to.equal('IPv6');
-      expect(raw.control((fd) => getsockopt(fd, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY, 'bool'))).to.equal(false);
+      expect(raw.control((fd) => getsockopt(fd, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY, 'bool'))).to.equal(
+        false,
+      );
       // An IPv4 client reaches it.
       const client = dgram.createSocket('udp4');
       const got = once(ds, 'message');
@@ -110,9 +124,21 @@ describe('listenPacket: UDP (Go: ListenConfig.ListenPacket)', function () {
     const before = fdCount();
     for (let i = 0; i < 50; i++) {
       await listenPacket('udp', '192.0.2.1:0').catch(() => {});
-      await new ListenConfig({ control() { throw new Error('boom'); } }).listenPacket('udp', ':0').catch(() => {});
+      await new ListenConfig({
+        control() {
+          throw new Error('boom');
+        },
+      })
+        .listenPacket('udp', ':0')
+        .catch(() => {});
       const ac = new AbortController();
-      await new ListenConfig({ control() { ac.abort(); } }).listenPacket('udp', ':0', { signal: ac.signal }).catch(() => {});
+      await new ListenConfig({
+        control() {
+          ac.abort();
+        },
+      })
+        .listenPacket('udp', ':0', { signal: ac.signal })
+        .catch(() => {});
     }
     expect(fdCount()).to.equal(before);
   });
@@ -120,7 +146,9 @@ describe('listenPacket: UDP (Go: ListenConfig.ListenPacket)', function () {
   it('unixgram, unix and unixpacket are refused with ERR_UNSUPPORTED_NETWORK, saying why', async function () {
     const gram = await listenPacket('unixgram', '/tmp/lc.sock').catch((e) => e);
     expect(gram.code).to.equal('ERR_UNSUPPORTED_NETWORK');
-    expect(gram.message).to.equal("listen unixgram /tmp/lc.sock: network unixgram is not supported: Node's dgram module has UDP sockets only");
+    expect(gram.message).to.equal(
+      "listen unixgram /tmp/lc.sock: network unixgram is not supported: Node's dgram module has UDP sockets only",
+    );
     const stream = await listenPacket('unix', '/tmp/lc.sock').catch((e) => e);
     expect(stream.message).to.equal('listen unix /tmp/lc.sock: network unix is a stream network: use listen()');
   });

@@ -10,7 +10,17 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListenConfig, Listener, UnixListener, UnixAddr, OpError, listen, serve, constants, getsockopt } from 'listenconfig';
+import {
+  ListenConfig,
+  Listener,
+  UnixListener,
+  UnixAddr,
+  OpError,
+  listen,
+  serve,
+  constants,
+  getsockopt,
+} from 'listenconfig';
 import { within } from './helpers.mjs';
 
 function skip(ctx, why) {
@@ -39,7 +49,8 @@ function readAll(sock) {
 describe('unix stream listeners (Go: ListenConfig.Listen("unix", path))', function () {
   let dir;
   before(function () {
-    if (process.platform === 'win32') skip(this, 'unix listeners are not supported on Windows (spec/windows/listen.spec.mjs checks the error)');
+    if (process.platform === 'win32')
+      skip(this, 'unix listeners are not supported on Windows (spec/windows/listen.spec.mjs checks the error)');
   });
   beforeEach(function () {
     dir = mkdtempSync(join(tmpdir(), 'lc-unix-'));
@@ -84,7 +95,9 @@ describe('unix stream listeners (Go: ListenConfig.Listen("unix", path))', functi
       expect(server.address()).to.equal(path);
       const body = await within(
         new Promise((resolve, reject) => {
-          http.get({ socketPath: path, path: '/x', agent: false }, (res) => readAll(res).then(resolve, reject)).on('error', reject);
+          http
+            .get({ socketPath: path, path: '/x', agent: false }, (res) => readAll(res).then(resolve, reject))
+            .on('error', reject);
         }),
         5000,
         'http over unix',
@@ -96,13 +109,17 @@ describe('unix stream listeners (Go: ListenConfig.Listen("unix", path))', functi
   });
 
   it('the backlog holds: with backlog 1 and nobody accepting, 2 clients connect and the 3rd is refused with EAGAIN (Linux)', async function () {
-    if (process.platform !== 'linux') skip(this, 'Linux counts a unix accept queue as backlog + 1; other kernels differ');
+    if (process.platform !== 'linux')
+      skip(this, 'Linux counts a unix accept queue as backlog + 1; other kernels differ');
     const path = join(dir, 'b.sock');
     const ln = await new ListenConfig({ backlog: 1 }).listen('unix', path);
     const clients = [];
     try {
       clients.push(await connect(path), await connect(path));
-      const third = await connect(path).then((c) => (clients.push(c), null), (e) => e);
+      const third = await connect(path).then(
+        (c) => (clients.push(c), null),
+        (e) => e,
+      );
       expect(third?.code).to.equal('EAGAIN');
       // Accepting makes room.
       (await within(ln.accept(), 2000, 'accept')).destroy();
@@ -133,7 +150,7 @@ describe('unix stream listeners (Go: ListenConfig.Listen("unix", path))', functi
     expect(() => ln2.setUnlinkOnClose('no')).to.throw(TypeError, /"unlink" argument must be of type boolean/);
   });
 
-  it('Go\'s errors: a stale socket file or any file at the path is EADDRINUSE, a missing directory ENOENT, a path as long as sun_path EINVAL', async function () {
+  it("Go's errors: a stale socket file or any file at the path is EADDRINUSE, a missing directory ENOENT, a path as long as sun_path EINVAL", async function () {
     const stale = join(dir, 'stale.sock');
     const first = await listen('unix', stale);
     first.setUnlinkOnClose(false);
@@ -160,7 +177,7 @@ describe('unix stream listeners (Go: ListenConfig.Listen("unix", path))', functi
   });
 
   it('Linux abstract names: "@name" has no file, and "" autobinds a name of five hex digits', async function () {
-    if (process.platform !== 'linux') skip(this, 'the abstract namespace is Linux\'s');
+    if (process.platform !== 'linux') skip(this, "the abstract namespace is Linux's");
     const name = `@listenconfig-spec-${process.pid}`;
     const ln = await listen('unix', name);
     const auto = await listen('unix', '');
@@ -170,7 +187,9 @@ describe('unix stream listeners (Go: ListenConfig.Listen("unix", path))', functi
       // The kernel lists it in the abstract namespace, and no file exists.
       // (Node's net.connect cannot dial an abstract name: libuv counts
       // the path up to a NUL.)
-      const listed = readFileSync('/proc/net/unix', 'utf8').split('\n').map((l) => l.trim().split(/\s+/).pop());
+      const listed = readFileSync('/proc/net/unix', 'utf8')
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).pop());
       expect(listed).to.include(name).and.include(String(auto.addr()));
       expect(existsSync(name)).to.equal(false);
     } finally {

@@ -308,8 +308,7 @@ class Acceptor {
         {"batch", nullptr, nullptr, nullptr, nullptr, batch, napi_static, nullptr},
     };
     napi_value cons = nullptr;
-    napi_define_class(env, "Acceptor", NAPI_AUTO_LENGTH, New, nullptr, sizeof props / sizeof props[0], props,
-                      &cons);
+    napi_define_class(env, "Acceptor", NAPI_AUTO_LENGTH, New, nullptr, sizeof props / sizeof props[0], props, &cons);
     return cons;
   }
 
@@ -323,8 +322,8 @@ class Acceptor {
     bool is_ta = false;
     napi_valuetype t;
     if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToAcceptOptions(env, a.argv[1], &opts) ||
-        napi_is_typedarray(env, a.argv[2], &is_ta) != napi_ok || !is_ta ||
-        napi_typeof(env, a.argv[3], &t) != napi_ok || t != napi_function) {
+        napi_is_typedarray(env, a.argv[2], &is_ta) != napi_ok || !is_ta || napi_typeof(env, a.argv[3], &t) != napi_ok ||
+        t != napi_function) {
       return Misuse(env, "new Acceptor(sock, options, Int32Array, callback)");
     }
     napi_typedarray_type type;
@@ -493,11 +492,7 @@ class Acceptor {
     self->w_ = nullptr;
     self->CloseBatch();
     self->out_data_ = nullptr;  // JavaScript is gone: nothing hands out a slot again
-    w->Close(
-        [](void* h) {
-          napi_remove_async_cleanup_hook(static_cast<napi_async_cleanup_hook_handle>(h));
-        },
-        handle);
+    w->Close([](void* h) { napi_remove_async_cleanup_hook(static_cast<napi_async_cleanup_hook_handle>(h)); }, handle);
   }
 
   int ReleaseWatcher() {
@@ -568,8 +563,7 @@ NAPI_MODULE_INIT() {
   if (!Export(env, exports, "socket", Socket) || !Export(env, exports, "setsockopt", SetSockOpt) ||
       !Export(env, exports, "getsockopt", GetSockOpt) || !Export(env, exports, "bind", Bind) ||
       !Export(env, exports, "listen", Listen) || !Export(env, exports, "getsockname", GetSockName) ||
-      !Export(env, exports, "close", Close) ||
-      !Export(env, exports, "setDefaultSockopts", SetDefaultSockopts) ||
+      !Export(env, exports, "close", Close) || !Export(env, exports, "setDefaultSockopts", SetDefaultSockopts) ||
       !Export(env, exports, "setDefaultListenerSockopts", SetDefaultListenerSockopts) ||
       !Export(env, exports, "setDefaultMulticastSockopts", SetDefaultMulticastSockopts) ||
       !Export(env, exports, "sysctlUint32", SysctlUint32) ||

@@ -4,9 +4,7 @@
 
 namespace lc {
 
-AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s,
-                                  const AcceptOptions& o, OnAccept cb,
-                                  void* ctx, int* err) {
+AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s, const AcceptOptions& o, OnAccept cb, void* ctx, int* err) {
   AcceptWatcher* w = new AcceptWatcher();
   // Zeroed, so a handle libuv never initialised reads as UV_UNKNOWN_HANDLE.
   memset(&w->poll_, 0, sizeof w->poll_);
@@ -72,8 +70,10 @@ void AcceptWatcher::Unref() {
 void AcceptWatcher::SyncRef() {
   if (closed_) return;
   uv_handle_t* h = reinterpret_cast<uv_handle_t*>(&poll_);
-  if (ref_ && armed_) uv_ref(h);
-  else uv_unref(h);
+  if (ref_ && armed_)
+    uv_ref(h);
+  else
+    uv_unref(h);
 }
 
 int AcceptWatcher::Close(void (*done)(void*), void* arg) {

@@ -33,11 +33,10 @@ class AcceptWatcher {
 
   // Takes ownership of the listening socket s. Returns nullptr and sets *err
   // if the loop refuses the socket.
-  static AcceptWatcher* New(uv_loop_t* loop, sock_t s, const AcceptOptions& o,
-                            OnAccept cb, void* ctx, int* err);
+  static AcceptWatcher* New(uv_loop_t* loop, sock_t s, const AcceptOptions& o, OnAccept cb, void* ctx, int* err);
 
   int Start();  // arms; uv_poll_start(UV_READABLE) unless still polling
-  void Stop();   // disarms: no accept until Start(); idempotent
+  void Stop();  // disarms: no accept until Start(); idempotent
   // Whether an armed watcher keeps the loop alive (a disarmed one never does).
   void Ref();
   void Unref();

@@ -10,8 +10,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
-#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
-    defined(__OpenBSD__) || defined(__DragonFly__)
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__) || defined(__DragonFly__)
 #include <sys/types.h>
 #include <sys/sysctl.h>
 #endif
@@ -41,8 +40,8 @@ int SetInt(sock_t s, int level, int name, int v) {
   return setsockopt(s, level, name, &v, sizeof v);
 }
 
-#if !defined(__linux__) && !defined(__FreeBSD__) && !defined(__NetBSD__) && \
-    !defined(__OpenBSD__) && !defined(__DragonFly__)
+#if !defined(__linux__) && !defined(__FreeBSD__) && !defined(__NetBSD__) && !defined(__OpenBSD__) && \
+    !defined(__DragonFly__)
 // macOS has no SOCK_NONBLOCK/SOCK_CLOEXEC and no accept4(2); set the flags
 // right after the call instead, as Go does on darwin (sys_cloexec.go).
 int SetNonblockCloexec(int fd) {
@@ -202,8 +201,7 @@ AcceptOptions PerConnectionOptions(const AcceptOptions& opts) {
 #endif
 }
 
-int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts,
-                int* err) {
+int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts, int* err) {
   int n = 0;
   *err = 0;
   while (n < max) {
@@ -229,8 +227,7 @@ int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts,
 }
 
 int SysctlUint32(const char* name, uint32_t* out) {
-#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
-    defined(__OpenBSD__) || defined(__DragonFly__)
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__) || defined(__DragonFly__)
   uint32_t v = 0;
   size_t len = sizeof v;
   if (sysctlbyname(name, &v, &len, nullptr, 0) < 0) return -errno;
@@ -251,102 +248,107 @@ std::string StrError(int err) {
 
 #define LC_CONST(x) {#x, x},
 static const Constant kConstants[] = {
-    LC_CONST(AF_INET) LC_CONST(AF_INET6) LC_CONST(AF_UNIX)
-    LC_CONST(SOCK_STREAM) LC_CONST(SOCK_DGRAM) LC_CONST(SOCK_SEQPACKET)
-    LC_CONST(SOL_SOCKET) LC_CONST(IPPROTO_IP) LC_CONST(IPPROTO_IPV6)
-    LC_CONST(IPPROTO_TCP)
-    LC_CONST(SO_REUSEADDR) LC_CONST(SO_KEEPALIVE) LC_CONST(SO_RCVBUF)
-    LC_CONST(SO_SNDBUF) LC_CONST(SO_LINGER) LC_CONST(SO_BROADCAST)
-    LC_CONST(SO_ERROR) LC_CONST(SO_TYPE) LC_CONST(SO_RCVLOWAT)
-    LC_CONST(SO_SNDLOWAT) LC_CONST(SO_ACCEPTCONN)
-    LC_CONST(TCP_NODELAY) LC_CONST(IPV6_V6ONLY) LC_CONST(IP_TOS)
-    LC_CONST(IP_TTL) LC_CONST(IPV6_UNICAST_HOPS)
+    LC_CONST(AF_INET) LC_CONST(AF_INET6) LC_CONST(AF_UNIX) LC_CONST(SOCK_STREAM) LC_CONST(SOCK_DGRAM) LC_CONST(
+        SOCK_SEQPACKET) LC_CONST(SOL_SOCKET) LC_CONST(IPPROTO_IP) LC_CONST(IPPROTO_IPV6) LC_CONST(IPPROTO_TCP)
+        LC_CONST(SO_REUSEADDR) LC_CONST(SO_KEEPALIVE) LC_CONST(SO_RCVBUF) LC_CONST(SO_SNDBUF) LC_CONST(
+            SO_LINGER) LC_CONST(SO_BROADCAST) LC_CONST(SO_ERROR) LC_CONST(SO_TYPE) LC_CONST(SO_RCVLOWAT)
+            LC_CONST(SO_SNDLOWAT) LC_CONST(SO_ACCEPTCONN) LC_CONST(TCP_NODELAY) LC_CONST(IPV6_V6ONLY) LC_CONST(
+                IP_TOS) LC_CONST(IP_TTL) LC_CONST(IPV6_UNICAST_HOPS)
 #ifdef SO_PROTOCOL
-    LC_CONST(SO_PROTOCOL)
+                LC_CONST(SO_PROTOCOL)
 #endif
 #ifdef SO_DOMAIN
-    LC_CONST(SO_DOMAIN)
+                    LC_CONST(SO_DOMAIN)
 #endif
 #ifdef IPPROTO_MPTCP
-    LC_CONST(IPPROTO_MPTCP)
+                        LC_CONST(IPPROTO_MPTCP)
 #endif
 #ifdef SOL_MPTCP
-    LC_CONST(SOL_MPTCP)
+                            LC_CONST(SOL_MPTCP)
 #endif
 #ifdef MPTCP_INFO
-    LC_CONST(MPTCP_INFO)
+                                LC_CONST(MPTCP_INFO)
 #endif
 #ifdef SO_PASSCRED
-    LC_CONST(SO_PASSCRED)
+                                    LC_CONST(SO_PASSCRED)
 #endif
 #ifdef SO_PEERCRED
-    LC_CONST(SO_PEERCRED)
+                                        LC_CONST(SO_PEERCRED)
 #endif
 #ifdef SO_REUSEPORT
-    LC_CONST(SO_REUSEPORT)
+                                            LC_CONST(SO_REUSEPORT)
 #endif
 #ifdef SO_REUSEPORT_LB
-    LC_CONST(SO_REUSEPORT_LB)
+                                                LC_CONST(SO_REUSEPORT_LB)
 #endif
 #ifdef SO_BINDTODEVICE
-    LC_CONST(SO_BINDTODEVICE)
+                                                    LC_CONST(SO_BINDTODEVICE)
 #endif
 #ifdef SO_PRIORITY
-    LC_CONST(SO_PRIORITY)
+                                                        LC_CONST(SO_PRIORITY)
 #endif
 #ifdef SO_MARK
-    LC_CONST(SO_MARK)
+                                                            LC_CONST(SO_MARK)
 #endif
 #ifdef SO_INCOMING_CPU
-    LC_CONST(SO_INCOMING_CPU)
+                                                                LC_CONST(SO_INCOMING_CPU)
 #endif
 #ifdef TCP_KEEPIDLE
-    LC_CONST(TCP_KEEPIDLE)
+                                                                    LC_CONST(TCP_KEEPIDLE)
 #endif
 #ifdef TCP_KEEPALIVE
-    LC_CONST(TCP_KEEPALIVE)
+                                                                        LC_CONST(TCP_KEEPALIVE)
 #endif
 #ifdef TCP_KEEPINTVL
-    LC_CONST(TCP_KEEPINTVL)
+                                                                            LC_CONST(TCP_KEEPINTVL)
 #endif
 #ifdef TCP_KEEPCNT
-    LC_CONST(TCP_KEEPCNT)
+                                                                                LC_CONST(TCP_KEEPCNT)
 #endif
 #ifdef TCP_DEFER_ACCEPT
-    LC_CONST(TCP_DEFER_ACCEPT)
+                                                                                    LC_CONST(TCP_DEFER_ACCEPT)
 #endif
 #ifdef TCP_FASTOPEN
-    LC_CONST(TCP_FASTOPEN)
+                                                                                        LC_CONST(TCP_FASTOPEN)
 #endif
 #ifdef TCP_MAXSEG
-    LC_CONST(TCP_MAXSEG)
+                                                                                            LC_CONST(TCP_MAXSEG)
 #endif
 #ifdef TCP_USER_TIMEOUT
-    LC_CONST(TCP_USER_TIMEOUT)
+                                                                                                LC_CONST(
+                                                                                                    TCP_USER_TIMEOUT)
 #endif
 #ifdef TCP_CONGESTION
-    LC_CONST(TCP_CONGESTION)
+                                                                                                    LC_CONST(
+                                                                                                        TCP_CONGESTION)
 #endif
 #ifdef TCP_INFO
-    LC_CONST(TCP_INFO)
+                                                                                                        LC_CONST(
+                                                                                                            TCP_INFO)
 #endif
 #ifdef TCP_QUICKACK
-    LC_CONST(TCP_QUICKACK)
+                                                                                                            LC_CONST(
+                                                                                                                TCP_QUICKACK)
 #endif
 #ifdef IP_FREEBIND
-    LC_CONST(IP_FREEBIND)
+                                                                                                                LC_CONST(
+                                                                                                                    IP_FREEBIND)
 #endif
 #ifdef IP_TRANSPARENT
-    LC_CONST(IP_TRANSPARENT)
+                                                                                                                    LC_CONST(
+                                                                                                                        IP_TRANSPARENT)
 #endif
 #ifdef IP_BIND_ADDRESS_NO_PORT
-    LC_CONST(IP_BIND_ADDRESS_NO_PORT)
+                                                                                                                        LC_CONST(
+                                                                                                                            IP_BIND_ADDRESS_NO_PORT)
 #endif
 #ifdef IPV6_FREEBIND
-    LC_CONST(IPV6_FREEBIND)
+                                                                                                                            LC_CONST(
+                                                                                                                                IPV6_FREEBIND)
 #endif
 #ifdef IPV6_TCLASS
-    LC_CONST(IPV6_TCLASS)
+                                                                                                                                LC_CONST(
+                                                                                                                                    IPV6_TCLASS)
 #endif
 };
 #undef LC_CONST

@@ -18,7 +18,7 @@ namespace lc {
 #ifdef _WIN32
 typedef uintptr_t sock_t;  // SOCKET
 #else
-typedef int sock_t;        // file descriptor
+typedef int sock_t;  // file descriptor
 #endif
 
 // socket(2) with the OS's own domain, type and protocol numbers (AF_INET6,
@@ -99,8 +99,7 @@ AcceptOptions PerConnectionOptions(const AcceptOptions& opts);
 // connections were accepted into out; *err is 0, or the negative error that
 // stopped the batch (transient errors such as ECONNABORTED are skipped, as
 // Go's accept loop does).
-int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts,
-                int* err);
+int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts, int* err);
 
 // sysctlbyname(3) of an unsigned 32-bit value (Go's syscall.SysctlUint32),
 // for maxListenerBacklog on macOS and the BSDs; a negative error elsewhere.

@@ -51,9 +51,13 @@ namespace lc {
 
 namespace {
 
-inline SOCKET S(sock_t s) { return static_cast<SOCKET>(s); }
+inline SOCKET S(sock_t s) {
+  return static_cast<SOCKET>(s);
+}
 
-inline int LastError() { return -WSAGetLastError(); }
+inline int LastError() {
+  return -WSAGetLastError();
+}
 
 int SetInt(SOCKET s, int level, int name, int v) {
   return setsockopt(s, level, name, reinterpret_cast<const char*>(&v), sizeof v) == 0 ? 0 : LastError();
@@ -164,7 +168,9 @@ int SetDefaultListenerSockopts(sock_t s) {
 
 // setsockopt(SO_REUSEADDR): on a datagram socket it is what lets several
 // sockets share a multicast port.
-int SetDefaultMulticastSockopts(sock_t s) { return SetInt(S(s), SOL_SOCKET, SO_REUSEADDR, 1); }
+int SetDefaultMulticastSockopts(sock_t s) {
+  return SetInt(S(s), SOL_SOCKET, SO_REUSEADDR, 1);
+}
 
 // setsockopt. Winsock takes BOOL and DWORD options as 4 bytes, like a C int.
 int SetSockOpt(sock_t s, int level, int name, const void* value, size_t len) {
@@ -224,7 +230,9 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   return 0;
 }
 
-AcceptOptions PerConnectionOptions(const AcceptOptions& opts) { return opts; }
+AcceptOptions PerConnectionOptions(const AcceptOptions& opts) {
+  return opts;
+}
 
 // No sysctl on Windows: maxListenerBacklog is a constant there.
 int SysctlUint32(const char* name, uint32_t* out) {
@@ -234,8 +242,7 @@ int SysctlUint32(const char* name, uint32_t* out) {
 }
 
 // accept, up to max times, until WSAEWOULDBLOCK.
-int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts,
-                int* err) {
+int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts, int* err) {
   int n = 0;
   *err = 0;
   while (n < max) {
@@ -272,22 +279,15 @@ std::string StrError(int err) {
 
 #define LC_CONST(x) {#x, (int)(x)},
 static const Constant kConstants[] = {
-    LC_CONST(AF_INET) LC_CONST(AF_INET6) LC_CONST(AF_UNIX)
-    LC_CONST(SOCK_STREAM) LC_CONST(SOCK_DGRAM)
-    LC_CONST(SOL_SOCKET) LC_CONST(IPPROTO_IP) LC_CONST(IPPROTO_IPV6)
-    LC_CONST(IPPROTO_TCP)
-    LC_CONST(SO_REUSEADDR) LC_CONST(SO_EXCLUSIVEADDRUSE) LC_CONST(SO_KEEPALIVE)
-    LC_CONST(SO_RCVBUF) LC_CONST(SO_SNDBUF) LC_CONST(SO_LINGER)
-    LC_CONST(SO_DONTLINGER) LC_CONST(SO_BROADCAST) LC_CONST(SO_ERROR)
-    LC_CONST(SO_TYPE) LC_CONST(SO_RCVLOWAT) LC_CONST(SO_SNDLOWAT)
-    LC_CONST(SO_ACCEPTCONN) LC_CONST(SO_CONDITIONAL_ACCEPT)
-    LC_CONST(SO_RCVTIMEO) LC_CONST(SO_SNDTIMEO)
-    LC_CONST(TCP_NODELAY) LC_CONST(TCP_KEEPALIVE) LC_CONST(TCP_KEEPIDLE)
-    LC_CONST(TCP_KEEPINTVL) LC_CONST(TCP_KEEPCNT) LC_CONST(TCP_MAXSEG)
-    LC_CONST(TCP_FASTOPEN)
-    LC_CONST(IPV6_V6ONLY) LC_CONST(IP_TOS) LC_CONST(IP_TTL)
-    LC_CONST(IPV6_UNICAST_HOPS)
-};
+    LC_CONST(AF_INET) LC_CONST(AF_INET6) LC_CONST(AF_UNIX) LC_CONST(SOCK_STREAM) LC_CONST(SOCK_DGRAM)
+        LC_CONST(SOL_SOCKET) LC_CONST(IPPROTO_IP) LC_CONST(IPPROTO_IPV6) LC_CONST(IPPROTO_TCP) LC_CONST(SO_REUSEADDR)
+            LC_CONST(SO_EXCLUSIVEADDRUSE) LC_CONST(SO_KEEPALIVE) LC_CONST(SO_RCVBUF) LC_CONST(SO_SNDBUF)
+                LC_CONST(SO_LINGER) LC_CONST(SO_DONTLINGER) LC_CONST(SO_BROADCAST) LC_CONST(SO_ERROR) LC_CONST(SO_TYPE)
+                    LC_CONST(SO_RCVLOWAT) LC_CONST(SO_SNDLOWAT) LC_CONST(SO_ACCEPTCONN) LC_CONST(SO_CONDITIONAL_ACCEPT)
+                        LC_CONST(SO_RCVTIMEO) LC_CONST(SO_SNDTIMEO) LC_CONST(TCP_NODELAY) LC_CONST(TCP_KEEPALIVE)
+                            LC_CONST(TCP_KEEPIDLE) LC_CONST(TCP_KEEPINTVL) LC_CONST(TCP_KEEPCNT) LC_CONST(TCP_MAXSEG)
+                                LC_CONST(TCP_FASTOPEN) LC_CONST(IPV6_V6ONLY) LC_CONST(IP_TOS) LC_CONST(IP_TTL)
+                                    LC_CONST(IPV6_UNICAST_HOPS)};
 #undef LC_CONST
 
 const Constant* Constants(size_t* n) {

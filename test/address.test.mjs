@@ -73,7 +73,11 @@ describe('address: ports (Go parsePort and LookupPort)', function () {
   });
   it('reads tcp entries and aliases of a services file, ignoring comments and other protocols', function () {
     const m = parseServices('# c\nwww\t8080/tcp\thttp-alt  # web\nfoo 9/udp\nbad x/tcp\n\nssh 22/tcp\n');
-    expect([...m.entries()]).to.deep.equal([['www', 8080], ['http-alt', 8080], ['ssh', 22]]);
+    expect([...m.entries()]).to.deep.equal([
+      ['www', 8080],
+      ['http-alt', 8080],
+      ['ssh', 22],
+    ]);
   });
 });
 
@@ -120,9 +124,17 @@ describe('address: resolution (Go internetAddrList for listen)', function () {
   const hosts = lookup({ dual: ['::1', '127.0.0.1'], v6: ['::1'], v4: ['10.1.2.3'], any6: ['::'] });
 
   it('a name binds its first IPv4 address, else its first address', async function () {
-    expect(await resolveListenAddr('tcp', 'dual:80', undefined, hosts)).to.deep.equal({ ip: '127.0.0.1', zone: '', port: 80 });
+    expect(await resolveListenAddr('tcp', 'dual:80', undefined, hosts)).to.deep.equal({
+      ip: '127.0.0.1',
+      zone: '',
+      port: 80,
+    });
     expect(await resolveListenAddr('tcp', 'v6:80', undefined, hosts)).to.deep.equal({ ip: '::1', zone: '', port: 80 });
-    expect(await resolveListenAddr('tcp6', 'dual:80', undefined, hosts)).to.deep.equal({ ip: '::1', zone: '', port: 80 });
+    expect(await resolveListenAddr('tcp6', 'dual:80', undefined, hosts)).to.deep.equal({
+      ip: '::1',
+      zone: '',
+      port: 80,
+    });
   });
   it('a name resolving to :: alone also gets 0.0.0.0 (Go issue 18806)', async function () {
     expect((await resolveListenAddr('tcp', 'any6:0', undefined, hosts)).ip).to.equal('0.0.0.0');
@@ -147,7 +159,11 @@ describe('address: resolution (Go internetAddrList for listen)', function () {
     const never = async () => {
       throw new Error('lookup called');
     };
-    expect(await resolveListenAddr('tcp', '[fe80::1%eth0]:5', undefined, never)).to.deep.equal({ ip: 'fe80::1', zone: 'eth0', port: 5 });
+    expect(await resolveListenAddr('tcp', '[fe80::1%eth0]:5', undefined, never)).to.deep.equal({
+      ip: 'fe80::1',
+      zone: 'eth0',
+      port: 5,
+    });
     expect(await resolveListenAddr('tcp', ':7', undefined, never)).to.deep.equal({ ip: '', zone: '', port: 7 });
     expect(await resolveListenAddr('tcp', '', undefined, never)).to.deep.equal({ ip: '', zone: '', port: 0 });
   });

@@ -44,7 +44,7 @@ describe('adopting accepted sockets', function () {
     expect(
       adoptPath(),
       `Node ${process.version} has no usable process.binding('tcp_wrap'): accepted sockets fall back to ` +
-        "new net.Socket({ fd }), four system calls per connection more (lib/adopt.ts)",
+        'new net.Socket({ fd }), four system calls per connection more (lib/adopt.ts)',
     ).to.equal('tcp_wrap');
     const r = run([]);
     expect(r).to.include({ path: 'tcp_wrap', got: 'ping', tcp: 'TCP' });
@@ -67,12 +67,14 @@ describe('adopting accepted sockets', function () {
     });
   }
 
-  it('a descriptor Node refuses goes back to the caller\'s slot, to be closed, not leaked', function () {
+  it("a descriptor Node refuses goes back to the caller's slot, to be closed, not leaked", function () {
     // A regular file is no socket to libuv: net.Socket({ fd }) throws.
     const fd = openSync(fileURLToPath(import.meta.url), 'r');
     const slots = new Int32Array([fd]);
     try {
-      expect(() => adoptUnix(fd, slots, 0)).to.throw().with.property('code', 'ERR_INVALID_FD_TYPE');
+      expect(() => adoptUnix(fd, slots, 0))
+        .to.throw()
+        .with.property('code', 'ERR_INVALID_FD_TYPE');
       expect(slots[0]).to.equal(fd);
       expect(fstatSync(fd).isFile()).to.equal(true);
     } finally {

@@ -209,8 +209,14 @@ describe('maxListenerBacklog', function () {
       expect(native.lastCall.args).to.deep.equal(['kern.ipc.somaxconn']);
     });
 
-    it('the addon\'s sysctlUint32 answers this machine: a number on macOS and the BSDs, a negative error elsewhere', function () {
-      const r = binding.sysctlUint32(process.platform === 'freebsd' ? 'kern.ipc.soacceptqueue' : process.platform === 'openbsd' ? 'kern.somaxconn' : 'kern.ipc.somaxconn');
+    it("the addon's sysctlUint32 answers this machine: a number on macOS and the BSDs, a negative error elsewhere", function () {
+      const r = binding.sysctlUint32(
+        process.platform === 'freebsd'
+          ? 'kern.ipc.soacceptqueue'
+          : process.platform === 'openbsd'
+            ? 'kern.somaxconn'
+            : 'kern.ipc.somaxconn',
+      );
       if (['darwin', 'freebsd', 'openbsd'].includes(process.platform)) expect(r).to.be.above(0);
       else expect(r).to.be.below(0);
       expect(binding.sysctlUint32('kern.listenconfig.no.such.name')).to.be.below(0);

@@ -35,7 +35,9 @@ describe('CI workflows (.github/workflows)', function () {
           expect(job['runs-on'], `${name}.runs-on`).to.exist;
           expect(job.steps, `${name}.steps`).to.be.an('array').and.not.empty;
           job.steps.forEach((s, i) => {
-            expect(Boolean(s.uses) !== Boolean(s.run), `${name}.steps[${i}] needs exactly one of uses/run`).to.equal(true);
+            expect(Boolean(s.uses) !== Boolean(s.run), `${name}.steps[${i}] needs exactly one of uses/run`).to.equal(
+              true,
+            );
           });
         }
       });

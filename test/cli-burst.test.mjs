@@ -18,7 +18,9 @@ function burst(args, { env = {}, shell } = {}) {
   const done = new Promise((resolve, reject) => {
     const argv = [main, 'burst', ...args];
     child = shell
-      ? spawn('/bin/sh', ['-c', `${shell}; exec "$0" "$@"`, process.execPath, ...argv], { env: { ...process.env, ...env } })
+      ? spawn('/bin/sh', ['-c', `${shell}; exec "$0" "$@"`, process.execPath, ...argv], {
+          env: { ...process.env, ...env },
+        })
       : spawn(process.execPath, argv, { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
@@ -95,7 +97,16 @@ describe('listenconfig burst (spawned, real sockets)', function () {
     const r = await burst(['--help']);
     expect(r.code).to.equal(0);
     expect(r.stderr).to.equal('');
-    for (const s of ['Usage: listenconfig burst HOST:PORT -n N', '--concurrency', '--timeout', '--allow-remote', '--fail-on-delay', '--json', 'Exit status: 0', 'ulimit -n']) {
+    for (const s of [
+      'Usage: listenconfig burst HOST:PORT -n N',
+      '--concurrency',
+      '--timeout',
+      '--allow-remote',
+      '--fail-on-delay',
+      '--json',
+      'Exit status: 0',
+      'ulimit -n',
+    ]) {
       expect(r.stdout).to.include(s);
     }
   });
@@ -106,7 +117,14 @@ describe('listenconfig burst (spawned, real sockets)', function () {
       const r = await burst([`127.0.0.1:${srv.port}`, '-n', '200', '-c', '50', '--json']);
       expect(r.code).to.equal(0);
       const d = json(r);
-      expect(d).to.include({ target: `127.0.0.1:${srv.port}`, address: `127.0.0.1:${srv.port}`, n: 200, concurrency: 50, timeoutMs: 10_000, delayedMs: 900 });
+      expect(d).to.include({
+        target: `127.0.0.1:${srv.port}`,
+        address: `127.0.0.1:${srv.port}`,
+        n: 200,
+        concurrency: 50,
+        timeoutMs: 10_000,
+        delayedMs: 900,
+      });
       expect(d.counts).to.deep.equal({ completed: 200, refused: 0, timedOut: 0, errors: 0, delayed: 0 });
       expect(d.codes).to.deep.equal({});
       const p = d.connectMs;
@@ -114,7 +132,14 @@ describe('listenconfig burst (spawned, real sockets)', function () {
       expect(p.p50).to.be.at.most(p.p90);
       expect(p.p90).to.be.at.most(p.p99);
       expect(p.p99).to.be.at.most(p.max);
-      expect(d.histogram.map((h) => h.label)).to.deep.equal(['<1ms', '1-10ms', '10-100ms', '100-900ms', '0.9-3s', '>=3s']);
+      expect(d.histogram.map((h) => h.label)).to.deep.equal([
+        '<1ms',
+        '1-10ms',
+        '10-100ms',
+        '100-900ms',
+        '0.9-3s',
+        '>=3s',
+      ]);
       expect(d.histogram.reduce((s, h) => s + h.count, 0)).to.equal(200);
       expect(d.histogram.at(-1)).to.include({ fromMs: 3000, toMs: null });
       expect(d.elapsedMs).to.be.above(0);
@@ -130,7 +155,9 @@ describe('listenconfig burst (spawned, real sockets)', function () {
       const r = await burst([`127.0.0.1:${srv.port}`, '-n', '50'], { env: { COLUMNS: '60' } });
       expect(r.code).to.equal(0);
       const lines = r.stdout.trimEnd().split('\n');
-      expect(lines[0]).to.equal(`burst 127.0.0.1:${srv.port}: 50 connections, at most 50 connecting at once, timeout 10 s`);
+      expect(lines[0]).to.equal(
+        `burst 127.0.0.1:${srv.port}: 50 connections, at most 50 connecting at once, timeout 10 s`,
+      );
       expect(lines.slice(1, 6).map((l) => l.trim().replace(/\s+/g, ' '))).to.deep.equal([
         'completed 50',
         'delayed 0',
@@ -140,7 +167,14 @@ describe('listenconfig burst (spawned, real sockets)', function () {
       ]);
       expect(lines[6]).to.match(/^connect time: p50 [\d.]+ m?s, p90 [\d.]+ m?s, p99 [\d.]+ m?s, max [\d.]+ m?s$/);
       const rows = lines.slice(7, 13);
-      expect(rows.map((l) => l.trim().split(/\s+/)[0])).to.deep.equal(['<1ms', '1-10ms', '10-100ms', '100-900ms', '0.9-3s', '>=3s']);
+      expect(rows.map((l) => l.trim().split(/\s+/)[0])).to.deep.equal([
+        '<1ms',
+        '1-10ms',
+        '10-100ms',
+        '100-900ms',
+        '0.9-3s',
+        '>=3s',
+      ]);
       expect(rows.reduce((s, l) => s + Number(l.trim().split(/\s+/)[1]), 0)).to.equal(50);
       for (const row of rows) {
         expect(row.length, row).to.be.at.most(60);
@@ -166,9 +200,13 @@ describe('listenconfig burst (spawned, real sockets)', function () {
     if (!linux || !fs.existsSync('/usr/bin/script')) this.skip();
     const srv = await eagerServer();
     try {
-      const cmd = [process.execPath, main, 'burst', `127.0.0.1:${srv.port}`, '-n', '2000'].map((a) => `'${a}'`).join(' ');
+      const cmd = [process.execPath, main, 'burst', `127.0.0.1:${srv.port}`, '-n', '2000']
+        .map((a) => `'${a}'`)
+        .join(' ');
       const r = await new Promise((resolve, reject) => {
-        const child = spawn('/usr/bin/script', ['-qec', `stty cols 70; exec ${cmd}`, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn('/usr/bin/script', ['-qec', `stty cols 70; exec ${cmd}`, '/dev/null'], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let out = '';
         child.stdout.on('data', (d) => (out += d));
         child.on('error', reject);
@@ -273,7 +311,11 @@ describe('listenconfig burst (spawned, real sockets)', function () {
     const close = () => (closing ??= ln.close());
     try {
       const run = burst([`127.0.0.1:${port}`, '-n', '6', ...args]);
-      await until(() => ln.queued() === 2 && socketsTo(port, '02') === 4, 10_000, '2 queued and 4 connects in SYN_SENT');
+      await until(
+        () => ln.queued() === 2 && socketsTo(port, '02') === 4,
+        10_000,
+        '2 queued and 4 connects in SYN_SENT',
+      );
       const draining = (async () => {
         for await (const c of ln) {
           c.on('error', () => {});
@@ -314,7 +356,11 @@ describe('listenconfig burst (spawned, real sockets)', function () {
     const port = ln.addr().port;
     try {
       const run = burst([`127.0.0.1:${port}`, '-n', '20', '-t', '30s', '-q']);
-      await until(() => ln.queued() === 2 && socketsTo(port, '02') === 18, 10_000, '2 queued and 18 connects in SYN_SENT');
+      await until(
+        () => ln.queued() === 2 && socketsTo(port, '02') === 18,
+        10_000,
+        '2 queued and 18 connects in SYN_SENT',
+      );
       run.child.kill('SIGINT');
       const r = await run;
       expect(r.code).to.equal(130);
@@ -385,7 +431,9 @@ describe('listenconfig burst (spawned, real sockets)', function () {
         const r = await burst([target, '-n', '5']);
         expect(r.code).to.equal(2);
         expect(r.stdout).to.equal('');
-        expect(r.stderr).to.match(/^listenconfig: burst: \S+ is not a loopback address \(127\.0\.0\.0\/8, ::1\); pass --allow-remote to burst another machine\n$/);
+        expect(r.stderr).to.match(
+          /^listenconfig: burst: \S+ is not a loopback address \(127\.0\.0\.0\/8, ::1\); pass --allow-remote to burst another machine\n$/,
+        );
       });
     }
 
@@ -400,7 +448,11 @@ describe('listenconfig burst (spawned, real sockets)', function () {
 
     it('localhost, an empty host and [::1] are loopback targets', async function () {
       const port = await freePort();
-      for (const [target, address] of [[`localhost:${port}`, undefined], [`:${port}`, `127.0.0.1:${port}`], [`[::1]:${port}`, `[::1]:${port}`]]) {
+      for (const [target, address] of [
+        [`localhost:${port}`, undefined],
+        [`:${port}`, `127.0.0.1:${port}`],
+        [`[::1]:${port}`, `[::1]:${port}`],
+      ]) {
         const r = await burst([target, '-n', '1', '--json']);
         expect(r.code, target).to.equal(1); // refused: nothing listens
         const d = json(r);
@@ -409,13 +461,17 @@ describe('listenconfig burst (spawned, real sockets)', function () {
         expect(d.counts.refused + d.counts.errors, target).to.equal(1);
       }
     });
-    const preload = { NODE_OPTIONS: `--require ${fileURLToPath(new URL('fixtures/burst-lookup.cjs', import.meta.url))}` };
+    const preload = {
+      NODE_OPTIONS: `--require ${fileURLToPath(new URL('fixtures/burst-lookup.cjs', import.meta.url))}`,
+    };
 
     it('a name is resolved once and its first address dialed; when nothing completed, the text names the others', async function () {
       const port = await freePort();
       const r = await burst([`two.burst.test:${port}`, '-n', '3', '-q'], { env: preload });
       expect(r.code).to.equal(1);
-      expect(r.stdout.split('\n')[0]).to.equal(`burst two.burst.test:${port} ([::1]:${port}): 3 connections, at most 3 connecting at once, timeout 10 s`);
+      expect(r.stdout.split('\n')[0]).to.equal(
+        `burst two.burst.test:${port} ([::1]:${port}): 3 connections, at most 3 connecting at once, timeout 10 s`,
+      );
       expect(r.stdout.trimEnd().split('\n').at(-1)).to.equal(
         `two.burst.test:${port} resolved to ::1, 127.0.0.1; burst dialed ::1 only: give the address to dial another`,
       );
@@ -444,10 +500,16 @@ describe('listenconfig burst (spawned, real sockets)', function () {
       [['127.0.0.1:80', '-n', '0'], '-n/--connections must be an integer >= 1, not "0"'],
       [['127.0.0.1:80', '-n', 'many'], '-n/--connections must be an integer >= 1, not "many"'],
       [['127.0.0.1:80', '-n', '1', '-c', '-1'], undefined],
-      [['127.0.0.1:80', '-n', '1', '--timeout', 'soon'], '--timeout must be a duration such as 500ms or 2s, not "soon"'],
+      [
+        ['127.0.0.1:80', '-n', '1', '--timeout', 'soon'],
+        '--timeout must be a duration such as 500ms or 2s, not "soon"',
+      ],
       [['127.0.0.1:80', '-n', '1', '--timeout', '0'], '--timeout must be longer than 0, not "0"'],
       [['127.0.0.1:80', '-n', '1', '--bogus'], undefined],
-      [['127.0.0.1:80', '-n', '70000'], 'burst: -n 70000 is more than 65535: a connection to one address needs a local port of its own'],
+      [
+        ['127.0.0.1:80', '-n', '70000'],
+        'burst: -n 70000 is more than 65535: a connection to one address needs a local port of its own',
+      ],
       [['127.0.0.1:80', '-n', '1', '-t', '100000m'], '--timeout must be at most 24 days, not "100000m"'],
       [['127.0.0.1:80', '127.0.0.2:80', '-n', '1'], 'burst: one HOST:PORT expected, got 2: 127.0.0.1:80 127.0.0.2:80'],
     ];
@@ -466,7 +528,9 @@ describe('listenconfig burst (spawned, real sockets)', function () {
       const r = await burst(['127.0.0.1:1', '-n', '1000'], { shell: 'ulimit -n 256' });
       expect(r.code).to.equal(2);
       expect(r.stdout).to.equal('');
-      expect(r.stderr).to.match(/^listenconfig: burst: -n 1000 holds 1000 connections open at once, but this process may open 256 descriptors .*`ulimit -n \d+`.*\n$/);
+      expect(r.stderr).to.match(
+        /^listenconfig: burst: -n 1000 holds 1000 connections open at once, but this process may open 256 descriptors .*`ulimit -n \d+`.*\n$/,
+      );
     });
   });
 });

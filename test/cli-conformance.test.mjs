@@ -27,7 +27,9 @@ describe('listenconfig conformance', function () {
     expect(r.out).to.include('\n  pass  sees what before() put on the context\n');
     expect(r.out).to.include('\n  pass  ran beforeEach and afterEach around each test\n');
     expect(r.out).to.include('\n  pass  takes a done callback\n');
-    expect(r.out).to.include('\noutcomes.spec.mjs: outcomes › a block skipped in before()\n  skip  one\n          needs root\n  skip  two\n          needs root\n');
+    expect(r.out).to.include(
+      '\noutcomes.spec.mjs: outcomes › a block skipped in before()\n  skip  one\n          needs root\n  skip  two\n          needs root\n',
+    );
     expect(r.out).to.match(/\n4 passed, 3 failed, 3 skipped\n$/);
   });
 
@@ -37,7 +39,11 @@ describe('listenconfig conformance', function () {
     const doc = JSON.parse(r.out);
     expect(doc).to.include({ passed: 4, failed: 3, skipped: 3, platform: process.platform });
     expect(doc.results).to.have.length(10);
-    expect(doc.results.find((x) => x.test === 'one')).to.deep.include({ suite: ['outcomes', 'a block skipped in before()'], status: 'skip', reason: 'needs root' });
+    expect(doc.results.find((x) => x.test === 'one')).to.deep.include({
+      suite: ['outcomes', 'a block skipped in before()'],
+      status: 'skip',
+      reason: 'needs root',
+    });
   });
 
   it('runs the real backlog specs and passes them (exit 0)', function () {

@@ -12,7 +12,11 @@ const linux = process.platform === 'linux';
 function run(args, { prefix = [] } = {}) {
   const argv = [...prefix, process.execPath, cli, ...args];
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr + (r.signal ? ` (signal ${r.signal})` : "") + (r.error ? String(r.error) : "") };
+  return {
+    code: r.status,
+    out: r.stdout,
+    err: r.stderr + (r.signal ? ` (signal ${r.signal})` : '') + (r.error ? String(r.error) : ''),
+  };
 }
 const json = (args, opts) => {
   const r = run([...args, '--json'], opts);
@@ -34,7 +38,12 @@ describe('listenconfig doctor', function () {
     if (linux) {
       expect(r.maxListenerBacklog.value).to.equal(proc('net.core.somaxconn'));
       expect(r.maxListenerBacklog.source).to.match(/^net\.core\.somaxconn \(\d+\)/);
-      for (const n of ['net.core.somaxconn', 'net.ipv4.tcp_max_syn_backlog', 'net.ipv4.tcp_syncookies', 'net.ipv4.tcp_abort_on_overflow']) {
+      for (const n of [
+        'net.core.somaxconn',
+        'net.ipv4.tcp_max_syn_backlog',
+        'net.ipv4.tcp_syncookies',
+        'net.ipv4.tcp_abort_on_overflow',
+      ]) {
         expect(r.sysctls[n], n).to.equal(proc(n));
       }
       expect(r.counters.ListenOverflows).to.be.a('number');
@@ -50,14 +59,19 @@ describe('listenconfig doctor', function () {
     expect(r.out).to.match(/^listenconfig doctor: /);
     expect(r.out).to.match(/\n  maxListenerBacklog\(\) +\d+ +from /);
     expect(r.out).to.match(/\nListener\n  tcp 127\.0\.0\.1:\d+ +\d+ +effective backlog, \d+ requested\n/);
-    expect(r.out).to.include('\nAdvice\n  - The accept queue must hold every connection that arrives between two accepts');
+    expect(r.out).to.include(
+      '\nAdvice\n  - The accept queue must hold every connection that arrives between two accepts',
+    );
   });
 
   it('--backlog above the limit: effective is the limit, and it says which limit clamped it', function () {
     const r = json(['doctor', '--backlog', '100000']);
     expect(r.listener.requested).to.equal(100000);
     expect(r.listener.effective).to.equal(r.maxListenerBacklog.value);
-    if (linux) expect(r.listener.clamped).to.equal(`the kernel clamps listen(2)'s backlog to net.core.somaxconn = ${r.maxListenerBacklog.value}`);
+    if (linux)
+      expect(r.listener.clamped).to.equal(
+        `the kernel clamps listen(2)'s backlog to net.core.somaxconn = ${r.maxListenerBacklog.value}`,
+      );
   });
 
   it('--burst-rate x --accept-interval: the backlog needed, and the sysctl command when the kernel limit is too low', function () {
@@ -71,7 +85,9 @@ describe('listenconfig doctor', function () {
     if (linux) {
       const want = 2 ** Math.ceil(Math.log2(max + 1000));
       expect(big.advice[0].command).to.equal(`sysctl -w net.core.somaxconn=${want}`);
-      expect(run(['doctor', '--burst-rate', String(rate), '--accept-interval', '100ms']).out).to.include(`\n      sysctl -w net.core.somaxconn=${want}\n`);
+      expect(run(['doctor', '--burst-rate', String(rate), '--accept-interval', '100ms']).out).to.include(
+        `\n      sysctl -w net.core.somaxconn=${want}\n`,
+      );
     }
   });
 
@@ -87,14 +103,21 @@ describe('listenconfig doctor', function () {
     expect(a, JSON.stringify(r.advice)).to.not.equal(undefined);
     expect(a.text).to.include('The hard limit is 300: raise it as root');
     expect(a.command).to.equal('ulimit -Hn 2048 && ulimit -n 2048');
-    expect(json(['doctor', '--backlog', '64'], { prefix: ['prlimit', '--nofile=100:300', '--'] }).advice.some((x) => x.text.startsWith('The descriptor limit'))).to.equal(false);
+    expect(
+      json(['doctor', '--backlog', '64'], { prefix: ['prlimit', '--nofile=100:300', '--'] }).advice.some((x) =>
+        x.text.startsWith('The descriptor limit'),
+      ),
+    ).to.equal(false);
   });
 
   it('bad input: one line on stderr, exit 2, no stack', function () {
     for (const [args, text] of [
       [['doctor', '--backlog', 'many'], '--backlog must be an integer >= 1, not "many"'],
       [['doctor', '--burst-rate', '5'], '--burst-rate and --accept-interval go together'],
-      [['doctor', '--burst-rate', '5', '--accept-interval', 'soon'], '--accept-interval must be a duration such as 500ms or 2s, not "soon"'],
+      [
+        ['doctor', '--burst-rate', '5', '--accept-interval', 'soon'],
+        '--accept-interval must be a duration such as 500ms or 2s, not "soon"',
+      ],
       [['doctor', '--frobnicate'], "Unknown option '--frobnicate'"],
     ]) {
       const r = run(args);
@@ -117,7 +140,11 @@ describe('listenconfig doctor', function () {
     const inNs = { prefix: ['ip', 'netns', 'exec', ns] };
 
     before(function () {
-      const reason = !linux ? `network namespaces are Linux's; this is ${process.platform}` : process.getuid?.() !== 0 ? 'creating a network namespace needs root' : undefined;
+      const reason = !linux
+        ? `network namespaces are Linux's; this is ${process.platform}`
+        : process.getuid?.() !== 0
+          ? 'creating a network namespace needs root'
+          : undefined;
       if (reason) {
         console.log(`    skipped: ${reason}`);
         this.skip();
@@ -139,7 +166,11 @@ describe('listenconfig doctor', function () {
       expect(r.listener.clamped).to.equal("the kernel clamps listen(2)'s backlog to net.core.somaxconn = 64");
       expect(r.sysctls['net.ipv4.tcp_syncookies']).to.equal(0);
       const commands = r.advice.map((a) => a.command).filter(Boolean);
-      expect(commands).to.include.members(['sysctl -w net.ipv4.tcp_syncookies=1', 'sysctl -w net.ipv4.tcp_abort_on_overflow=0', 'sysctl -w net.core.somaxconn=4096']);
+      expect(commands).to.include.members([
+        'sysctl -w net.ipv4.tcp_syncookies=1',
+        'sysctl -w net.ipv4.tcp_abort_on_overflow=0',
+        'sysctl -w net.core.somaxconn=4096',
+      ]);
       expect(r.advice.map((a) => a.text).join('\n')).to.include('SYN cookies are off');
     });
 
@@ -156,7 +187,9 @@ describe('listenconfig doctor', function () {
           setTimeout(() => { socks.forEach((s) => s.destroy()); ln.close(); }, 2500);
         })();`;
       const { spawn } = await import('node:child_process');
-      const load = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const load = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       await new Promise((resolve) => load.stdout.once('data', resolve));
       const r = json(['doctor', '--watch', '2s'], inNs);
       await new Promise((resolve) => load.once('exit', resolve));

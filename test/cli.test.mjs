@@ -22,7 +22,7 @@ describe('listenconfig (the command)', function () {
     expect(none.out).to.equal(r.out);
   });
 
-  it('--version is package.json\'s', function () {
+  it("--version is package.json's", function () {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
     expect(run('--version').out).to.equal(`${pkg.version}\n`);
   });

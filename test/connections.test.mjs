@@ -10,7 +10,7 @@ import { destroyAll, dial, within } from '../spec/helpers.mjs';
 
 const EMFILE = () => new OpError('accept', 'tcp', undefined, new SyscallError('accept', -os.constants.errno.EMFILE));
 
-describe('connections(): the iterator keeps an async generator\'s rules', function () {
+describe("connections(): the iterator keeps an async generator's rules", function () {
   let ln;
   const clients = [];
   beforeEach(async function () {
@@ -73,7 +73,7 @@ describe('connections(): the iterator keeps an async generator\'s rules', functi
     for (const r of got) r.value.destroy();
   });
 
-  it('onError runs in the async context the loop started in (AsyncLocalStorage), even when the kernel\'s error comes from the native callback', async function () {
+  it("onError runs in the async context the loop started in (AsyncLocalStorage), even when the kernel's error comes from the native callback", async function () {
     const { AsyncLocalStorage } = await import('node:async_hooks');
     const als = new AsyncLocalStorage();
     const real = ln.acceptInto.bind(ln);
@@ -96,7 +96,10 @@ describe('connections(): the iterator keeps an async generator\'s rules', functi
   it('throw() rejects with its argument and ends the iteration', async function () {
     const it = ln.connections()[Symbol.asyncIterator]();
     const boom = new Error('boom');
-    const err = await it.throw(boom).then(() => undefined, (e) => e);
+    const err = await it.throw(boom).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).to.equal(boom);
     expect(await it.next()).to.deep.equal({ value: undefined, done: true });
   });
@@ -109,7 +112,12 @@ describe('connections(): the iterator keeps an async generator\'s rules', functi
     const mine = new Error('from onError');
     let thrown;
     try {
-      for await (const c of ln.connections({ onError: () => { throw mine; } })) c.destroy();
+      for await (const c of ln.connections({
+        onError: () => {
+          throw mine;
+        },
+      }))
+        c.destroy();
     } catch (e) {
       thrown = e;
     }

@@ -9,8 +9,17 @@ import { sysctlProbe } from '../dist/backlog/bsd.js';
 
 async function report(args, platform) {
   let out = '';
-  const stdout = new Writable({ write(chunk, _e, cb) { out += chunk; cb(); } });
-  const stderr = new Writable({ write(_c, _e, cb) { cb(); } });
+  const stdout = new Writable({
+    write(chunk, _e, cb) {
+      out += chunk;
+      cb();
+    },
+  });
+  const stderr = new Writable({
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
   const code = await doctor([...args, '--json'], { stdout, stderr }, platform);
   return { code, r: JSON.parse(out) };
 }
@@ -18,11 +27,18 @@ async function report(args, platform) {
 describe('listenconfig doctor on other OSes', function () {
   afterEach(() => sinon.restore());
 
-  for (const [platform, name] of [['darwin', 'kern.ipc.somaxconn'], ['freebsd', 'kern.ipc.soacceptqueue'], ['openbsd', 'kern.somaxconn']]) {
+  for (const [platform, name] of [
+    ['darwin', 'kern.ipc.somaxconn'],
+    ['freebsd', 'kern.ipc.soacceptqueue'],
+    ['openbsd', 'kern.somaxconn'],
+  ]) {
     it(`${platform}: maxListenerBacklog() from ${name}, and the sysctl command for a burst above it`, async function () {
       const stub = sinon.stub(sysctlProbe, 'sysctlUint32').callsFake((n) => (n === name ? 1024 : undefined));
       // --backlog 1000: this machine's real listener stays below the need.
-      const { r } = await report(['--backlog', '1000', '--burst-rate', '20000', '--accept-interval', '100ms'], platform);
+      const { r } = await report(
+        ['--backlog', '1000', '--burst-rate', '20000', '--accept-interval', '100ms'],
+        platform,
+      );
       expect(stub.calledWith(name)).to.equal(true);
       expect(r.maxListenerBacklog).to.deep.equal({ value: 1024, source: `${name} (1024)` });
       expect(r.sysctls).to.deep.equal({ [name]: 1024 });
@@ -34,7 +50,10 @@ describe('listenconfig doctor on other OSes', function () {
   it('darwin: an unreadable sysctl is SOMAXCONN (128), and says so', async function () {
     sinon.stub(sysctlProbe, 'sysctlUint32').returns(undefined);
     const { r } = await report([], 'darwin');
-    expect(r.maxListenerBacklog).to.deep.equal({ value: 128, source: 'kern.ipc.somaxconn is unreadable: Go falls back to SOMAXCONN (128)' });
+    expect(r.maxListenerBacklog).to.deep.equal({
+      value: 128,
+      source: 'kern.ipc.somaxconn is unreadable: Go falls back to SOMAXCONN (128)',
+    });
   });
 
   it('win32: 65535 through SOMAXCONN_HINT, and the mapping table with the backlog asked for', async function () {

@@ -12,14 +12,25 @@ describe('package entry points', function () {
   it('ESM and CommonJS export the same objects', function () {
     const cjs = require('listenconfig');
     const names = Object.keys(cjs).sort();
-    expect(names).to.include.members(['ListenConfig', 'listen', 'maxListenerBacklog', 'ErrClosed', 'OpError', 'constants']);
+    expect(names).to.include.members([
+      'ListenConfig',
+      'listen',
+      'maxListenerBacklog',
+      'ErrClosed',
+      'OpError',
+      'constants',
+    ]);
     for (const n of names) expect(esm[n], n).to.equal(cjs[n]);
   });
 
   it("ESM's names are CommonJS's, with a default export and no __esModule marker", function () {
     const cjs = require('listenconfig');
     // lib/index.mts lists the names by hand; a name added to index.ts only fails here.
-    expect(Object.keys(esm).filter((n) => n !== 'default').sort()).to.deep.equal(Object.keys(cjs).sort());
+    expect(
+      Object.keys(esm)
+        .filter((n) => n !== 'default')
+        .sort(),
+    ).to.deep.equal(Object.keys(cjs).sort());
     expect(Object.keys(esm)).to.not.include('__esModule');
     expect(lc).to.equal(cjs);
     expect(lc.ListenConfig).to.equal(esm.ListenConfig);
@@ -48,9 +59,33 @@ describe('package entry points', function () {
   });
 
   it('the constants typed as portable (PortableConstants) are numbers on this OS', function () {
-    const portable = ['AF_INET', 'AF_INET6', 'AF_UNIX', 'SOCK_STREAM', 'SOCK_DGRAM', 'SOL_SOCKET', 'IPPROTO_IP', 'IPPROTO_IPV6', 'IPPROTO_TCP',
-      'SO_REUSEADDR', 'SO_KEEPALIVE', 'SO_RCVBUF', 'SO_SNDBUF', 'SO_LINGER', 'SO_BROADCAST', 'SO_ERROR', 'SO_TYPE', 'SO_RCVLOWAT',
-      'SO_SNDLOWAT', 'SO_ACCEPTCONN', 'TCP_NODELAY', 'IPV6_V6ONLY', 'IP_TOS', 'IP_TTL', 'IPV6_UNICAST_HOPS'];
+    const portable = [
+      'AF_INET',
+      'AF_INET6',
+      'AF_UNIX',
+      'SOCK_STREAM',
+      'SOCK_DGRAM',
+      'SOL_SOCKET',
+      'IPPROTO_IP',
+      'IPPROTO_IPV6',
+      'IPPROTO_TCP',
+      'SO_REUSEADDR',
+      'SO_KEEPALIVE',
+      'SO_RCVBUF',
+      'SO_SNDBUF',
+      'SO_LINGER',
+      'SO_BROADCAST',
+      'SO_ERROR',
+      'SO_TYPE',
+      'SO_RCVLOWAT',
+      'SO_SNDLOWAT',
+      'SO_ACCEPTCONN',
+      'TCP_NODELAY',
+      'IPV6_V6ONLY',
+      'IP_TOS',
+      'IP_TTL',
+      'IPV6_UNICAST_HOPS',
+    ];
     for (const n of portable) expect(esm.constants[n], n).to.be.a('number');
   });
 });

@@ -60,7 +60,10 @@ describe('examples/reuseport-workers.mjs', function () {
     await Promise.all(clients);
     if (code !== 0) child.kill('SIGKILL');
     expect(code, out).to.equal(0);
-    expect(out).to.match(/worker 0 closed/).and.match(/worker 1 closed/).and.match(/all workers closed/);
+    expect(out)
+      .to.match(/worker 0 closed/)
+      .and.match(/worker 1 closed/)
+      .and.match(/all workers closed/);
     expect(outcomes.filter((o) => o === 'ok').length, 'requests served before the shutdown').to.be.above(0);
     expect(outcomes.filter((o) => o === 'hung').length, 'requests left waiting 3 s').to.equal(0);
   });
@@ -76,10 +79,15 @@ describe('examples/reuseport-workers.mjs', function () {
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
       const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig)));
-      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('did not exit in 10 s'), 10_000))]);
+      const code = await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r('did not exit in 10 s'), 10_000)),
+      ]);
       if (code !== 1) child.kill('SIGKILL');
       expect(code, out).to.equal(1);
-      expect(out).to.match(/worker 0: .*address already in use/).and.match(/worker 1: .*address already in use/);
+      expect(out)
+        .to.match(/worker 0: .*address already in use/)
+        .and.match(/worker 1: .*address already in use/);
     } finally {
       holder.close();
     }

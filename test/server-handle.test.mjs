@@ -6,7 +6,13 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import { expect } from 'chai';
 import { listen } from 'listenconfig';
-import { countConnection, hasHandle, installHandle, installPipeHandle, overMaxConnections } from '../dist/server-handle.js';
+import {
+  countConnection,
+  hasHandle,
+  installHandle,
+  installPipeHandle,
+  overMaxConnections,
+} from '../dist/server-handle.js';
 
 const changed = (what) => `Node ${process.version} changed ${what} (lib/server-handle.ts must follow)`;
 
@@ -35,7 +41,8 @@ async function acceptedPair() {
   return { client, conn };
 }
 
-const connections = (server) => new Promise((resolve, reject) => server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+const connections = (server) =>
+  new Promise((resolve, reject) => server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
 
 describe(`net.Server internals serve() relies on (Node ${process.version})`, function () {
   it('a handle without getsockname: address() is _pipeName (the path), listening is true', function () {
@@ -74,7 +81,10 @@ describe(`net.Server internals serve() relies on (Node ${process.version})`, fun
     expect(h.calls, changed('net.Server#unref (no longer remembered as _unref)')).to.deep.equal([['unref']]);
     server.ref();
     server.unref();
-    expect(h.calls.slice(1), changed('net.Server#ref/#unref (no longer call _handle.ref/unref)')).to.deep.equal([['ref'], ['unref']]);
+    expect(h.calls.slice(1), changed('net.Server#ref/#unref (no longer call _handle.ref/unref)')).to.deep.equal([
+      ['ref'],
+      ['unref'],
+    ]);
     server.close();
   });
 
@@ -86,7 +96,7 @@ describe(`net.Server internals serve() relies on (Node ${process.version})`, fun
     expect(h.calls, changed('net.Server#close (no longer calls _handle.close())')).to.deep.equal([['close', 0]]);
     expect(server._handle, changed('net.Server#close (no longer sets _handle = null)')).to.equal(null);
     expect(hasHandle(server, h)).to.equal(false);
-    expect(await closed, changed("net.Server#close (callback no longer called without an error)")).to.equal(undefined);
+    expect(await closed, changed('net.Server#close (callback no longer called without an error)')).to.equal(undefined);
   });
 
   it('getConnections() counts _connections; a socket uncounts itself on destroy through _server and lets close() finish', async function () {
@@ -101,7 +111,10 @@ describe(`net.Server internals serve() relies on (Node ${process.version})`, fun
     expect(closed, changed("net.Server#close ('close' no longer waits for _connections)")).to.equal(false);
     conn.destroy();
     await new Promise((r) => conn.on('close', r));
-    expect(await connections(server), changed('net.Socket#_destroy (no longer decrements _server._connections)')).to.equal(0);
+    expect(
+      await connections(server),
+      changed('net.Socket#_destroy (no longer decrements _server._connections)'),
+    ).to.equal(0);
     await new Promise((r) => setImmediate(r));
     expect(closed, changed('net.Socket#_destroy (no longer calls _server._emitCloseIfDrained)')).to.equal(true);
     client.destroy();
@@ -122,7 +135,12 @@ describe(`net.Server internals serve() relies on (Node ${process.version})`, fun
       await new Promise((r) => real.close(r));
       const s = net.createServer();
       s.maxConnections = max;
-      expect(overMaxConnections(s), changed(`onconnection's maxConnections test (a first connection at ${max} is ${served ? 'served' : 'dropped'})`)).to.equal(!served);
+      expect(
+        overMaxConnections(s),
+        changed(
+          `onconnection's maxConnections test (a first connection at ${max} is ${served ? 'served' : 'dropped'})`,
+        ),
+      ).to.equal(!served);
     });
   }
 
@@ -138,13 +156,20 @@ describe(`net.Server internals serve() relies on (Node ${process.version})`, fun
     await new Promise((r) => client.once('data', r));
     server.closeIdleConnections();
     await new Promise((r) => setImmediate(r));
-    expect(conn.destroyed, changed("http.Server's 'listening' handler (setupConnectionsTracking no longer makes the list closeIdleConnections reads)")).to.equal(true);
+    expect(
+      conn.destroyed,
+      changed(
+        "http.Server's 'listening' handler (setupConnectionsTracking no longer makes the list closeIdleConnections reads)",
+      ),
+    ).to.equal(true);
     client.destroy();
     server.close();
   });
 
   it("https.Server has the same 'listening' handler as http.Server", function () {
     const name = (s) => s.listeners('listening').map((f) => f.name);
-    expect(name(https.createServer()), changed("https.Server's 'listening' handler")).to.deep.equal(name(http.createServer()));
+    expect(name(https.createServer()), changed("https.Server's 'listening' handler")).to.deep.equal(
+      name(http.createServer()),
+    );
   });
 });

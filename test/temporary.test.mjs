@@ -58,7 +58,8 @@ describe('connections(): retry, report, end', function () {
     const realInto = ln.acceptInto.bind(ln);
     const queue = [...names];
     ln.accept = (o) => (queue.length > 0 ? Promise.reject(acceptError(queue.shift())) : real(o));
-    ln.acceptInto = (resolve, reject) => (queue.length > 0 ? reject(acceptError(queue.shift())) : realInto(resolve, reject));
+    ln.acceptInto = (resolve, reject) =>
+      queue.length > 0 ? reject(acceptError(queue.shift())) : realInto(resolve, reject);
   }
 
   it('retries EMFILE, ENOBUFS and ECONNABORTED with 5, 10, 20 ms pauses, reporting each, then yields', async function () {
@@ -69,7 +70,11 @@ describe('connections(): retry, report, end', function () {
     const { createConnection } = await import('node:net');
     const c = createConnection(ln.addr().port, '127.0.0.1');
     const r = await next;
-    expect(seen).to.deep.equal([['EMFILE', 5], ['ENOBUFS', 10], ['ECONNABORTED', 20]]);
+    expect(seen).to.deep.equal([
+      ['EMFILE', 5],
+      ['ENOBUFS', 10],
+      ['ECONNABORTED', 20],
+    ]);
     expect(r.done).to.equal(false);
     r.value.destroy();
     c.destroy();
@@ -115,8 +120,12 @@ describe('connections(): retry, report, end', function () {
   });
 
   it('options are checked', function () {
-    expect(() => ln.connections({ onError: 5 })).to.throw(TypeError).with.property('code', 'ERR_INVALID_ARG_TYPE');
-    expect(() => ln.connections(null)).to.throw(TypeError).with.property('code', 'ERR_INVALID_ARG_TYPE');
+    expect(() => ln.connections({ onError: 5 }))
+      .to.throw(TypeError)
+      .with.property('code', 'ERR_INVALID_ARG_TYPE');
+    expect(() => ln.connections(null))
+      .to.throw(TypeError)
+      .with.property('code', 'ERR_INVALID_ARG_TYPE');
   });
 });
 
@@ -134,13 +143,22 @@ describe('an unref()ed listener or server does not wait out a retry pause', func
     ${body}
     setTimeout(() => process.stdout.write('unref'), 300).unref();`;
   for (const [what, body] of [
-    ['connections()', "(async () => { for await (const c of ln.connections({ onError() {} })) c.destroy(); })(); setTimeout(() => ln.unref(), 100);"],
-    ['serve()', 'const server = http.createServer(); serve(ln, server, { onError() {} }); setTimeout(() => server.unref(), 100);'],
+    [
+      'connections()',
+      '(async () => { for await (const c of ln.connections({ onError() {} })) c.destroy(); })(); setTimeout(() => ln.unref(), 100);',
+    ],
+    [
+      'serve()',
+      'const server = http.createServer(); serve(ln, server, { onError() {} }); setTimeout(() => server.unref(), 100);',
+    ],
   ]) {
     it(`${what}: the process exits soon after unref()`, async function () {
       const { spawnSync } = await import('node:child_process');
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', child(body)], { encoding: 'utf8', timeout: 10_000 });
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', child(body)], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
       const ms = performance.now() - t0;
       expect(r.status, r.stderr).to.equal(0);
       // The pauses reach 1 s by ~1.3 s; a ref'd pause would keep it alive

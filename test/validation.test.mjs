@@ -26,9 +26,19 @@ describe('ListenConfig options are validated at construction', function () {
     [{ control: 'nope' }, TypeError, 'ERR_INVALID_ARG_TYPE', 'control'],
     [{ keepAlive: '15s' }, TypeError, 'ERR_INVALID_ARG_TYPE', 'keepAlive'],
     [{ keepAlive: NaN }, RangeError, 'ERR_OUT_OF_RANGE', 'keepAlive'],
-    [{ keepAlive: Infinity }, RangeError, 'ERR_OUT_OF_RANGE', 'It must be a finite number of milliseconds. Received Infinity'],
+    [
+      { keepAlive: Infinity },
+      RangeError,
+      'ERR_OUT_OF_RANGE',
+      'It must be a finite number of milliseconds. Received Infinity',
+    ],
     [{ keepAlive: -Infinity }, RangeError, 'ERR_OUT_OF_RANGE', 'Received -Infinity'],
-    [{ keepAliveConfig: { enable: true, interval: Infinity } }, RangeError, 'ERR_OUT_OF_RANGE', 'keepAliveConfig.interval'],
+    [
+      { keepAliveConfig: { enable: true, interval: Infinity } },
+      RangeError,
+      'ERR_OUT_OF_RANGE',
+      'keepAliveConfig.interval',
+    ],
     [{ keepAliveConfig: 5 }, TypeError, 'ERR_INVALID_ARG_TYPE', 'keepAliveConfig'],
     [{ keepAliveConfig: { enable: 'yes' } }, TypeError, 'ERR_INVALID_ARG_TYPE', 'keepAliveConfig.enable'],
     [{ keepAliveConfig: { count: 1.5 } }, RangeError, 'ERR_OUT_OF_RANGE', 'keepAliveConfig.count'],
@@ -50,7 +60,13 @@ describe('ListenConfig options are validated at construction', function () {
     );
   });
   it('options itself must be an object', function () {
-    for (const [v, received] of [[null, 'null'], [5, 'type number (5)'], ['x', "type string ('x')"], [[], 'an instance of Array'], [() => {}, 'function ']]) {
+    for (const [v, received] of [
+      [null, 'null'],
+      [5, 'type number (5)'],
+      ['x', "type string ('x')"],
+      [[], 'an instance of Array'],
+      [() => {}, 'function '],
+    ]) {
       const e = thrown(() => new ListenConfig(v));
       expect(e).to.be.instanceOf(TypeError);
       expect(e.code).to.equal('ERR_INVALID_ARG_TYPE');
@@ -97,7 +113,7 @@ describe('setsockopt / getsockopt', function () {
     expect(e.syscall).to.equal('getsockopt');
     expect(e.errno).to.be.below(0);
   });
-  it('constants hold this platform\'s values only', function () {
+  it("constants hold this platform's values only", function () {
     expect(constants.SOL_SOCKET).to.be.a('number');
     expect(constants.TCP_NODELAY).to.be.a('number');
     expect(constants.NO_SUCH_OPTION).to.equal(undefined);
@@ -111,13 +127,28 @@ describe('unknown option keys throw (Go issue 39000: a misspelt backlog is no ba
     [{ Backlog: 5 }, 'The option "Backlog" is not known to ListenConfig. Did you mean "backlog"?'],
     [{ bakclog: 5 }, 'The option "bakclog" is not known to ListenConfig. Did you mean "backlog"?'],
     [{ keepalive: 5 }, 'The option "keepalive" is not known to ListenConfig. Did you mean "keepAlive"?'],
-    [{ keepAliveConfg: {} }, 'The option "keepAliveConfg" is not known to ListenConfig. Did you mean "keepAliveConfig"?'],
+    [
+      { keepAliveConfg: {} },
+      'The option "keepAliveConfg" is not known to ListenConfig. Did you mean "keepAliveConfig"?',
+    ],
     [{ timeout: 5 }, 'The option "timeout" is not known to ListenConfig.'],
     [{ signal: AbortSignal.abort() }, 'The option "signal" is not known to ListenConfig.'],
-    [{ backlog: 5, backlogg: undefined }, 'The option "backlogg" is not known to ListenConfig. Did you mean "backlog"?'],
-    [{ keepAliveConfig: { intervall: 5 } }, 'The option "keepAliveConfig.intervall" is not known to KeepAliveConfig. Did you mean "keepAliveConfig.interval"?'],
-    [{ keepAliveConfig: { enabled: true } }, 'The option "keepAliveConfig.enabled" is not known to KeepAliveConfig. Did you mean "keepAliveConfig.enable"?'],
-    [{ keepAliveConfig: { cnt: 3 } }, 'The option "keepAliveConfig.cnt" is not known to KeepAliveConfig. Did you mean "keepAliveConfig.count"?'],
+    [
+      { backlog: 5, backlogg: undefined },
+      'The option "backlogg" is not known to ListenConfig. Did you mean "backlog"?',
+    ],
+    [
+      { keepAliveConfig: { intervall: 5 } },
+      'The option "keepAliveConfig.intervall" is not known to KeepAliveConfig. Did you mean "keepAliveConfig.interval"?',
+    ],
+    [
+      { keepAliveConfig: { enabled: true } },
+      'The option "keepAliveConfig.enabled" is not known to KeepAliveConfig. Did you mean "keepAliveConfig.enable"?',
+    ],
+    [
+      { keepAliveConfig: { cnt: 3 } },
+      'The option "keepAliveConfig.cnt" is not known to KeepAliveConfig. Did you mean "keepAliveConfig.count"?',
+    ],
     [{ 'a"b': 1 }, 'The option "a\\"b" is not known to ListenConfig.'],
   ];
   for (const [opts, message] of cases) {
@@ -186,13 +217,19 @@ describe('listen() options and signal are validated before any lookup', function
         const e = await listen('tcp', address, { signal }).catch((e) => e);
         expect(e).to.be.instanceOf(TypeError);
         expect(e.code).to.equal('ERR_INVALID_ARG_TYPE');
-        expect(e.message).to.equal(`The "options.signal" property must be an instance of AbortSignal. Received ${received}`);
+        expect(e.message).to.equal(
+          `The "options.signal" property must be an instance of AbortSignal. Received ${received}`,
+        );
         expect(lookups).to.deep.equal([]);
       });
     }
   }
   it('options itself must be an object or undefined', async function () {
-    for (const [v, received] of [[null, 'null'], [5, 'type number (5)'], [[], 'an instance of Array']]) {
+    for (const [v, received] of [
+      [null, 'null'],
+      [5, 'type number (5)'],
+      [[], 'an instance of Array'],
+    ]) {
       const e = await listen('tcp', 'localhost:0', v).catch((e) => e);
       expect(e.code).to.equal('ERR_INVALID_ARG_TYPE');
       expect(e.message).to.equal(`The "options" argument must be of type object. Received ${received}`);
@@ -253,14 +290,28 @@ describe('raceAbort leaves no promise rejecting unhandled', function () {
 
 describe("Go's address texts (Go 1.19, spec/go/cases.json)", function () {
   it('unknown port names the protocol, not the network: tcp/0x0 for tcp4 and tcp6', function () {
-    for (const [network, text] of [['tcp', 'tcp'], ['tcp4', 'tcp'], ['tcp6', 'tcp'], ['udp', 'udp'], ['udp4', 'udp'], ['udp6', 'udp']]) {
+    for (const [network, text] of [
+      ['tcp', 'tcp'],
+      ['tcp4', 'tcp'],
+      ['tcp6', 'tcp'],
+      ['udp', 'udp'],
+      ['udp4', 'udp'],
+      ['udp6', 'udp'],
+    ]) {
       expect(thrown(() => lookupPort(network, '0x0')).message).to.equal(`address ${text}/0x0: unknown port`);
     }
   });
-  it('service names are looked up under the network\'s protocol', function () {
+  it("service names are looked up under the network's protocol", function () {
     const text = 'bootps 67/udp\nhttp 80/tcp www\ndomain 53/tcp\ndomain 53/udp\n';
-    expect([...parseServices(text, 'udp')]).to.deep.equal([['bootps', 67], ['domain', 53]]);
-    expect([...parseServices(text)]).to.deep.equal([['http', 80], ['www', 80], ['domain', 53]]);
+    expect([...parseServices(text, 'udp')]).to.deep.equal([
+      ['bootps', 67],
+      ['domain', 53],
+    ]);
+    expect([...parseServices(text)]).to.deep.equal([
+      ['http', 80],
+      ['www', 80],
+      ['domain', 53],
+    ]);
     expect(lookupPort('udp', 'domain')).to.equal(53); // Go's built-in udp table, services file or not
   });
   const spellings = [
@@ -298,7 +349,7 @@ describe("Go's address texts (Go 1.19, spec/go/cases.json)", function () {
   });
 });
 
-describe('accept() options are validated as listen()\'s', function () {
+describe("accept() options are validated as listen()'s", function () {
   let ln;
   before(async function () {
     ln = await listen('tcp', '127.0.0.1:0');

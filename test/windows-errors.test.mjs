@@ -11,7 +11,7 @@ function nodeErrno(code) {
 }
 
 describe('Winsock errors (errors/windows.ts)', function () {
-  it('maps the listener\'s Winsock errors to Node\'s codes and keeps the Winsock name', function () {
+  it("maps the listener's Winsock errors to Node's codes and keeps the Winsock name", function () {
     for (const [wsa, name, code] of [
       [10048, 'WSAEADDRINUSE', 'EADDRINUSE'],
       [10049, 'WSAEADDRNOTAVAIL', 'EADDRNOTAVAIL'],
@@ -43,10 +43,15 @@ describe('Winsock errors (errors/windows.ts)', function () {
   });
 
   it('an unknown number is UNKNOWN, with the number kept', function () {
-    expect(windowsErrno(-123456)).to.deep.equal({ code: 'UNKNOWN', errno: -123456, winsockCode: undefined, libuv: false });
+    expect(windowsErrno(-123456)).to.deep.equal({
+      code: 'UNKNOWN',
+      errno: -123456,
+      winsockCode: undefined,
+      libuv: false,
+    });
   });
 
-  it('libuv\'s own numbers (the poller\'s errors) are recognised where this OS uses that range', function () {
+  it("libuv's own numbers (the poller's errors) are recognised where this OS uses that range", function () {
     const ebadf = nodeErrno('EBADF');
     const w = windowsErrno(ebadf);
     if (ebadf <= -3000) {

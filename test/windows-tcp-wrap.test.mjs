@@ -38,8 +38,7 @@ describe('tcp_wrap (adopting an accepted socket on Windows)', function () {
           if (n > 0) {
             resolve(out[0]);
             out[0] = -1;
-          }
-          else reject(new Error(`accept failed: ${err}`));
+          } else reject(new Error(`accept failed: ${err}`));
         });
       });
       expect(acceptor.start()).to.equal(0);

@@ -46,7 +46,6 @@ for (const v of variants.slice(0, -1)) {
   const ur = res[v.name].map((x, i) => x.us / res[base][i].us);
   const hr = res[v.name].map((x, i) => x.heap / res[base][i].heap);
   console.log(
-    `${v.name} / ${base}: CPU/conn ${described(ur)}` +
-      `, heap/conn ${q(hr, 0.5).toFixed(3)}×, ${ur.length} rounds`,
+    `${v.name} / ${base}: CPU/conn ${described(ur)}` + `, heap/conn ${q(hr, 0.5).toFixed(3)}×, ${ur.length} rounds`,
   );
 }

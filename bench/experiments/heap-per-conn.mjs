@@ -33,9 +33,14 @@ for (let i = 0; i < Number(rounds); i++) {
     const b = await s.ask('stats');
     await s.stop();
     const n = b.accepted - a.accepted;
-    res[name].push({ heap: (b.heap_alloc_bytes - a.heap_alloc_bytes) / n, cpu: (b.user_us + b.sys_us - a.user_us - a.sys_us) / n });
+    res[name].push({
+      heap: (b.heap_alloc_bytes - a.heap_alloc_bytes) / n,
+      cpu: (b.user_us + b.sys_us - a.user_us - a.sys_us) / n,
+    });
   }
 }
 for (const [name, v] of Object.entries(res)) {
-  console.log(`${name.padEnd(10)} heap B/conn ${v.map((x) => x.heap.toFixed(0)).join(' ')}   CPU µs/conn ${v.map((x) => x.cpu.toFixed(1)).join(' ')}`);
+  console.log(
+    `${name.padEnd(10)} heap B/conn ${v.map((x) => x.heap.toFixed(0)).join(' ')}   CPU µs/conn ${v.map((x) => x.cpu.toFixed(1)).join(' ')}`,
+  );
 }

@@ -6,7 +6,8 @@
 import { startServer } from '../lib/proc.mjs';
 
 /** `name='{json}'` arguments: [{ name, opt }]; the last is the base. */
-export const parseVariants = (args) => args.map((v) => ({ name: v.slice(0, v.indexOf('=')), opt: v.slice(v.indexOf('=') + 1) }));
+export const parseVariants = (args) =>
+  args.map((v) => ({ name: v.slice(0, v.indexOf('=')), opt: v.slice(v.indexOf('=') + 1) }));
 
 const started = new Set();
 process.on('exit', () => {
@@ -29,9 +30,14 @@ export const q = (a, p) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, M
 // A 95% interval of the median: 2000 resamples of the rounds (seeded, so a
 // rerun on the same rounds prints the same interval).
 let seed = 1;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 export const ci = (a) => {
-  const m = Array.from({ length: 2000 }, () => q(a.map(() => a[Math.floor(rand() * a.length)]), 0.5));
+  const m = Array.from({ length: 2000 }, () =>
+    q(
+      a.map(() => a[Math.floor(rand() * a.length)]),
+      0.5,
+    ),
+  );
   return `${q(m, 0.025).toFixed(3)}–${q(m, 0.975).toFixed(3)}`;
 };
 

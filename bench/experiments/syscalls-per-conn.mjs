@@ -10,11 +10,18 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const [kind, clients, secs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4] ?? 2)];
-const child = spawn(process.execPath, [`${repo}/bench/servers/node.mjs`, JSON.stringify({ kind, mode: 'close', keep: 0 })], { stdio: ['pipe', 'pipe', 'inherit'] });
+const child = spawn(
+  process.execPath,
+  [`${repo}/bench/servers/node.mjs`, JSON.stringify({ kind, mode: 'close', keep: 0 })],
+  { stdio: ['pipe', 'pipe', 'inherit'] },
+);
 const lines = createInterface({ input: child.stdout });
 const it = lines[Symbol.asyncIterator]();
 const first = JSON.parse((await it.next()).value);
-const ask = async (l) => { child.stdin.write(l + '\n'); return JSON.parse((await it.next()).value); };
+const ask = async (l) => {
+  child.stdin.write(l + '\n');
+  return JSON.parse((await it.next()).value);
+};
 spawnSync(`${repo}/bench/.build/loadgen`, ['rate', '127.0.0.1', String(first.port), String(clients), '0.3']);
 const out = `${tmpdir()}/lc-strace-${process.pid}.txt`;
 const st = spawn('strace', ['-c', '-f', '-o', out, '-p', String(child.pid)]);
@@ -32,4 +39,12 @@ for (const line of txt.split('\n')) {
   const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$/.exec(line);
   if (m) rows[m[2]] = (Number(m[1]) / n).toFixed(2);
 }
-console.log(JSON.stringify({ kind, clients, accepted: n, heapPerConn: Math.round((after.heap_alloc_bytes - before.heap_alloc_bytes) / n), perConn: rows }));
+console.log(
+  JSON.stringify({
+    kind,
+    clients,
+    accepted: n,
+    heapPerConn: Math.round((after.heap_alloc_bytes - before.heap_alloc_bytes) / n),
+    perConn: rows,
+  }),
+);

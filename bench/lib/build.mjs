@@ -22,7 +22,10 @@ export function build() {
   mkdirSync(buildDir, { recursive: true });
   const out = (name) => path.join(buildDir, name);
   const src = (name) => path.join(benchDir, 'src', name);
-  for (const [name, file] of [['loadgen', 'loadgen.c'], ['epoll_server', 'epoll_server.c']]) {
+  for (const [name, file] of [
+    ['loadgen', 'loadgen.c'],
+    ['epoll_server', 'epoll_server.c'],
+  ]) {
     const r = run('gcc', ['-O2', '-Wall', '-o', out(name), src(file)]);
     if (!r.ok) throw new Error(`bench: cannot build ${file} (gcc is required): ${r.why}`);
   }

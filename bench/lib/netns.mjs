@@ -35,7 +35,10 @@ export async function withNetns(sysctls, fn) {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    for (const args of [['ip', 'link', 'set', 'lo', 'up'], ...Object.entries(sysctls).map(([k, v]) => ['sysctl', '-qw', `${k}=${v}`])]) {
+    for (const args of [
+      ['ip', 'link', 'set', 'lo', 'up'],
+      ...Object.entries(sysctls).map(([k, v]) => ['sysctl', '-qw', `${k}=${v}`]),
+    ]) {
       const e = run(['ip', 'netns', 'exec', name, ...args]);
       if (e) throw new Error(`bench: in netns ${name}, ${args.join(' ')}: ${e}`);
     }

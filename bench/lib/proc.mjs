@@ -44,7 +44,10 @@ export async function startServer(cmd, args, { timeoutMs = 15_000, netns, unpinn
   const next = () =>
     new Promise((resolve, reject) => {
       if (early.length) return resolve(early.shift());
-      const t = setTimeout(() => reject(new Error(`${cmd}: no answer in ${timeoutMs} ms; stderr: ${stderr.trim()}`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`${cmd}: no answer in ${timeoutMs} ms; stderr: ${stderr.trim()}`)),
+        timeoutMs,
+      );
       waiting.push({
         resolve: (v) => (clearTimeout(t), resolve(v)),
         reject: (e) => (clearTimeout(t), reject(e)),
@@ -105,7 +108,9 @@ export async function startHeld(cmd, args, { timeoutMs = 60_000 } = {}) {
   const first = await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${cmd}: not ready in ${timeoutMs} ms`)), timeoutMs);
     createInterface({ input: child.stdout }).once('line', (l) => (clearTimeout(t), resolve(JSON.parse(l))));
-    exited.then((code) => (clearTimeout(t), reject(new Error(`${cmd} ${args.join(' ')} exited (${code}): ${err.trim()}`))));
+    exited.then(
+      (code) => (clearTimeout(t), reject(new Error(`${cmd} ${args.join(' ')} exited (${code}): ${err.trim()}`))),
+    );
   });
   return {
     ready: first,

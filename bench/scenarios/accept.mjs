@@ -14,10 +14,18 @@ export async function acceptPath(ctx) {
   const contenders = [
     { name: 'listenconfig', cmd: node.cmd, args: node.args({ kind: 'lc', mode: 'close' }) },
     // The README's idiom: for await over the listener, with Go's retry.
-    { name: 'listenconfig for await', cmd: node.cmd, args: node.args({ kind: 'lc', mode: 'close', idiom: 'for-await' }) },
+    {
+      name: 'listenconfig for await',
+      cmd: node.cmd,
+      args: node.args({ kind: 'lc', mode: 'close', idiom: 'for-await' }),
+    },
     // The public adoption, new net.Socket({ fd }): what a Node without
     // tcp_wrap, or one run with --pending-deprecation, gets (lib/adopt.ts).
-    { name: 'listenconfig { fd }', cmd: node.cmd, args: ['--pending-deprecation', ...node.args({ kind: 'lc', mode: 'close' })] },
+    {
+      name: 'listenconfig { fd }',
+      cmd: node.cmd,
+      args: ['--pending-deprecation', ...node.args({ kind: 'lc', mode: 'close' })],
+    },
     { name: 'net.Server', cmd: node.cmd, args: node.args({ kind: 'net', mode: 'close' }) },
     // Go's defaults set through net.Server's own options: like for like.
     { name: 'net.Server+ka+nodelay', cmd: node.cmd, args: node.args({ kind: 'net', mode: 'close', netOpts: true }) },
@@ -42,13 +50,16 @@ export async function acceptPath(ctx) {
         cpuUsPerConn: cpu / accepted,
         // Node contenders only: JavaScript heap bytes allocated per
         // connection, which the machine's load does not change.
-        heapBytesPerConn: after.heap_alloc_bytes == null ? null : (after.heap_alloc_bytes - before.heap_alloc_bytes) / accepted,
+        heapBytesPerConn:
+          after.heap_alloc_bytes == null ? null : (after.heap_alloc_bytes - before.heap_alloc_bytes) / accepted,
         accepted,
         errors: out.errors,
       };
       runs[c.name].push(run);
       const heap = run.heapBytesPerConn == null ? '' : `  ${run.heapBytesPerConn.toFixed(0).padStart(5)} heap B/conn`;
-      log(`accept  round ${r + 1}/${rounds}  ${c.name.padEnd(24)} ${run.connPerSec.toFixed(0).padStart(6)} conn/s  ${run.cpuUsPerConn.toFixed(1).padStart(5)} µs CPU/conn${heap}`);
+      log(
+        `accept  round ${r + 1}/${rounds}  ${c.name.padEnd(24)} ${run.connPerSec.toFixed(0).padStart(6)} conn/s  ${run.cpuUsPerConn.toFixed(1).padStart(5)} µs CPU/conn${heap}`,
+      );
     }
   }
 

@@ -27,7 +27,11 @@ export async function burstScale(ctx) {
   // connects to one address use 71% of them, connect(2) slows down
   // searching for a free one, and a generator ran out of time before it
   // had even called connect() for ~12% of its clients.
-  const sysctls = { 'net.core.somaxconn': 65535, 'net.ipv4.tcp_max_syn_backlog': 65535, 'net.ipv4.ip_local_port_range': '1024 65535' };
+  const sysctls = {
+    'net.core.somaxconn': 65535,
+    'net.ipv4.tcp_max_syn_backlog': 65535,
+    'net.ipv4.ip_local_port_range': '1024 65535',
+  };
   const contenders = [
     { name: 'listenconfig', opt: { kind: 'lc', mode: 'close' } },
     { name: 'net.Server', opt: { kind: 'net', mode: 'close' } },
@@ -47,7 +51,10 @@ export async function burstScale(ctx) {
           const outs = await Promise.all(
             Array.from({ length: gens }, (_, i) => {
               const k = Math.floor(n / gens) + (i < n % gens ? 1 : 0);
-              return runLoad(bins.loadgen, ['burst', '127.0.0.1', s.port, k, timeoutMs], { netns, timeoutMs: timeoutMs + 30_000 });
+              return runLoad(bins.loadgen, ['burst', '127.0.0.1', s.port, k, timeoutMs], {
+                netns,
+                timeoutMs: timeoutMs + 30_000,
+              });
             }),
           );
           await s.stop();
@@ -66,7 +73,9 @@ export async function burstScale(ctx) {
             maxMs: Math.max(...ok) / 1000,
           };
           runs[`${n}/${c.name}`].push(run);
-          log(`burst@scale round ${r + 1}/${rounds}  N=${String(n).padEnd(6)} ${c.name.padEnd(24)} failed ${run.failed} (${run.errors} errors, ${run.connectTimeouts} timeouts, ${run.notStarted} not started), delayed ${run.delayed}, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, max ${run.maxMs.toFixed(0)} ms`);
+          log(
+            `burst@scale round ${r + 1}/${rounds}  N=${String(n).padEnd(6)} ${c.name.padEnd(24)} failed ${run.failed} (${run.errors} errors, ${run.connectTimeouts} timeouts, ${run.notStarted} not started), delayed ${run.delayed}, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, max ${run.maxMs.toFixed(0)} ms`,
+          );
         }
       }
     }
@@ -75,7 +84,16 @@ export async function burstScale(ctx) {
       for (const c of contenders) {
         const rs = runs[`${n}/${c.name}`];
         const col = (k) => summary(rs.map((x) => x[k]));
-        result.cases.push({ n, contender: c.name, failed: col('failed'), delayed: col('delayed'), p50Ms: col('p50Ms'), p99Ms: col('p99Ms'), maxMs: col('maxMs'), runs: rs });
+        result.cases.push({
+          n,
+          contender: c.name,
+          failed: col('failed'),
+          delayed: col('delayed'),
+          p50Ms: col('p50Ms'),
+          p99Ms: col('p99Ms'),
+          maxMs: col('maxMs'),
+          runs: rs,
+        });
       }
     }
     return result;

@@ -47,7 +47,9 @@ export async function burst(ctx) {
         };
         runs[`${n}/${c.name}`].push(run);
         pooled[`${n}/${c.name}`].push(...out.times_us);
-        log(`burst   round ${r + 1}/${rounds}  N=${String(n).padEnd(5)} ${c.name.padEnd(22)} failed ${run.failed}, delayed ${run.delayed}, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, max ${run.maxMs.toFixed(0)} ms`);
+        log(
+          `burst   round ${r + 1}/${rounds}  N=${String(n).padEnd(5)} ${c.name.padEnd(22)} failed ${run.failed}, delayed ${run.delayed}, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${run.p99Ms.toFixed(1)} ms, max ${run.maxMs.toFixed(0)} ms`,
+        );
       }
     }
   }

@@ -34,7 +34,9 @@ export async function cores(ctx) {
       const s = await startServer(c.cmd, c.args, { unpinned: true });
       await runLoad(bins.loadgen, ['rate', '127.0.0.1', s.port, clients, warmup], { unpinned: true });
       const before = await s.ask('stats');
-      const out = JSON.parse(await runLoad(bins.loadgen, ['rate', '127.0.0.1', s.port, clients, seconds], { unpinned: true }));
+      const out = JSON.parse(
+        await runLoad(bins.loadgen, ['rate', '127.0.0.1', s.port, clients, seconds], { unpinned: true }),
+      );
       const after = await s.ask('stats');
       await s.stop();
       const accepted = after.accepted - before.accepted;
@@ -45,20 +47,28 @@ export async function cores(ctx) {
         errors: out.errors,
       };
       runs[c.name].push(run);
-      log(`cores   round ${r + 1}/${rounds}  ${c.name.padEnd(34)} ${run.connPerSec.toFixed(0).padStart(6)} conn/s  ${run.cpuUsPerConn.toFixed(1).padStart(6)} µs CPU/conn`);
+      log(
+        `cores   round ${r + 1}/${rounds}  ${c.name.padEnd(34)} ${run.connPerSec.toFixed(0).padStart(6)} conn/s  ${run.cpuUsPerConn.toFixed(1).padStart(6)} µs CPU/conn`,
+      );
     }
   }
   const col = (name, k) => runs[name].map((x) => x[k]);
   const result = { cores: n, clients, seconds, rounds, contenders: {}, ratios: {} };
   for (const c of contenders) {
-    result.contenders[c.name] = { connPerSec: summary(col(c.name, 'connPerSec')), cpuUsPerConn: summary(col(c.name, 'cpuUsPerConn')), runs: runs[c.name] };
+    result.contenders[c.name] = {
+      connPerSec: summary(col(c.name, 'connPerSec')),
+      cpuUsPerConn: summary(col(c.name, 'cpuUsPerConn')),
+      runs: runs[c.name],
+    };
   }
   const base = contenders[2].name;
   for (const c of [contenders[0], contenders[1]]) {
     result.ratios[`${c.name} / ${base}`] = { connPerSec: ratio(col(c.name, 'connPerSec'), col(base, 'connPerSec')) };
   }
   if (bins.goServer) {
-    result.ratios[`${contenders[0].name} / ${contenders[3].name}`] = { connPerSec: ratio(col(contenders[0].name, 'connPerSec'), col(contenders[3].name, 'connPerSec')) };
+    result.ratios[`${contenders[0].name} / ${contenders[3].name}`] = {
+      connPerSec: ratio(col(contenders[0].name, 'connPerSec'), col(contenders[3].name, 'connPerSec')),
+    };
   }
   return result;
 }

@@ -39,7 +39,8 @@ export async function growth(ctx) {
           // Every idle connection accepted and held before the clock starts
           // (or as many as were within 60 s: the run says how many).
           const end = performance.now() + 60_000;
-          while ((await s.ask('stats')).kept < l.idle && performance.now() < end) await new Promise((res) => setTimeout(res, 50));
+          while ((await s.ask('stats')).kept < l.idle && performance.now() < end)
+            await new Promise((res) => setTimeout(res, 50));
           const kept = (await s.ask('stats')).kept;
           if (kept < l.idle) log(`growth  ${c.name}: only ${kept} of ${l.idle} idle connections accepted within 60 s`);
         }
@@ -58,7 +59,9 @@ export async function growth(ctx) {
           idleHeld: before.kept,
         };
         runs[`${c.name}/${l.name}`].push(run);
-        log(`growth  round ${r + 1}/${rounds}  ${c.name.padEnd(14)} ${l.name.padEnd(18)} ${run.cpuUsPerConn.toFixed(1).padStart(6)} µs CPU/conn ${run.heapBytesPerConn.toFixed(0).padStart(6)} heap B/conn`);
+        log(
+          `growth  round ${r + 1}/${rounds}  ${c.name.padEnd(14)} ${l.name.padEnd(18)} ${run.cpuUsPerConn.toFixed(1).padStart(6)} µs CPU/conn ${run.heapBytesPerConn.toFixed(0).padStart(6)} heap B/conn`,
+        );
       }
     }
   }
@@ -76,7 +79,10 @@ export async function growth(ctx) {
             idle: l.idle ?? 0,
             cpuUsPerConn: summary(rs.map((x) => x.cpuUsPerConn)),
             heapBytesPerConn: summary(rs.map((x) => x.heapBytesPerConn)),
-            vs32: ratio(rs.map((x) => x.cpuUsPerConn), base.map((x) => x.cpuUsPerConn)),
+            vs32: ratio(
+              rs.map((x) => x.cpuUsPerConn),
+              base.map((x) => x.cpuUsPerConn),
+            ),
             runs: rs,
           },
         ];

@@ -8,8 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { ratio, rotated, summary } from '../lib/stats.mjs';
 import { startServer, runLoad } from '../lib/proc.mjs';
 
-export const WRK_MISSING =
-  'wrk is not installed (Debian: apt-get install -y wrk); the HTTP comparison is skipped';
+export const WRK_MISSING = 'wrk is not installed (Debian: apt-get install -y wrk); the HTTP comparison is skipped';
 
 export function haveWrk() {
   return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
@@ -48,7 +47,9 @@ export async function httpBench(ctx) {
         const errs = /Socket errors: (.*)/.exec(out)?.[1] ?? '';
         const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
         runs[c.name].push({ rps, socketErrors: errs, errors: wrkErrors(errs), non2xx });
-        log(`http    round ${r + 1}/${rounds}  ${mode.padEnd(18)} ${c.name.padEnd(14)} ${rps.toFixed(0).padStart(6)} req/s${errs ? '  socket errors: ' + errs : ''}`);
+        log(
+          `http    round ${r + 1}/${rounds}  ${mode.padEnd(18)} ${c.name.padEnd(14)} ${rps.toFixed(0).padStart(6)} req/s${errs ? '  socket errors: ' + errs : ''}`,
+        );
       }
     }
     const col = (name) => runs[name].map((x) => x.rps);
@@ -63,7 +64,9 @@ export async function httpBench(ctx) {
       return sum;
     };
     result.modes[mode] = {
-      contenders: Object.fromEntries(contenders.map((c) => [c.name, { rps: summary(col(c.name)), errors: failed(c.name), runs: runs[c.name] }])),
+      contenders: Object.fromEntries(
+        contenders.map((c) => [c.name, { rps: summary(col(c.name)), errors: failed(c.name), runs: runs[c.name] }]),
+      ),
       ratio: ratio(col('listenconfig'), col('server.listen')),
     };
   }

@@ -84,7 +84,21 @@ export async function overload(ctx) {
     const rs = runs[c.name];
     const col = (k) => summary(rs.map((x) => x[k]));
     result.contenders[c.name] = Object.fromEntries(
-      ['peakRssMB', 'idleRssMB', 'idleLiveHeapMB', 'peakLiveHeapMB', 'peakOpen', 'unserved', 'connectTimeouts', 'closeTimeouts', 'errors', 'p50Ms', 'p99Ms', 'maxMs', 'wallS']
+      [
+        'peakRssMB',
+        'idleRssMB',
+        'idleLiveHeapMB',
+        'peakLiveHeapMB',
+        'peakOpen',
+        'unserved',
+        'connectTimeouts',
+        'closeTimeouts',
+        'errors',
+        'p50Ms',
+        'p99Ms',
+        'maxMs',
+        'wallS',
+      ]
         .map((k) => [k, col(k)])
         .concat([['runs', rs]]),
     );
@@ -97,7 +111,10 @@ export async function overload(ctx) {
     result.ratios[`${contenders[0].name} / ${base.name}`] = {
       rssGrowth: ratio(growth(lc), growth(b)),
       liveHeapGrowth: ratio(live(lc), live(b)),
-      p99: ratio(lc.map((x) => x.p99Ms), b.map((x) => x.p99Ms)),
+      p99: ratio(
+        lc.map((x) => x.p99Ms),
+        b.map((x) => x.p99Ms),
+      ),
     };
   }
   return result;

@@ -72,7 +72,8 @@ const handle = (c) => keepFirst(c) || handlers[opt.mode](c);
 // net.Server's own options for Go's defaults, when asked for the
 // like-for-like comparison; plain defaults otherwise.
 const netServer = () =>
-  httpServer ?? net.createServer(opt.netOpts ? { keepAlive: true, keepAliveInitialDelay: 15_000, noDelay: true } : {}, handle);
+  httpServer ??
+  net.createServer(opt.netOpts ? { keepAlive: true, keepAliveInitialDelay: 15_000, noDelay: true } : {}, handle);
 if (opt.kind === 'lc') {
   const cfg = { ...opt.lcOpts };
   if (opt.backlog) cfg.backlog = opt.backlog;

@@ -57,7 +57,11 @@ function onError(this: BurstSocket, err: NodeJS.ErrnoException): void {
   // Also the late errors of a held connection (a reset after the handshake):
   // settle() ignores connections that already have an outcome.
   const code = err.code ?? err.name;
-  this.burst!.settle(this.index, code === 'ECONNREFUSED' || code === 'ECONNRESET' ? Outcome.Refused : Outcome.Error, code);
+  this.burst!.settle(
+    this.index,
+    code === 'ECONNREFUSED' || code === 'ECONNRESET' ? Outcome.Refused : Outcome.Error,
+    code,
+  );
 }
 
 export class Burst {

@@ -142,7 +142,9 @@ export function renderText(s: Summary, o: TextOptions): string {
   );
   if (s.connectMs) {
     const p = s.connectMs;
-    lines.push(`connect time: p50 ${formatMs(p.p50)}, p90 ${formatMs(p.p90)}, p99 ${formatMs(p.p99)}, max ${formatMs(p.max)}`);
+    lines.push(
+      `connect time: p50 ${formatMs(p.p50)}, p90 ${formatMs(p.p90)}, p99 ${formatMs(p.p99)}, max ${formatMs(p.max)}`,
+    );
     const labelWidth = Math.max(...s.histogram.map((h) => h.label.length));
     const countWidth = String(Math.max(...s.histogram.map((h) => h.count))).length;
     const room = Math.max(10, o.width - (2 + labelWidth + 2 + countWidth + 2) - 1);
@@ -150,13 +152,17 @@ export function renderText(s: Summary, o: TextOptions): string {
     for (const h of s.histogram) {
       // A bucket with any connection shows at least a sliver.
       const cells = h.count === 0 ? 0 : Math.max(o.unicode ? 1 / 8 : 1, (h.count / most) * room);
-      lines.push(`  ${h.label.padStart(labelWidth)}  ${String(h.count).padStart(countWidth)}  ${bar(cells, o.unicode)}`.trimEnd());
+      lines.push(
+        `  ${h.label.padStart(labelWidth)}  ${String(h.count).padStart(countWidth)}  ${bar(cells, o.unicode)}`.trimEnd(),
+      );
     }
   } else {
     lines.push('connect time: no connect completed');
   }
   lines.push(`${o.n} connects in ${formatMs(s.elapsedMs)}: ${s.rate} per second`);
-  if (s.codes.EADDRNOTAVAIL) lines.push('EADDRNOTAVAIL: no ephemeral port was left (net.ipv4.ip_local_port_range); lower -n');
-  if (s.codes.EMFILE || s.codes.ENFILE) lines.push('EMFILE: out of descriptors; raise the limit (ulimit -n) or lower -n');
+  if (s.codes.EADDRNOTAVAIL)
+    lines.push('EADDRNOTAVAIL: no ephemeral port was left (net.ipv4.ip_local_port_range); lower -n');
+  if (s.codes.EMFILE || s.codes.ENFILE)
+    lines.push('EMFILE: out of descriptors; raise the limit (ulimit -n) or lower -n');
   return lines.join('\n');
 }

@@ -105,7 +105,10 @@ export async function resolveTarget(given: string, allowRemote: boolean): Promis
   if (!allowRemote) {
     const remote = ips.filter((ip) => !isLocal(ip.replace(/%.*$/, '')));
     if (remote.length > 0) {
-      const what = literal || host === '' ? `${remote[0]} is not a loopback address` : `${host} resolves to ${remote.join(', ')}, not a loopback address`;
+      const what =
+        literal || host === ''
+          ? `${remote[0]} is not a loopback address`
+          : `${host} resolves to ${remote.join(', ')}, not a loopback address`;
       throw new CliError(`burst: ${what} (127.0.0.0/8, ::1); pass --allow-remote to burst another machine`);
     }
   }
@@ -148,18 +151,24 @@ export const command: Command = {
     }
     if (positionals.length !== 1) {
       throw new CliError(
-        positionals.length === 0 ? 'burst: missing HOST:PORT (listenconfig burst --help)' : `burst: one HOST:PORT expected, got ${positionals.length}: ${positionals.join(' ')}`,
+        positionals.length === 0
+          ? 'burst: missing HOST:PORT (listenconfig burst --help)'
+          : `burst: one HOST:PORT expected, got ${positionals.length}: ${positionals.join(' ')}`,
       );
     }
     const n = intOption(values, 'connections', 1, '-n/--connections');
     if (n === undefined) throw new CliError('burst: -n N is required: how many connections to open');
     // One local port per connection to one address: more can never all be open.
-    if (n > MAX_CONNECTIONS) throw new CliError(`burst: -n ${n} is more than ${MAX_CONNECTIONS}: a connection to one address needs a local port of its own`);
+    if (n > MAX_CONNECTIONS)
+      throw new CliError(
+        `burst: -n ${n} is more than ${MAX_CONNECTIONS}: a connection to one address needs a local port of its own`,
+      );
     const concurrency = Math.min(n, intOption(values, 'concurrency', 1, '-c/--concurrency') ?? n);
     const timeoutMs = durationOption(values, 'timeout') ?? DEFAULT_TIMEOUT_MS;
     if (!(timeoutMs > 0)) throw new CliError(`--timeout must be longer than 0, not ${JSON.stringify(values.timeout)}`);
     // setTimeout's limit; past it Node fires at once.
-    if (timeoutMs > 2 ** 31 - 1) throw new CliError(`--timeout must be at most 24 days, not ${JSON.stringify(values.timeout)}`);
+    if (timeoutMs > 2 ** 31 - 1)
+      throw new CliError(`--timeout must be at most 24 days, not ${JSON.stringify(values.timeout)}`);
     const json = values.json === true;
 
     const target = await resolveTarget(positionals[0], values['allow-remote'] === true);
@@ -168,7 +177,13 @@ export const command: Command = {
     const progress =
       json || values.quiet
         ? undefined
-        : new Progress(io.stderr, 'burst', n, () => `completed ${burst.completed}, refused ${burst.refused}, timed out ${burst.timedOut}, errors ${burst.errors}`);
+        : new Progress(
+            io.stderr,
+            'burst',
+            n,
+            () =>
+              `completed ${burst.completed}, refused ${burst.refused}, timed out ${burst.timedOut}, errors ${burst.errors}`,
+          );
     const burst: Burst = new Burst({
       ip: target.ip,
       port: target.port,
@@ -223,4 +238,3 @@ export const command: Command = {
     return values['fail-on-delay'] && c.delayed > 0 ? 1 : 0;
   },
 };
-

@@ -41,7 +41,10 @@ export function parse<O extends Options>(
   args: string[],
   options: O,
   allowPositionals = false,
-): { values: Record<string, string | boolean | undefined> & { help?: boolean; json?: boolean }; positionals: string[] } {
+): {
+  values: Record<string, string | boolean | undefined> & { help?: boolean; json?: boolean };
+  positionals: string[];
+} {
   try {
     const { values, positionals } = parseArgs({
       args,
@@ -63,11 +66,17 @@ export function parse<O extends Options>(
  * A positive integer option, or undefined when absent; a bad value is a
  * CliError naming the flag as `label` (e.g. "-n/--connections") or --name.
  */
-export function intOption(values: Record<string, unknown>, name: string, min = 1, label = `--${name}`): number | undefined {
+export function intOption(
+  values: Record<string, unknown>,
+  name: string,
+  min = 1,
+  label = `--${name}`,
+): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) throw new CliError(`${label} must be an integer >= ${min}, not ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new CliError(`${label} must be an integer >= ${min}, not ${JSON.stringify(v)}`);
   return n;
 }
 

@@ -8,9 +8,18 @@ import { CliError } from './command';
 
 /** Loaded on demand: `listenconfig burst` never loads the conformance runner. */
 const commands: Record<string, { summary: string; load: () => Command }> = {
-  doctor: { summary: "this machine's listen facts (backlog limits, queue counters) and advice", load: () => require('./doctor/index').command },
-  burst: { summary: 'open N connections at once against a server and report what became of them', load: () => require('./burst').command },
-  conformance: { summary: 'run the shipped conformance suite on this OS and print a table', load: () => require('./conformance/index').command },
+  doctor: {
+    summary: "this machine's listen facts (backlog limits, queue counters) and advice",
+    load: () => require('./doctor/index').command,
+  },
+  burst: {
+    summary: 'open N connections at once against a server and report what became of them',
+    load: () => require('./burst').command,
+  },
+  conformance: {
+    summary: 'run the shipped conformance suite on this OS and print a table',
+    load: () => require('./conformance/index').command,
+  },
 };
 
 function usage(): string {
@@ -39,7 +48,8 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
   }
   try {
     const entry = commands[name];
-    if (!entry) throw new CliError(`unknown command ${JSON.stringify(name)} (commands: ${Object.keys(commands).join(', ')})`);
+    if (!entry)
+      throw new CliError(`unknown command ${JSON.stringify(name)} (commands: ${Object.keys(commands).join(', ')})`);
     return await entry.load().run(rest, io);
   } catch (e) {
     const msg = e instanceof CliError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);

@@ -10,10 +10,9 @@ import { libuvMessage, windowsErrno } from './windows';
  * Returned, wrapped in an OpError, by operations on a closed listener (Go's
  * net.ErrClosed). Compare with `err.err === ErrClosed` or `err.cause === ErrClosed`.
  */
-export const ErrClosed: Error & { code: string } = Object.assign(
-  new Error('use of closed network connection'),
-  { code: 'ERR_SOCKET_CLOSED' },
-);
+export const ErrClosed: Error & { code: string } = Object.assign(new Error('use of closed network connection'), {
+  code: 'ERR_SOCKET_CLOSED',
+});
 
 /** Go's *net.AddrError: `address 127.0.0.1: missing port in address`. */
 export class AddrError extends Error {

@@ -76,13 +76,15 @@ describe('stress: serve()', function () {
     })();
     for (; round < ROUNDS; round++) {
       await Promise.all(
-        Array.from({ length: 20 }, () =>
-          new Promise((resolve) => {
-            const c = net.connect(ln.addr().port, '127.0.0.1');
-            c.on('error', () => {});
-            c.resume();
-            c.on('close', resolve);
-          }),
+        Array.from(
+          { length: 20 },
+          () =>
+            new Promise((resolve) => {
+              const c = net.connect(ln.addr().port, '127.0.0.1');
+              c.on('error', () => {});
+              c.resume();
+              c.on('close', resolve);
+            }),
         ),
       );
     }
@@ -106,12 +108,16 @@ describe('stress: serve()', function () {
       });
       const s = serve(ln, server, { maxConcurrent: 2 });
       const got = await Promise.all(
-        Array.from({ length: 8 }, () =>
-          new Promise((resolve) => {
-            let d = '';
-            const c = net.connect(ln.addr().port, '127.0.0.1');
-            c.on('data', (x) => (d += x)).on('close', () => resolve(d)).on('error', () => {});
-          }),
+        Array.from(
+          { length: 8 },
+          () =>
+            new Promise((resolve) => {
+              let d = '';
+              const c = net.connect(ln.addr().port, '127.0.0.1');
+              c.on('data', (x) => (d += x))
+                .on('close', () => resolve(d))
+                .on('error', () => {});
+            }),
         ),
       );
       expect(got).to.deep.equal(Array(8).fill('hi'));

@@ -9,7 +9,7 @@ describe('Windows: close', function () {
     onlyWindows(this);
   });
 
-  it('a pending accept() rejects with ErrClosed and Go\'s text; a second close() rejects', async function () {
+  it("a pending accept() rejects with ErrClosed and Go's text; a second close() rejects", async function () {
     const ln = await listen('tcp', '127.0.0.1:0');
     const addr = ln.addr().toString();
     const pending = ln.accept().then(
@@ -26,7 +26,9 @@ describe('Windows: close', function () {
       (e) => e,
     );
     expect(again?.message).to.equal(`close tcp ${addr}: use of closed network connection`);
-    expect(() => ln.syscallConn().control(() => {})).to.throw(`raw-control tcp ${addr}: use of closed network connection`);
+    expect(() => ln.syscallConn().control(() => {})).to.throw(
+      `raw-control tcp ${addr}: use of closed network connection`,
+    );
   });
 
   it('close() releases the port: the same address listens again at once', async function () {

@@ -12,9 +12,19 @@ describe('Windows: Control on Winsock', function () {
 
   it('constants holds the Winsock option names', function () {
     for (const name of [
-      'SOL_SOCKET', 'IPPROTO_TCP', 'IPPROTO_IPV6', 'SO_REUSEADDR', 'SO_EXCLUSIVEADDRUSE',
-      'SO_RCVBUF', 'SO_SNDBUF', 'SO_KEEPALIVE', 'TCP_NODELAY', 'IPV6_V6ONLY',
-      'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT',
+      'SOL_SOCKET',
+      'IPPROTO_TCP',
+      'IPPROTO_IPV6',
+      'SO_REUSEADDR',
+      'SO_EXCLUSIVEADDRUSE',
+      'SO_RCVBUF',
+      'SO_SNDBUF',
+      'SO_KEEPALIVE',
+      'TCP_NODELAY',
+      'IPV6_V6ONLY',
+      'TCP_KEEPIDLE',
+      'TCP_KEEPINTVL',
+      'TCP_KEEPCNT',
     ]) {
       expect(C[name], name).to.be.a('number');
     }

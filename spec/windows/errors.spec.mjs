@@ -28,7 +28,7 @@ describe('Windows: errors', function () {
     onlyWindows(this);
   });
 
-  it('option and address errors have Go\'s texts', async function () {
+  it("option and address errors have Go's texts", async function () {
     expect(() => new ListenConfig({ backlog: -1 })).to.throw(RangeError, /"backlog" is out of range/);
     expect(() => new ListenConfig({ backlog: 'abc' })).to.throw(TypeError);
     expect((await failure(listen('tcpx', ':0'))).message).to.equal('listen tcpx: unknown network tcpx');
@@ -38,7 +38,7 @@ describe('Windows: errors', function () {
     );
   });
 
-  it('a port in use: bind fails with code EADDRINUSE, winsockCode WSAEADDRINUSE and Windows\' text', async function () {
+  it("a port in use: bind fails with code EADDRINUSE, winsockCode WSAEADDRINUSE and Windows' text", async function () {
     const ln = await listen('tcp4', '127.0.0.1:0');
     try {
       const err = await failure(listen('tcp4', ln.addr().toString()));

@@ -11,13 +11,14 @@ export const win32 = process.platform === 'win32';
  * Windows has. Wine maps Winsock onto Linux sockets, so queue semantics
  * (SYN dropped vs. RST on overflow) are Linux's there.
  */
-export const wine =
-  win32 && fs.existsSync(`${process.env.SystemRoot ?? 'C:\\windows'}\\system32\\wineboot.exe`);
+export const wine = win32 && fs.existsSync(`${process.env.SystemRoot ?? 'C:\\windows'}\\system32\\wineboot.exe`);
 
 /** Call in a describe's before(): skips the block off Windows, with the reason. */
 export function onlyWindows(ctx) {
   if (!win32) {
-    console.log(`    skipped: Windows conformance (SOCKETs, Winsock); this is ${process.platform}. Run \`npm run test:wine\` or the hosted CI workflow.`);
+    console.log(
+      `    skipped: Windows conformance (SOCKETs, Winsock); this is ${process.platform}. Run \`npm run test:wine\` or the hosted CI workflow.`,
+    );
     ctx.skip();
   }
 }

@@ -47,7 +47,9 @@ async function acceptedOptions(config) {
 function expectOption(got, want, name) {
   if (got[name] === undefined) {
     const how = name === 'count' ? 'Windows keeps its own probe count' : 'set through SIO_KEEPALIVE_VALS';
-    console.log(`      (no TCP_KEEP${name === 'idle' ? 'IDLE' : name === 'interval' ? 'INTVL' : 'CNT'} here: ${how}; nothing to read back)`);
+    console.log(
+      `      (no TCP_KEEP${name === 'idle' ? 'IDLE' : name === 'interval' ? 'INTVL' : 'CNT'} here: ${how}; nothing to read back)`,
+    );
     return;
   }
   expect(got[name], name).to.equal(want);

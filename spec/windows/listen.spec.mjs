@@ -3,7 +3,16 @@
 // request/response round trip on the adopted net.Socket.
 import { expect } from '../expect.mjs';
 import * as net from 'node:net';
-import { ListenConfig, listen, listenPacket, maxListenerBacklog, multipathTCP, syscallConn, getsockopt, constants } from 'listenconfig';
+import {
+  ListenConfig,
+  listen,
+  listenPacket,
+  maxListenerBacklog,
+  multipathTCP,
+  syscallConn,
+  getsockopt,
+  constants,
+} from 'listenconfig';
 import { within, destroyAll } from '../helpers.mjs';
 import { onlyWindows, client, readN } from './helpers.mjs';
 
@@ -130,10 +139,12 @@ describe('Windows: listen with SOMAXCONN_HINT and the Backlog knob', function ()
   it('listenPacket is refused with ERR_UNSUPPORTED_NETWORK, saying why', async function () {
     const e = await listenPacket('udp', ':0').catch((err) => err);
     expect(e?.code).to.equal('ERR_UNSUPPORTED_NETWORK');
-    expect(e.message).to.equal("listen udp: listenPacket is not supported on Windows: Node's dgram module cannot adopt a SOCKET");
+    expect(e.message).to.equal(
+      "listen udp: listenPacket is not supported on Windows: Node's dgram module cannot adopt a SOCKET",
+    );
   });
 
-  it('syscallConn(conn) on an accepted connection reads its SOCKET\'s options (TCP_NODELAY, Go\'s default)', async function () {
+  it("syscallConn(conn) on an accepted connection reads its SOCKET's options (TCP_NODELAY, Go's default)", async function () {
     const ln = await listen('tcp', '127.0.0.1:0');
     const c = client(ln.addr().port);
     try {

@@ -1,5 +1,13 @@
 // Type-checked (not run) in the consumer project: the published declarations.
-import lc, { ListenConfig, type Listener, type TCPListener, type ListenConfigOptions, OpError, constants, setsockopt } from 'listenconfig';
+import lc, {
+  ListenConfig,
+  type Listener,
+  type TCPListener,
+  type ListenConfigOptions,
+  OpError,
+  constants,
+  setsockopt,
+} from 'listenconfig';
 
 const options: ListenConfigOptions = {
   backlog: 64,

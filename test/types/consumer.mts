@@ -1,10 +1,30 @@
-import { ListenConfig, listen, type Listener, type TCPListener, OpError, ErrClosed, constants, setsockopt, serve, limitListener } from 'listenconfig';
+import {
+  ListenConfig,
+  listen,
+  type Listener,
+  type TCPListener,
+  OpError,
+  ErrClosed,
+  constants,
+  setsockopt,
+  serve,
+  limitListener,
+} from 'listenconfig';
 import * as http from 'node:http';
-const lc: ListenConfig = new ListenConfig({ backlog: 1, control(n, a, raw) { raw.control((fd) => setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEPORT!, 1)); } });
+const lc: ListenConfig = new ListenConfig({
+  backlog: 1,
+  control(n, a, raw) {
+    raw.control((fd) => setsockopt(fd, constants.SOL_SOCKET, constants.SO_REUSEPORT!, 1));
+  },
+});
 const ln: TCPListener = await lc.listen('tcp', ':0');
 const s = await ln.accept();
 s.write('x');
-try { await listen('tcp', 'x'); } catch (e) { if (e instanceof OpError && e.err === ErrClosed) console.log(e.op); }
+try {
+  await listen('tcp', 'x');
+} catch (e) {
+  if (e instanceof OpError && e.err === ErrClosed) console.log(e.op);
+}
 console.log(ln.backlog.effective, ln.addr().port);
 // Listener is the interface: a TCPListener and a LimitListener both are one.
 const any: Listener = Math.random() > 0.5 ? ln : limitListener(ln, 2);
@@ -24,8 +44,12 @@ import { listenPacket, multipathTCP, syscallConn } from 'listenconfig';
 import type * as dgram from 'node:dgram';
 const pc: dgram.Socket = await lc.listenPacket('udp', ':0');
 const pc2: dgram.Socket = await listenPacket('udp4', '127.0.0.1:0');
-console.log(syscallConn(pc).control((fd) => fd), syscallConn(s).control((fd) => fd));
-pc.close(); pc2.close();
+console.log(
+  syscallConn(pc).control((fd) => fd),
+  syscallConn(s).control((fd) => fd),
+);
+pc.close();
+pc2.close();
 const mp = new ListenConfig({ multipathTCP: true });
 mp.setMultipathTCP(false);
 const mln: TCPListener = await mp.listen('tcp4', ':0');

@@ -28,7 +28,13 @@ export const specDir = path.join(__dirname, '..', '..', '..', 'spec');
 /** The spec files this OS runs, in a stable order. */
 export function specFiles(platform: string = process.platform): string[] {
   const list = (dir: string) =>
-    fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.spec.mjs')).sort().map((f) => path.join(dir, f)) : [];
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.spec.mjs'))
+          .sort()
+          .map((f) => path.join(dir, f))
+      : [];
   const files = list(specDir);
   if (platform === 'win32') files.push(...list(path.join(specDir, 'windows')));
   return files;
@@ -62,15 +68,21 @@ async function conformance(args: string[], io: Io): Promise<number> {
     lastSuite = suite;
     io.stdout.write(`  ${mark[r.status]}  ${r.test}${r.status === 'pass' ? '' : `\n          ${r.reason ?? ''}`}\n`);
   };
-  if (!json) io.stdout.write(`listenconfig conformance: ${process.platform}-${process.arch}, Node ${process.versions.node}, ${files.length} spec files\n`);
+  if (!json)
+    io.stdout.write(
+      `listenconfig conformance: ${process.platform}-${process.arch}, Node ${process.versions.node}, ${files.length} spec files\n`,
+    );
   const runner = new Runner(grep, onResult);
   await runner.load(files);
   const results = await runner.run();
   const count = (s: Result['status']) => results.filter((r) => r.status === s).length;
   const summary = { passed: count('pass'), failed: count('fail'), skipped: count('skip') };
   if (grep && results.length === 0) throw new CliError(`--grep ${JSON.stringify(values.grep)} matches no behaviour`);
-  emit(io, json, { platform: process.platform, arch: process.arch, node: process.versions.node, ...summary, results }, () =>
-    `\n${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`,
+  emit(
+    io,
+    json,
+    { platform: process.platform, arch: process.arch, node: process.versions.node, ...summary, results },
+    () => `\n${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`,
   );
   return summary.failed > 0 ? 1 : 0;
 }

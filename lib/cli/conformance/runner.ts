@@ -121,9 +121,12 @@ export class Runner {
     const it = (title: string, fn?: Fn) => {
       this.current.tests.push({ title, fn: this.current.pending ? undefined : fn, suite: this.current });
     };
-    g.describe = Object.assign((t: string, f: (this: Context) => void) => describe(t, f), { skip: (t: string, f: (this: Context) => void) => describe(t, f, true) });
+    g.describe = Object.assign((t: string, f: (this: Context) => void) => describe(t, f), {
+      skip: (t: string, f: (this: Context) => void) => describe(t, f, true),
+    });
     g.it = Object.assign(it, { skip: (t: string) => it(t, undefined) });
-    for (const k of ['before', 'after', 'beforeEach', 'afterEach'] as const) g[k] = (fn: Fn) => this.current.hooks[k].push(fn);
+    for (const k of ['before', 'after', 'beforeEach', 'afterEach'] as const)
+      g[k] = (fn: Fn) => this.current.hooks[k].push(fn);
     try {
       for (const file of files) {
         this.file = file;
@@ -164,10 +167,14 @@ export class Runner {
         };
         const arm = () => {
           clearTimeout(timer);
-          if (state.timeout > 0) timer = setTimeout(() => reject(new Error(`Timeout of ${state.timeout}ms exceeded`)), state.timeout);
+          if (state.timeout > 0)
+            timer = setTimeout(() => reject(new Error(`Timeout of ${state.timeout}ms exceeded`)), state.timeout);
         };
         arm();
-        const r = fn.length > 0 ? new Promise<void>((res, rej) => fn.call(ctx, (err?: unknown) => (err ? rej(err) : res()))) : fn.call(ctx);
+        const r =
+          fn.length > 0
+            ? new Promise<void>((res, rej) => fn.call(ctx, (err?: unknown) => (err ? rej(err) : res())))
+            : fn.call(ctx);
         Promise.resolve(r).then(() => resolve(), reject);
       });
       return { ok: true };
@@ -226,7 +233,8 @@ export class Runner {
       if (!r.ok) {
         const skipped = r.error instanceof Pending;
         const reason = this.reasonOf(r.error);
-        for (const t of tests) this.report(t, skipped ? 'skip' : 'fail', skipped ? reason : `before hook: ${reason}`, 0);
+        for (const t of tests)
+          this.report(t, skipped ? 'skip' : 'fail', skipped ? reason : `before hook: ${reason}`, 0);
         await this.afterAll(s);
         return;
       }
@@ -240,14 +248,22 @@ export class Runner {
     for (const h of s.hooks.after) {
       const r = await this.call(h, s, s.ctx);
       if (!r.ok && !(r.error instanceof Pending)) {
-        this.results.push({ file: s.file, suite: this.titles(s), test: '"after all" hook', status: 'fail', reason: this.reasonOf(r.error), ms: 0 });
+        this.results.push({
+          file: s.file,
+          suite: this.titles(s),
+          test: '"after all" hook',
+          status: 'fail',
+          reason: this.reasonOf(r.error),
+          ms: 0,
+        });
         this.onResult(this.results[this.results.length - 1]!);
       }
     }
   }
 
   private async runTest(t: Test): Promise<void> {
-    if (!t.fn) return this.report(t, 'skip', t.suite.pending ? 'the block is marked skip' : 'the test is marked skip', 0);
+    if (!t.fn)
+      return this.report(t, 'skip', t.suite.pending ? 'the block is marked skip' : 'the test is marked skip', 0);
     const start = Date.now();
     let outcome: { ok: true } | { ok: false; error: unknown } = { ok: true };
     for (const [h, owner] of this.eachHooks(t.suite, 'beforeEach')) {
@@ -270,7 +286,15 @@ export class Runner {
     const log = console.log;
     const onStray = (e: unknown) => {
       if (this.stray) this.stray(e);
-      else this.results.push({ file: '', suite: [], test: 'outside any test', status: 'fail', reason: this.reasonOf(e), ms: 0 });
+      else
+        this.results.push({
+          file: '',
+          suite: [],
+          test: 'outside any test',
+          status: 'fail',
+          reason: this.reasonOf(e),
+          ms: 0,
+        });
     };
     console.log = (...args: unknown[]) => {
       const m = /^\s*skipped: (.*)$/s.exec(args.map(String).join(' '));

@@ -59,7 +59,9 @@ function pow2(n: number): number {
   return 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 }
 
-function facts(platform: string): Pick<DoctorReport, 'maxListenerBacklog' | 'sysctls' | 'counters' | 'descriptors' | 'windowsHint'> {
+function facts(
+  platform: string,
+): Pick<DoctorReport, 'maxListenerBacklog' | 'sysctls' | 'counters' | 'descriptors' | 'windowsHint'> {
   // Read afresh (maxListenerBacklog() keeps the first read for the process):
   // what the next process will get.
   const value = computeMaxListenerBacklog(platform);
@@ -71,10 +73,19 @@ function facts(platform: string): Pick<DoctorReport, 'maxListenerBacklog' | 'sys
       raw === undefined
         ? '/proc/sys/net/core/somaxconn is unreadable: Go falls back to SOMAXCONN (128)'
         : `net.core.somaxconn (${raw})${raw !== value ? `, clamped to what this kernel stores` : ''}`;
-    return { maxListenerBacklog: { value, source }, sysctls, counters: linux.queueCounters(), descriptors: descriptors() };
+    return {
+      maxListenerBacklog: { value, source },
+      sysctls,
+      counters: linux.queueCounters(),
+      descriptors: descriptors(),
+    };
   }
   if (platform === 'win32') {
-    return { maxListenerBacklog: { value, source: 'Windows: SOMAXCONN_HINT(65535), the largest queue Winsock builds' }, sysctls: {}, windowsHint: [] };
+    return {
+      maxListenerBacklog: { value, source: 'Windows: SOMAXCONN_HINT(65535), the largest queue Winsock builds' },
+      sysctls: {},
+      windowsHint: [],
+    };
   }
   const s = bsd.somaxconn(platform);
   const sysctls: Record<string, number | undefined> = s ? { [s.name]: s.value } : {};
@@ -93,7 +104,11 @@ function descriptors(): DoctorReport['descriptors'] {
   return lim && { soft: n(lim.limit), hard: n(lim.hard) };
 }
 
-async function probeListener(platform: string, backlog: number | undefined, max: DoctorReport['maxListenerBacklog']): Promise<DoctorReport['listener']> {
+async function probeListener(
+  platform: string,
+  backlog: number | undefined,
+  max: DoctorReport['maxListenerBacklog'],
+): Promise<DoctorReport['listener']> {
   let ln;
   try {
     ln = await new ListenConfig(backlog === undefined ? {} : { backlog }).listen('tcp', '127.0.0.1:0');
@@ -115,7 +130,8 @@ async function probeListener(platform: string, backlog: number | undefined, max:
 
 /** What a client meets when the queue is full, per OS. */
 function overflow(platform: string): string {
-  if (platform === 'win32') return 'A full queue makes Winsock refuse the connection: the client gets ECONNREFUSED (Node issue 38736).';
+  if (platform === 'win32')
+    return 'A full queue makes Winsock refuse the connection: the client gets ECONNREFUSED (Node issue 38736).';
   if (platform === 'linux' || platform === 'android') {
     return 'A full queue drops the SYN silently and the client waits for a retransmit (1 s, then 3 s, …).';
   }
@@ -134,9 +150,14 @@ function advise(platform: string, r: DoctorReport): Advice[] {
     if (needed <= eff) {
       out.push({ text: `${what}: the listener's ${eff} holds them.` });
     } else if (needed <= max) {
-      out.push({ text: `${what}, more than this listener's ${eff}: ask for it.`, command: `new ListenConfig({ backlog: ${needed} })` });
+      out.push({
+        text: `${what}, more than this listener's ${eff}: ask for it.`,
+        command: `new ListenConfig({ backlog: ${needed} })`,
+      });
     } else if (platform === 'win32') {
-      out.push({ text: `${what}, more than Winsock's ceiling of 65535: accept more often, or spread the load over several listeners.` });
+      out.push({
+        text: `${what}, more than Winsock's ceiling of 65535: accept more often, or spread the load over several listeners.`,
+      });
     } else {
       out.push({
         text: `${what}, more than ${somaxconnName ?? 'the kernel limit'} (${max}) allows: raise it, then ask for the backlog (the default config takes the new value on the next process start).`,
@@ -179,13 +200,20 @@ function advise(platform: string, r: DoctorReport): Advice[] {
       });
     }
     if (max < 4096) {
-      out.push({ text: `net.core.somaxconn is ${max}: kernels from 5.4 default to 4096; a burst larger than ${max} overflows any listener here.`, command: 'sysctl -w net.core.somaxconn=4096' });
+      out.push({
+        text: `net.core.somaxconn is ${max}: kernels from 5.4 default to 4096; a burst larger than ${max} overflows any listener here.`,
+        command: 'sysctl -w net.core.somaxconn=4096',
+      });
     }
     const c = r.counters;
     if (c?.watch && (c.watch.ListenOverflows ?? 0) > 0) {
-      out.push({ text: `Accept queues overflowed ${c.watch.ListenOverflows} times in the last ${c.watch.seconds} s (ListenOverflows, all listeners of this network namespace): some listener is not accepting fast enough for its backlog.` });
+      out.push({
+        text: `Accept queues overflowed ${c.watch.ListenOverflows} times in the last ${c.watch.seconds} s (ListenOverflows, all listeners of this network namespace): some listener is not accepting fast enough for its backlog.`,
+      });
     } else if ((c?.ListenOverflows ?? 0) > 0) {
-      out.push({ text: `Accept queues have overflowed ${c!.ListenOverflows} times since boot (ListenOverflows, this network namespace). --watch 10s tells whether it is still happening.` });
+      out.push({
+        text: `Accept queues have overflowed ${c!.ListenOverflows} times since boot (ListenOverflows, this network namespace). --watch 10s tells whether it is still happening.`,
+      });
     }
   }
   const d = r.descriptors;
@@ -203,14 +231,17 @@ function advise(platform: string, r: DoctorReport): Advice[] {
     });
   }
   if (platform === 'win32') {
-    out.push({ text: "Winsock cuts a plain backlog above about 200 to about 200 (Go issue 39000, Node issue 38736); this package passes SOMAXCONN_HINT(n) from 200 on, which net.Server cannot (libuv asserts backlog > 0)." });
+    out.push({
+      text: 'Winsock cuts a plain backlog above about 200 to about 200 (Go issue 39000, Node issue 38736); this package passes SOMAXCONN_HINT(n) from 200 on, which net.Server cannot (libuv asserts backlog > 0).',
+    });
   }
   return out;
 }
 
 function text(r: DoctorReport): string {
   const lines: string[] = [];
-  const row = (k: string, v: unknown, note = '') => lines.push(`  ${k.padEnd(32)} ${String(v ?? 'unreadable').padEnd(10)} ${note}`.trimEnd());
+  const row = (k: string, v: unknown, note = '') =>
+    lines.push(`  ${k.padEnd(32)} ${String(v ?? 'unreadable').padEnd(10)} ${note}`.trimEnd());
   lines.push(`listenconfig doctor: ${r.platform}-${r.arch}, Node ${r.node}, kernel ${r.release}`);
   lines.push('', 'Limits');
   row('maxListenerBacklog()', r.maxListenerBacklog.value, `from ${r.maxListenerBacklog.source}`);
@@ -222,15 +253,33 @@ function text(r: DoctorReport): string {
     'net.ipv4.tcp_migrate_req': '1: a closing SO_REUSEPORT member passes its queue on',
   };
   for (const [k, v] of Object.entries(r.sysctls)) row(k, v, meaning[k] ?? '');
-  if (r.descriptors) row('descriptors (ulimit -n)', r.descriptors.soft ?? 'unlimited', `hard limit ${r.descriptors.hard ?? 'unlimited'}`);
+  if (r.descriptors)
+    row(
+      'descriptors (ulimit -n)',
+      r.descriptors.soft ?? 'unlimited',
+      `hard limit ${r.descriptors.hard ?? 'unlimited'}`,
+    );
   if (r.counters) {
     lines.push('', 'Counters (this network namespace, since boot)');
-    row('ListenOverflows', r.counters.ListenOverflows, r.counters.watch ? `+${r.counters.watch.ListenOverflows ?? 0} in ${r.counters.watch.seconds} s` : 'SYNs/ACKs dropped: an accept queue was full');
-    row('ListenDrops', r.counters.ListenDrops, r.counters.watch ? `+${r.counters.watch.ListenDrops ?? 0} in ${r.counters.watch.seconds} s` : 'all drops at a listener, overflows included');
+    row(
+      'ListenOverflows',
+      r.counters.ListenOverflows,
+      r.counters.watch
+        ? `+${r.counters.watch.ListenOverflows ?? 0} in ${r.counters.watch.seconds} s`
+        : 'SYNs/ACKs dropped: an accept queue was full',
+    );
+    row(
+      'ListenDrops',
+      r.counters.ListenDrops,
+      r.counters.watch
+        ? `+${r.counters.watch.ListenDrops ?? 0} in ${r.counters.watch.seconds} s`
+        : 'all drops at a listener, overflows included',
+    );
   }
   if (r.windowsHint) {
     lines.push('', "Windows: backlog -> Winsock's listen() argument -> queue");
-    for (const h of r.windowsHint) row(`backlog ${h.backlog}`, h.arg, `queue ${h.queue}${h.arg < 0 ? ` (SOMAXCONN_HINT(${-h.arg}))` : ''}`);
+    for (const h of r.windowsHint)
+      row(`backlog ${h.backlog}`, h.arg, `queue ${h.queue}${h.arg < 0 ? ` (SOMAXCONN_HINT(${-h.arg}))` : ''}`);
   }
   lines.push('', 'Listener');
   if ('error' in r.listener) lines.push(`  listen failed: ${r.listener.error}`);
@@ -261,7 +310,8 @@ export async function doctor(args: string[], io: Io, platform: string = process.
   const rate = intOption(values, 'burst-rate');
   const interval = durationOption(values, 'accept-interval');
   const watch = durationOption(values, 'watch');
-  if ((rate === undefined) !== (interval === undefined)) throw new CliError('--burst-rate and --accept-interval go together');
+  if ((rate === undefined) !== (interval === undefined))
+    throw new CliError('--burst-rate and --accept-interval go together');
 
   const f = facts(platform);
   const r: DoctorReport = {
@@ -281,8 +331,13 @@ export async function doctor(args: string[], io: Io, platform: string = process.
     if (io.stderr.isTTY && !values.json) io.stderr.write(`watching the counters for ${watch / 1000} s…\n`);
     await new Promise((resolve) => setTimeout(resolve, watch));
     const after = linux.queueCounters();
-    const delta = (k: keyof linux.QueueCounters) => (after[k] === undefined || r.counters![k] === undefined ? undefined : after[k]! - r.counters![k]!);
-    r.counters.watch = { seconds: watch / 1000, ListenOverflows: delta('ListenOverflows'), ListenDrops: delta('ListenDrops') };
+    const delta = (k: keyof linux.QueueCounters) =>
+      after[k] === undefined || r.counters![k] === undefined ? undefined : after[k]! - r.counters![k]!;
+    r.counters.watch = {
+      seconds: watch / 1000,
+      ListenOverflows: delta('ListenOverflows'),
+      ListenDrops: delta('ListenDrops'),
+    };
   }
   r.advice = advise(platform, r);
   emit(io, !!values.json, r, () => text(r));

@@ -12,8 +12,10 @@ export interface HintRow {
 export function hintTable(extra?: number): HintRow[] {
   const rows = [1, 199, 200, 511, 4096, 65535, 100000];
   if (extra !== undefined && !rows.includes(extra)) rows.push(extra);
-  return rows.sort((a, b) => a - b).map((b) => {
-    const m = windowsListenBacklog(b);
-    return { backlog: b, arg: m.arg, queue: m.effective };
-  });
+  return rows
+    .sort((a, b) => a - b)
+    .map((b) => {
+      const m = windowsListenBacklog(b);
+      return { backlog: b, arg: m.arg, queue: m.effective };
+    });
 }
