@@ -57,8 +57,8 @@ describe('listenconfig doctor', function () {
     expect(r.code, r.err).to.equal(0);
     expect(r.err).to.equal('');
     expect(r.out).to.match(/^listenconfig doctor: /);
-    expect(r.out).to.match(/\n  maxListenerBacklog\(\) +\d+ +from /);
-    expect(r.out).to.match(/\nListener\n  tcp 127\.0\.0\.1:\d+ +\d+ +effective backlog, \d+ requested\n/);
+    expect(r.out).to.match(/\n {2}maxListenerBacklog\(\) +\d+ +from /);
+    expect(r.out).to.match(/\nListener\n {2}tcp 127\.0\.0\.1:\d+ +\d+ +effective backlog, \d+ requested\n/);
     expect(r.out).to.include(
       '\nAdvice\n  - The accept queue must hold every connection that arrives between two accepts',
     );
