@@ -10,7 +10,12 @@ import type { Control } from './sock';
 import { TCPAddr, listenTCP, type TCPListener, type TCPListenParams } from './tcpsock';
 import { listenUDP, type UDPListenParams, type UDPNetwork } from './udpsock';
 import { UnixAddr, listenUnix, type UnixListener, type UnixListenParams } from './unixsock';
-import { validateBooleanArg, validateListenConfigOptions, validateListenOptions, validateString } from './validate';
+import {
+  validateBooleanArg,
+  validateListenConfigOptions,
+  validateListenOptions,
+  validateNetworkAddress,
+} from './validate';
 
 export type { Control } from './sock';
 
@@ -106,8 +111,7 @@ export class ListenConfig {
     // Argument errors reject, as from Node's promise APIs (timers/promises),
     // before any lookup or socket: this body runs synchronously up to the
     // first await.
-    validateString('network', network);
-    validateString('address', address);
+    validateNetworkAddress('listen', network, address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
     if (/^(unix|unixgram|unixpacket)$/.test(network)) return listenUnix(this.#unix, network, address, signal);
@@ -150,8 +154,7 @@ export class ListenConfig {
    */
   listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket>;
   async listenPacket(network: string, address: string, options?: ListenOptions): Promise<dgram.Socket> {
-    validateString('network', network);
-    validateString('address', address);
+    validateNetworkAddress('listenPacket', network, address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
     if (network === 'unixgram') {
