@@ -9,7 +9,7 @@
 // (uv_guess_handle: ioctl(TCGETS), fstat, getsockname, getsockopt(SO_TYPE)),
 // four system calls per connection to learn what accept() already said.
 // They were the whole CPU gap to net.Server in the accept benchmark (issue
-// 4; numbers in README, "Benchmarks"), so POSIX takes the handle path too,
+// 4; numbers in docs/benchmarks.md), so POSIX takes the handle path too,
 // and falls back to the public `{ fd }` where tcp_wrap is missing and under
 // --pending-deprecation, where process.binding() would print DEP0111.
 import * as net from 'node:net';
