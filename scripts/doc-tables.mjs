@@ -115,6 +115,36 @@ export const generators = {
       .map(([k, name]) => [name, times(q[k].connPerSec), times(q[k].cpuUsPerConn)]);
     return table(['ratio', 'conn/s', 'CPU per connection'], rows);
   },
+  'bench-overload': () => {
+    const o = results().overload.contenders;
+    const names = {
+      'serve() K=2000': '`serve()`, K = 2000',
+      'net.Server': 'net.Server (511)',
+      'net.Server backlog 4096': 'net.Server, backlog 4096',
+    };
+    const idle = Object.values(o).flatMap((c) => [c.idleRssMB.min, c.idleRssMB.max]);
+    const rows = Object.entries(o).map(([k, c]) => [
+      names[k] ?? k,
+      c.peakOpen.min === c.peakOpen.max ? String(c.peakOpen.median) : spread(c.peakOpen, String),
+      String(Math.round(c.peakRssMB.median - c.idleRssMB.median)),
+      fixed(c.peakLiveHeapMB.median, 1),
+      String(c.unserved.median),
+      String(Math.round(c.p50Ms.median)),
+      String(Math.round(c.p99Ms.median)),
+    ]);
+    const rss = `RSS growth MB (idle ${Math.floor(Math.min(...idle))}–${Math.ceil(Math.max(...idle))})`;
+    return table(['server', 'peak open', rss, 'live heap MB', 'unserved', 'p50 ms', 'p99 ms'], rows);
+  },
+  'bench-http': () => {
+    const h = results().http.modes;
+    const rows = Object.entries(h).map(([mode, m]) => [
+      mode === 'keep-alive' ? 'keep-alive' : `\`${mode}\``,
+      spread(m.contenders.listenconfig.rps, grouped),
+      spread(m.contenders['server.listen'].rps, grouped),
+      times(m.ratio),
+    ]);
+    return table(['mode', '`serve()` req/s', 'server.listen req/s', 'ratio'], rows);
+  },
   'bench-growth': () => {
     const g = results().growth;
     const side = (c, level) => [
