@@ -1,6 +1,7 @@
 // A missing tool is a skip with a reason, never a failure: the specs that
 // shell out to ip, sysctl, go, strace or prlimit, run by `listenconfig
-// conformance` with a PATH that holds node and nothing else. As root (CI, a
+// conformance` (and the unit tests that do, under mocha) with a PATH that
+// holds node and nothing else. As root (CI, a
 // container) this is where spawnSync('ip') once failed with ENOENT.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
@@ -42,5 +43,15 @@ describe('conformance with no system tools on PATH', function () {
       // The reason names the tool, not a generic "needs root".
       expect(skipped.map((s) => s.reason).join('\n')).to.match(/no `ip`, `sysctl` on PATH/);
     }
+  });
+
+  it("the unit tests that shell out (doctor's prlimit and netns cases) skip too", function () {
+    const r = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', 'test/cli-doctor.test.mjs'],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: bin }, timeout: 120_000 },
+    );
+    expect(r.status, r.stdout + r.stderr).to.equal(0);
+    if (process.platform === 'linux') expect(r.stdout).to.include('skipped: no `prlimit` on PATH');
   });
 });
