@@ -34,6 +34,8 @@ export {
   serve,
   limitListener,
   LimitListener,
+  fileListener,
+  filePacketConn,
 } from './index.js';
 export type * from './index.js';
 

@@ -30,3 +30,4 @@ export type { Network as TCPNetwork } from './address';
 export { serve } from './serve';
 export type { ServeOptions, ShutdownOptions, Serving } from './serve';
 export { limitListener, LimitListener } from './limit';
+export { fileListener, filePacketConn } from './file';

@@ -60,6 +60,8 @@ export interface Binding {
   /** sysctlbyname(3) of a uint32 (macOS, BSD), or a negative error. */
   sysctlUint32(name: string): number;
   strerror(err: number): string;
+  /** fcntl(F_DUPFD_CLOEXEC): a close-on-exec duplicate, or -err (POSIX only). */
+  dupCloexec(sock: Sock): number;
   Acceptor: NativeAcceptorConstructor;
   constants: Record<string, number>;
 }

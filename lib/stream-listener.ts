@@ -314,6 +314,27 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
     return Promise.resolve();
   }
 
+  /**
+   * Go's TCPListener.File and UnixListener.File: a close-on-exec duplicate
+   * of the listening socket that the caller owns and must close, e.g. to
+   * hand on with `spawn(…, { stdio: [0, 1, 2, ln.file()] })` (the child
+   * sees descriptor 3; see `fileListener`). Unlike Go's os.File.Fd(), the
+   * socket stays non-blocking: O_NONBLOCK belongs to the file description
+   * all copies share, and a blocking socket would stall the accept loop of
+   * whichever process still pulls from it. Throws Go's
+   * `file tcp ADDR: use of closed network connection` once closed, and
+   * `file tcp ADDR: not supported by windows` on Windows, as Go does.
+   */
+  file(): number {
+    if (this.#closed) throw this.closedError('file');
+    if (process.platform === 'win32') {
+      throw new OpError('file', this.#network, this.#addr, new Error('not supported by windows'));
+    }
+    const d = binding.dupCloexec(this.#sock);
+    if (d < 0) throw new OpError('file', this.#network, this.#addr, new SyscallError('fcntl', d));
+    return d;
+  }
+
   /** The local address, as Go's Listener.Addr(). */
   addr(): A {
     return this.#addr;

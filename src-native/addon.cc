@@ -551,6 +551,14 @@ class Acceptor {
   napi_async_context async_ = nullptr;
 };
 
+// dupCloexec(sock) -> a new descriptor | -err (lib/file.ts).
+napi_value DupCloexec(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "dupCloexec(sock)");
+  return Num(env, (double)lc::DupCloexec(s));
+}
+
 bool Export(napi_env env, napi_value exports, const char* name, napi_callback fn) {
   napi_value f;
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f) == napi_ok &&
@@ -580,5 +588,6 @@ NAPI_MODULE_INIT() {
     if (!SetNamed(env, c, table[i].name, Num(env, table[i].value))) return nullptr;
   }
   if (!SetNamed(env, exports, "constants", c)) return nullptr;
+  if (!Export(env, exports, "dupCloexec", DupCloexec)) return nullptr;
   return exports;
 }

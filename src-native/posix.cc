@@ -358,6 +358,11 @@ const Constant* Constants(size_t* n) {
   return kConstants;
 }
 
+int64_t DupCloexec(sock_t s) {
+  int r = fcntl(s, F_DUPFD_CLOEXEC, 0);
+  return r < 0 ? -errno : r;
+}
+
 }  // namespace lc
 
 #endif  // !_WIN32

@@ -116,6 +116,11 @@ struct Constant {
 // Returns the table and its length.
 const Constant* Constants(size_t* n);
 
+// fcntl(F_DUPFD_CLOEXEC): a close-on-exec duplicate of s, sharing its open
+// file description (and so O_NONBLOCK) with every other copy. For Go's
+// File() and FileListener; Windows has no descriptor to hand on this way.
+int64_t DupCloexec(sock_t s);
+
 }  // namespace lc
 
 #endif  // LISTENCONFIG_SOCKET_H_

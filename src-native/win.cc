@@ -295,6 +295,12 @@ const Constant* Constants(size_t* n) {
   return kConstants;
 }
 
+// Go's File() is EWINDOWS here too; lib/file.ts refuses before calling.
+int64_t DupCloexec(sock_t s) {
+  (void)s;
+  return -WSAEOPNOTSUPP;
+}
+
 }  // namespace lc
 
 #endif  // _WIN32
