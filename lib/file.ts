@@ -104,8 +104,7 @@ function invalid(): Error {
  * `config` (Go's defaults without one); on Linux those are set on the
  * listening socket, which every copy shares, so the last process to wrap it
  * decides for all. A unix listener made here never removes its socket file
- * on close (the file is not its own, Go's rule), unless
- * `setUnlinkOnClose(true)`. Not on Windows (Go's `not supported by windows`).
+ * on close: the file is not its own (Go's rule). Not on Windows (Go's `not supported by windows`).
  */
 export function fileListener(fd: number, config?: ListenConfig): TCPListener | UnixListener {
   return fileListenerNamed(fd, config, undefined);

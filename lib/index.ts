@@ -6,6 +6,7 @@ export type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
 export { TCPListener, TCPAddr } from './tcpsock';
 export { UnixListener, UnixAddr } from './unixsock';
 export type { UnixNetwork } from './unixsock';
+export type { UnixOwner } from './validate';
 export type { UDPNetwork } from './udpsock';
 export { syscallConn } from './syscallconn';
 export { multipathTCP } from './mptcp';

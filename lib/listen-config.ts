@@ -13,6 +13,7 @@ import { UnixAddr, listenUnix, type UnixListener, type UnixListenParams } from '
 import {
   validateBooleanArg,
   validateListenConfigOptions,
+  type UnixOwner,
   validateListenOptions,
   validateNetworkAddress,
 } from './validate';
@@ -49,6 +50,20 @@ export interface ListenConfigOptions {
    * Go 1.24 turned it on for listeners.
    */
   multipathTCP?: boolean;
+  /**
+   * The permission bits of a unix socket file (e.g. `0o660`), set with
+   * chmod(2) on the path between bind(2) and listen(2): no client can
+   * connect before they apply. Go has no such option; Node's
+   * `readableAll`/`writableAll` are the nearest. Not for abstract names
+   * ('@…'), which have no file; not on Windows.
+   */
+  unixMode?: number;
+  /**
+   * The owner and group of a unix socket file, numeric (`{ gid: 33 }`),
+   * set with chown(2) between bind(2) and listen(2), where the process may
+   * (root, or a group it belongs to). -1 or absent keeps the id.
+   */
+  unixOwner?: UnixOwner;
 }
 
 export interface ListenOptions {
@@ -68,6 +83,8 @@ export class ListenConfig {
   readonly control: Control | undefined;
   readonly keepAlive: number | undefined;
   readonly keepAliveConfig: Readonly<KeepAliveConfig> | undefined;
+  readonly unixMode: number | undefined;
+  readonly unixOwner: Readonly<UnixOwner> | undefined;
   #tcp: TCPListenParams;
   readonly #unix: UnixListenParams;
   readonly #udp: UDPListenParams;
@@ -78,7 +95,9 @@ export class ListenConfig {
     this.control = o.control as Control | undefined;
     this.keepAlive = o.keepAlive;
     this.keepAliveConfig = o.keepAliveConfig === undefined ? undefined : Object.freeze(o.keepAliveConfig);
-    this.#unix = { backlog: this.backlog, control: this.control };
+    this.unixMode = o.unixMode;
+    this.unixOwner = o.unixOwner;
+    this.#unix = { backlog: this.backlog, control: this.control, mode: o.unixMode, owner: o.unixOwner };
     this.#udp = { control: this.control };
     this.#tcp = {
       backlog: this.backlog,

@@ -6,13 +6,13 @@
 import * as fs from 'node:fs';
 import { adoptUnix } from './adopt';
 import { listenBacklog } from './backlog/listen';
-import { OpError, UnknownNetworkError, unsupportedNetwork, type Addr } from './errors';
+import { OpError, SyscallError, UnknownNetworkError, unsupportedNetwork, type Addr } from './errors';
 import { NO_ACCEPT_OPTIONS } from './keepalive';
 import { StreamListener } from './stream-listener';
 import { binding } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
-import { validateBooleanArg } from './validate';
+import { validateBooleanArg, type UnixOwner } from './validate';
 
 /** The unix networks Go's ResolveUnixAddr knows. */
 export type UnixNetwork = 'unix' | 'unixgram' | 'unixpacket';
@@ -30,6 +30,11 @@ export class UnixAddr implements Addr {
     return this.name;
   }
 }
+
+// The socket file's device and inode, read right after bind(2), per
+// listener that created it: close() unlinks the path only while it still
+// names that file (#19). A listener from fileListener has none.
+const boundFiles = new WeakMap<UnixListener, fs.BigIntStats>();
 
 /**
  * A listening unix stream socket (Go's *net.UnixListener), from
@@ -51,16 +56,20 @@ export class UnixListener extends StreamListener<UnixAddr> {
   }
 
   /**
-   * Removes the socket file (once, before the socket closes, as Go does, so
-   * no other listener can have bound the path in between), then closes as
-   * every listener does.
+   * Removes the socket file (once, before the socket closes, as Go does),
+   * then closes as every listener does. Unlike Go and libuv, the file is
+   * removed only if the path still names the one this listener's bind(2)
+   * created (same device and inode): after a restart removed it and bound
+   * a new socket there, closing the old listener leaves the new file alone.
    */
   override close(): Promise<void> {
     const path = this.addr().name;
     if (!this.closed && !this.#unlinked && this.#unlink && path !== '' && path[0] !== '@') {
       this.#unlinked = true;
       try {
-        fs.unlinkSync(path);
+        const mine = boundFiles.get(this);
+        const st = fs.lstatSync(path, { bigint: true });
+        if (mine !== undefined && st.dev === mine.dev && st.ino === mine.ino) fs.unlinkSync(path);
       } catch {
         // Go ignores it too: the file may already be gone.
       }
@@ -73,6 +82,26 @@ export class UnixListener extends StreamListener<UnixAddr> {
 export interface UnixListenParams {
   backlog: number;
   control: Control | undefined;
+  /** unixMode and unixOwner: applied to the file between bind and listen. */
+  mode: number | undefined;
+  owner: UnixOwner | undefined;
+}
+
+// unixMode/unixOwner on the path, before listen(2): until then a connect
+// is refused, so no client ever reaches the socket under the umask's mode.
+// chmod of the path, since Linux's fchmod on a socket descriptor changes
+// the socket's inode, not the file's (measured: the mode stays).
+function applyFileOptions(path: string, p: UnixListenParams): void {
+  const sys = (syscall: string, f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      const errno = (e as { errno?: unknown }).errno;
+      throw typeof errno === 'number' ? new SyscallError(syscall, errno) : e;
+    }
+  };
+  if (p.owner !== undefined) sys('chown', () => fs.chownSync(path, p.owner?.uid ?? -1, p.owner?.gid ?? -1));
+  if (p.mode !== undefined) sys('chmod', () => fs.chmodSync(path, p.mode as number));
 }
 
 /** @internal Go's ResolveUnixAddr and sysListener.listenUnix. */
@@ -114,7 +143,16 @@ export async function listenUnix(
       "network unix is not supported on Windows: Node's pipes there are named pipes, which cannot carry an AF_UNIX socket",
     );
   }
+  const fileOptions = p.mode !== undefined || p.owner !== undefined;
+  if (fileOptions && (address === '' || address[0] === '@' || address[0] === '\0')) {
+    throw unsupportedNetwork(
+      network,
+      laddr,
+      'unixMode and unixOwner apply to a socket file: an abstract or unnamed socket has none',
+    );
+  }
   const { requested, arg, effective } = listenBacklog(p.backlog);
+  let bound: fs.BigIntStats | undefined;
   const { sock, name } = await socket({
     network,
     laddr,
@@ -127,10 +165,23 @@ export async function listenUnix(
     control: p.control,
     signal,
     bind: { host: address, zone: '', port: 0 },
-    listen: { arg },
+    listen: {
+      arg,
+      beforeListen: () => {
+        if (address === '' || address[0] === '@' || address[0] === '\0') return;
+        bound = fs.lstatSync(address, { bigint: true });
+        try {
+          if (fileOptions) applyFileOptions(address, p);
+        } catch (e) {
+          // The file is this bind's: a failed listen leaves no file behind.
+          fs.unlinkSync(address);
+          throw e;
+        }
+      },
+    },
   });
   try {
-    return new UnixListener({
+    const ln = new UnixListener({
       sock,
       network,
       addr: new UnixAddr(name.host, network),
@@ -139,6 +190,8 @@ export async function listenUnix(
       queue: () => undefined,
       adopt: adoptUnix,
     });
+    if (bound !== undefined) boundFiles.set(ln, bound);
+    return ln;
   } catch (e) {
     binding.close(sock);
     throw new OpError('listen', network, laddr, e as Error);

@@ -191,10 +191,21 @@ function validateKeepAliveConfig(v: unknown): KeepAliveConfig | undefined {
   };
 }
 
-const LISTEN_CONFIG_KEYS = ['backlog', 'control', 'keepAlive', 'keepAliveConfig', 'multipathTCP'] as const;
+const LISTEN_CONFIG_KEYS = [
+  'backlog',
+  'control',
+  'keepAlive',
+  'keepAliveConfig',
+  'multipathTCP',
+  'unixMode',
+  'unixOwner',
+] as const;
 
 /** ListenConfig's options, checked and read once. */
 export interface ValidConfig {
+  unixMode: number | undefined;
+  unixOwner: UnixOwner | undefined;
+
   backlog: number;
   control: ((...args: never[]) => unknown) | undefined;
   keepAlive: number | undefined;
@@ -217,6 +228,7 @@ export function validateListenConfigOptions(options: unknown): ValidConfig {
     );
   }
   return {
+    ...validateUnixFileOptions(options),
     backlog,
     control: control as ValidConfig['control'],
     keepAlive: validateDuration('keepAlive', options.keepAlive),
@@ -301,4 +313,61 @@ export function validateNetworkAddress(
       );
     }
   }
+}
+
+/** The owner and group a unix socket file gets before listen(2); -1 or absent keeps it. */
+export interface UnixOwner {
+  uid?: number;
+  gid?: number;
+}
+
+function validateId(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number') {
+    throw optionError(
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+      `The "${name}" option must be of type number. Received ${describe(v)}`,
+    );
+  }
+  if (!Number.isInteger(v) || v < -1 || v > 2 ** 32 - 2) {
+    throw optionError(
+      RangeError,
+      'ERR_OUT_OF_RANGE',
+      `The value of "${name}" is out of range. It must be an integer >= -1 && <= 4294967294. Received ${String(v)}`,
+    );
+  }
+  return v;
+}
+
+// unixMode and unixOwner (ListenConfig): a file mode of permission bits
+// only, and numeric ids, as chmod(2) and chown(2) take them.
+function validateUnixFileOptions(options: Record<string, unknown>): Pick<ValidConfig, 'unixMode' | 'unixOwner'> {
+  const mode = options.unixMode;
+  if (mode !== undefined) {
+    if (typeof mode !== 'number') {
+      throw optionError(
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        `The "unixMode" option must be of type number. Received ${describe(mode)}`,
+      );
+    }
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+      throw optionError(
+        RangeError,
+        'ERR_OUT_OF_RANGE',
+        `The value of "unixMode" is out of range. It must be an integer >= 0 && <= 0o7777. Received ${String(mode)}`,
+      );
+    }
+  }
+  const owner = options.unixOwner;
+  if (owner === undefined) return { unixMode: mode as number | undefined, unixOwner: undefined };
+  validateObject('unixOwner', 'option', owner);
+  rejectUnknownKeys('ListenConfig', 'unixOwner.', owner, ['uid', 'gid']);
+  const unixOwner: UnixOwner = {};
+  const uid = validateId('unixOwner.uid', owner.uid);
+  const gid = validateId('unixOwner.gid', owner.gid);
+  if (uid !== undefined) unixOwner.uid = uid;
+  if (gid !== undefined) unixOwner.gid = gid;
+  return { unixMode: mode as number | undefined, unixOwner: Object.freeze(unixOwner) };
 }

@@ -1,0 +1,225 @@
+// The unix socket file as a deploy sees it (#19): a listener removes only
+// the file its own bind(2) created, and unixMode/unixOwner apply before
+// listen(2), so no client can connect under looser permissions.
+import { expect } from './expect.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListenConfig, OpError, listen } from 'listenconfig';
+import { missingTools, thrown, within } from './helpers.mjs';
+
+const posix = process.platform !== 'win32';
+
+function skip(ctx, why) {
+  console.log(`    skipped: ${why}`);
+  ctx.skip();
+}
+
+function connect(path) {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(path);
+    c.once('connect', () => resolve(c));
+    c.once('error', reject);
+  });
+}
+
+// A directory every user may enter, so that only the socket's own mode
+// decides who connects.
+function openDir() {
+  const dir = fs.mkdtempSync(join(tmpdir(), 'lc-unixfile-'));
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+// Runs `code` in node as user nobody (65534) and resolves its stdout.
+function asNobody(code, { ready } = {}) {
+  const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', code], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (ready !== undefined && out.includes('\n')) ready();
+  });
+  child.stderr.on('data', (d) => (err += d));
+  const done = new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return { child, done };
+}
+
+function asRootSkipReason() {
+  if (!posix || process.platform !== 'linux') return 'needs Linux';
+  if (process.getuid?.() !== 0) return 'needs root to run a client as another user';
+  const missing = missingTools('setpriv');
+  if (missing !== undefined) return missing;
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', '0']);
+  if (r.status !== 0) return `setpriv cannot run node as uid 65534: ${String(r.stderr).trim()}`;
+  return undefined;
+}
+
+describe('unix socket file: unlink only its own file', function () {
+  this.timeout(20_000);
+  before(function () {
+    if (!posix) skip(this, 'unix listeners are not supported on Windows');
+  });
+
+  it("closing A after another process replaced A's file leaves B's file and B serving", async () => {
+    const dir = openDir();
+    const path = join(dir, 's.sock');
+    const a = await listen('unix', path);
+    // Another process does what a restart does: removes the path, binds anew.
+    const b = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs=require('fs'),net=require('net');fs.unlinkSync(${JSON.stringify(path)});` +
+          `net.createServer((c)=>c.end('B')).listen(${JSON.stringify(path)},()=>console.log('ready'));`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await within(new Promise((r) => b.stdout.once('data', r)), 10_000, 'process B listening');
+      await a.close();
+      expect(fs.existsSync(path)).to.equal(true);
+      const c = await connect(path);
+      const got = await within(new Promise((r) => c.once('data', (d) => r(String(d)))), 5000, "B's answer");
+      expect(got).to.equal('B');
+      c.destroy();
+    } finally {
+      b.kill();
+      await new Promise((r) => b.once('close', r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('still removes its own file, and keeps it after setUnlinkOnClose(false)', async () => {
+    const dir = openDir();
+    try {
+      const p1 = join(dir, 'a.sock');
+      await (await listen('unix', p1)).close();
+      expect(fs.existsSync(p1)).to.equal(false);
+      const p2 = join(dir, 'b.sock');
+      const ln = await listen('unix', p2);
+      ln.setUnlinkOnClose(false);
+      await ln.close();
+      expect(fs.existsSync(p2)).to.equal(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('unixMode and unixOwner', function () {
+  this.timeout(60_000);
+  before(function () {
+    if (!posix) skip(this, 'unix listeners are not supported on Windows');
+  });
+
+  it('the file has the mode (and group) asked, whatever the umask', async () => {
+    const dir = openDir();
+    const path = join(dir, 's.sock');
+    const gid = process.getgid?.() ?? 0;
+    const ln = await new ListenConfig({ unixMode: 0o660, unixOwner: { gid } }).listen('unix', path);
+    try {
+      const st = fs.statSync(path);
+      expect(st.mode & 0o7777).to.equal(0o660);
+      expect(st.gid).to.equal(gid);
+      expect(ln.addr().name).to.equal(path);
+    } finally {
+      await ln.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a failed chown leaves no file and gives Go-shaped errors', async function () {
+    if (process.getuid?.() === 0) return skip(this, 'root may chown to anyone: needs an unprivileged user');
+    const dir = openDir();
+    const path = join(dir, 's.sock');
+    try {
+      const e = await new ListenConfig({ unixOwner: { uid: 0 } }).listen('unix', path).catch((x) => x);
+      expect(e).to.be.instanceOf(OpError);
+      expect(e.message).to.equal(`listen unix ${path}: chown: operation not permitted`);
+      expect(fs.existsSync(path)).to.equal(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('abstract names and bad values are refused clearly', async function () {
+    if (process.platform === 'linux') {
+      const e = await new ListenConfig({ unixMode: 0o600 }).listen('unix', '@lc-abstract-mode').catch((x) => x);
+      expect(e).to.be.instanceOf(OpError);
+      expect(e.message).to.match(/^listen unix @lc-abstract-mode: unixMode and unixOwner apply to a socket file/);
+    }
+    expect(thrown(() => new ListenConfig({ unixMode: '660' })).code).to.equal('ERR_INVALID_ARG_TYPE');
+    expect(thrown(() => new ListenConfig({ unixMode: 0o10000 })).code).to.equal('ERR_OUT_OF_RANGE');
+    expect(thrown(() => new ListenConfig({ unixMode: 1.5 })).code).to.equal('ERR_OUT_OF_RANGE');
+    expect(thrown(() => new ListenConfig({ unixOwner: 0 })).code).to.equal('ERR_INVALID_ARG_TYPE');
+    expect(thrown(() => new ListenConfig({ unixOwner: { user: 'x' } })).code).to.equal('ERR_INVALID_ARG_VALUE');
+    expect(thrown(() => new ListenConfig({ unixOwner: { uid: -2 } })).code).to.equal('ERR_OUT_OF_RANGE');
+  });
+
+  it('another user cannot connect to a 0o600 socket owned by root, and can to a 0o666 one', async function () {
+    const why = asRootSkipReason();
+    if (why !== undefined) return skip(this, why);
+    const dir = openDir();
+    const tryConnect = (path) =>
+      asNobody(
+        `require('net').connect(${JSON.stringify(path)}).on('connect',()=>{console.log('connected');process.exit(0)})` +
+          `.on('error',(e)=>{console.log(e.code);process.exit(0)})`,
+      ).done;
+    try {
+      const closed = await new ListenConfig({ unixMode: 0o600 }).listen('unix', join(dir, 'closed.sock'));
+      const open = await new ListenConfig({ unixMode: 0o666 }).listen('unix', join(dir, 'open.sock'));
+      expect((await tryConnect(join(dir, 'closed.sock'))).out.trim()).to.equal('EACCES');
+      expect((await tryConnect(join(dir, 'open.sock'))).out.trim()).to.equal('connected');
+      await closed.close();
+      await open.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a client racing the listen in a loop never gets in at 0o600 (and does at 0o666)', async function () {
+    const why = asRootSkipReason();
+    if (why !== undefined) return skip(this, why);
+    const dir = openDir();
+    const path = join(dir, 'race.sock');
+    // The client connects as fast as it can until told to stop, counting
+    // connects that succeeded.
+    const race = async (mode, rounds) => {
+      let started;
+      const startedP = new Promise((r) => (started = r));
+      const client = asNobody(
+        `const net=require('net');let ok=0,tries=0,stop=false;console.log('go');` +
+          `process.stdin.resume();process.on('SIGTERM',()=>{console.log(JSON.stringify({ok,tries}));process.exit(0)});` +
+          `function one(){if(stop)return;tries++;const c=net.connect(${JSON.stringify(path)});` +
+          `c.on('connect',()=>{ok++;c.destroy();setImmediate(one)});c.on('error',()=>setImmediate(one))}` +
+          `for(let i=0;i<4;i++)one();`,
+        { ready: () => started() },
+      );
+      await within(startedP, 10_000, 'the racing client');
+      for (let i = 0; i < rounds; i++) {
+        const ln = await new ListenConfig({ unixMode: mode }).listen('unix', path);
+        await new Promise((r) => setTimeout(r, 3));
+        await ln.close();
+      }
+      client.child.kill('SIGTERM');
+      const { out } = await client.done;
+      return JSON.parse(out.trim().split('\n').pop());
+    };
+    try {
+      const open = await race(0o666, 50);
+      console.log(`    0o666: ${open.tries} connect attempts during 50 listens, ${open.ok} got in`);
+      expect(open.ok).to.be.above(0); // the client does race the listen
+      const closed = await race(0o600, 200);
+      console.log(`    0o600: ${closed.tries} connect attempts during 200 listens, ${closed.ok} got in`);
+      expect(closed.tries).to.be.above(100);
+      expect(closed.ok).to.equal(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
