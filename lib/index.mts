@@ -36,6 +36,7 @@ export {
   LimitListener,
   fileListener,
   filePacketConn,
+  activation,
 } from './index.js';
 export type * from './index.js';
 

@@ -32,3 +32,5 @@ export { serve } from './serve';
 export type { ServeOptions, ShutdownOptions, Serving } from './serve';
 export { limitListener, LimitListener } from './limit';
 export { fileListener, filePacketConn } from './file';
+export * as activation from './activation';
+export type { ActivationFile, ActivationOptions } from './activation';
