@@ -6,6 +6,8 @@ export type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
 export { TCPListener, TCPAddr } from './tcpsock';
 export { UnixListener, UnixAddr } from './unixsock';
 export type { UnixNetwork } from './unixsock';
+export { UnixConn, dialUnix, unixRights, parseUnixRights } from './unixconn';
+export type { ReadFromResult, ReadMsgResult, PeerCredentials, DialUnixOptions } from './unixconn';
 export type { UDPNetwork } from './udpsock';
 export { syscallConn } from './syscallconn';
 export { multipathTCP } from './mptcp';
@@ -22,6 +24,7 @@ export {
   UnknownNetworkError,
   AbortError,
   ErrClosed,
+  ErrDeadlineExceeded,
   retryableAcceptError,
 } from './errors';
 export type { Addr } from './errors';

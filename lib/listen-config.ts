@@ -10,6 +10,7 @@ import type { Control } from './sock';
 import { TCPAddr, listenTCP, type TCPListener, type TCPListenParams } from './tcpsock';
 import { listenUDP, type UDPListenParams, type UDPNetwork } from './udpsock';
 import { UnixAddr, listenUnix, type UnixListener, type UnixListenParams } from './unixsock';
+import { listenUnixgram, type UnixConn } from './unixconn';
 import { validateBooleanArg, validateListenConfigOptions, validateListenOptions, validateString } from './validate';
 
 export type { Control } from './sock';
@@ -101,8 +102,14 @@ export class ListenConfig {
    */
   listen(network: TCPNetwork, address: string, options?: ListenOptions): Promise<TCPListener>;
   listen(network: 'unix', address: string, options?: ListenOptions): Promise<UnixListener>;
+  /** 'unixpacket' (SOCK_SEQPACKET): accept() yields message connections, UnixConns. */
+  listen(network: 'unixpacket', address: string, options?: ListenOptions): Promise<UnixListener<UnixConn>>;
   listen(network: StreamNetwork, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener>;
-  async listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener> {
+  async listen(
+    network: string,
+    address: string,
+    options?: ListenOptions,
+  ): Promise<TCPListener | UnixListener | UnixListener<UnixConn>> {
     // Argument errors reject, as from Node's promise APIs (timers/promises),
     // before any lookup or socket: this body runs synchronously up to the
     // first await.
@@ -110,7 +117,9 @@ export class ListenConfig {
     validateString('address', address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
-    if (/^(unix|unixgram|unixpacket)$/.test(network)) return listenUnix(this.#unix, network, address, signal);
+    if (/^(unix|unixgram|unixpacket)$/.test(network)) {
+      return listenUnix(this.#unix, network, address, signal) as Promise<UnixListener>;
+    }
     if (/^ip[46]?(:|$)/.test(network)) {
       // Raw IP: Go knows it, this package does not listen on it.
       throw unsupportedNetwork(
@@ -149,18 +158,18 @@ export class ListenConfig {
    * datagram sockets. Not on Windows (Node's dgram cannot adopt a SOCKET).
    */
   listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket>;
-  async listenPacket(network: string, address: string, options?: ListenOptions): Promise<dgram.Socket> {
+  /**
+   * 'unixgram': a bound unix datagram socket, a UnixConn (readFrom,
+   * writeTo…). The address is a path, '@name' (Linux's abstract
+   * namespace), or '' for an abstract name the kernel picks (Linux).
+   */
+  listenPacket(network: 'unixgram', address: string, options?: ListenOptions): Promise<UnixConn>;
+  async listenPacket(network: string, address: string, options?: ListenOptions): Promise<dgram.Socket | UnixConn> {
     validateString('network', network);
     validateString('address', address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
-    if (network === 'unixgram') {
-      throw unsupportedNetwork(
-        network,
-        new UnixAddr(address, 'unixgram'),
-        "network unixgram is not supported: Node's dgram module has UDP sockets only",
-      );
-    }
+    if (network === 'unixgram') return listenUnixgram(this.#unix, address, signal);
     if (network === 'unix' || network === 'unixpacket') {
       // Go 1.19 makes a stream socket here and returns it as a PacketConn.
       throw unsupportedNetwork(
@@ -199,19 +208,34 @@ export class ListenConfig {
 }
 
 /** Go's net.ListenPacket: the zero ListenConfig. */
-export function listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket> {
-  return new ListenConfig().listenPacket(network, address, options);
+export function listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket>;
+export function listenPacket(network: 'unixgram', address: string, options?: ListenOptions): Promise<UnixConn>;
+export function listenPacket(
+  network: string,
+  address: string,
+  options?: ListenOptions,
+): Promise<dgram.Socket | UnixConn> {
+  return new ListenConfig().listenPacket(network as UDPNetwork, address, options);
 }
 
 /** Go's net.Listen: the zero ListenConfig. */
 export function listen(network: TCPNetwork, address: string, options?: ListenOptions): Promise<TCPListener>;
 export function listen(network: 'unix', address: string, options?: ListenOptions): Promise<UnixListener>;
 export function listen(
+  network: 'unixpacket',
+  address: string,
+  options?: ListenOptions,
+): Promise<UnixListener<UnixConn>>;
+export function listen(
   network: StreamNetwork,
   address: string,
   options?: ListenOptions,
 ): Promise<TCPListener | UnixListener>;
-export function listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener> {
+export function listen(
+  network: string,
+  address: string,
+  options?: ListenOptions,
+): Promise<TCPListener | UnixListener | UnixListener<UnixConn>> {
   // Any string at run time, as from JavaScript: Go's errors say what is wrong.
   return new ListenConfig().listen(network as StreamNetwork, address, options);
 }
