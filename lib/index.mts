@@ -16,6 +16,8 @@ export {
   UnixListener,
   UnixAddr,
   UnixConn,
+  IPConn,
+  IPAddr,
   dialUnix,
   unixRights,
   parseUnixRights,

@@ -6,6 +6,8 @@ export type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
 export { TCPListener, TCPAddr } from './tcpsock';
 export { UnixListener, UnixAddr } from './unixsock';
 export type { UnixNetwork } from './unixsock';
+export { IPConn, IPAddr } from './iprawsock';
+export type { IPNetwork } from './listen-config';
 export { UnixConn, dialUnix, unixRights, parseUnixRights } from './unixconn';
 export type { ReadFromResult, ReadMsgResult, PeerCredentials, DialUnixOptions } from './unixconn';
 export type { UDPNetwork } from './udpsock';

@@ -11,6 +11,10 @@ import { TCPAddr, listenTCP, type TCPListener, type TCPListenParams } from './tc
 import { listenUDP, type UDPListenParams, type UDPNetwork } from './udpsock';
 import { UnixAddr, listenUnix, type UnixListener, type UnixListenParams } from './unixsock';
 import { listenUnixgram, type UnixConn } from './unixconn';
+import { listenIP, type IPConn } from './iprawsock';
+
+/** Go's raw IP networks: 'ip', 'ip4' or 'ip6', a colon, a protocol name or number. */
+export type IPNetwork = `ip:${string}` | `ip4:${string}` | `ip6:${string}`;
 import { validateBooleanArg, validateListenConfigOptions, validateListenOptions, validateString } from './validate';
 
 export type { Control } from './sock';
@@ -164,7 +168,18 @@ export class ListenConfig {
    * namespace), or '' for an abstract name the kernel picks (Linux).
    */
   listenPacket(network: 'unixgram', address: string, options?: ListenOptions): Promise<UnixConn>;
-  async listenPacket(network: string, address: string, options?: ListenOptions): Promise<dgram.Socket | UnixConn> {
+  /**
+   * Go's raw IP networks, 'ip4:icmp', 'ip6:ipv6-icmp', 'ip:17' (a protocol
+   * name of /etc/protocols or a number): a SOCK_RAW socket, an IPConn.
+   * Needs root or CAP_NET_RAW (Linux); else Go's `socket: operation not
+   * permitted`.
+   */
+  listenPacket(network: IPNetwork, address: string, options?: ListenOptions): Promise<IPConn>;
+  async listenPacket(
+    network: string,
+    address: string,
+    options?: ListenOptions,
+  ): Promise<dgram.Socket | UnixConn | IPConn> {
     validateString('network', network);
     validateString('address', address);
     const signal = validateListenOptions(options);
@@ -178,8 +193,7 @@ export class ListenConfig {
         `network ${network} is a stream network: use listen()`,
       );
     }
-    if (/^ip[46]?(:|$)/.test(network))
-      throw unsupportedNetwork(network, undefined, `network ${network} is not supported (udp, udp4 and udp6 are)`);
+    if (/^ip[46]?(:|$)/.test(network)) return listenIP(this.#unix, network, address, signal);
     let la: TCPAddrParts;
     try {
       la = await resolveListenAddr(network, address, signal);
@@ -210,11 +224,12 @@ export class ListenConfig {
 /** Go's net.ListenPacket: the zero ListenConfig. */
 export function listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket>;
 export function listenPacket(network: 'unixgram', address: string, options?: ListenOptions): Promise<UnixConn>;
+export function listenPacket(network: IPNetwork, address: string, options?: ListenOptions): Promise<IPConn>;
 export function listenPacket(
   network: string,
   address: string,
   options?: ListenOptions,
-): Promise<dgram.Socket | UnixConn> {
+): Promise<dgram.Socket | UnixConn | IPConn> {
   return new ListenConfig().listenPacket(network as UDPNetwork, address, options);
 }
 

@@ -104,3 +104,11 @@ const dialed: UnixConn = await dialUnix('unixgram', '/tmp/x', { laddr: '' });
 await dialed.writeMsgUnix(Buffer.from('x'), unixRights(0, 1, 2));
 ln.setDeadline(null);
 console.log(fds, cred.uid, ErrDeadlineExceeded.message, await dialed.write(Buffer.from('y')));
+// Raw IP: Go's 'ip4:icmp' and friends are IPConns.
+import { IPConn, IPAddr, type IPNetwork } from 'listenconfig';
+const rawNet: IPNetwork = 'ip4:icmp';
+const raw: IPConn = await listenPacket(rawNet, '127.0.0.1');
+const rr: { n: number; addr: IPAddr | null } = await raw.readFrom(Buffer.alloc(1500));
+await raw.writeTo(Buffer.alloc(8), new IPAddr('127.0.0.1'));
+console.log(rr.n);
+await raw.close();
