@@ -175,16 +175,18 @@ export async function listenIP(
     type: constants.SOCK_RAW as number,
     protocol: proto,
     v6only: family === 6 && afnet === 'ip6',
-    // Go's netFD.ctrlNetwork: the network kept when it ends in 4 or 6, else
-    // the family's digit appended to the whole string ('ip4:icmp4').
-    ctrlNetwork: /[46]$/.test(network) ? network : `${network}${family}`,
+    // Go's netFD.ctrlNetwork of the parsed network: 'ip4:icmp' is 'ip4',
+    // 'ip:icmp' 'ip4' or 'ip6' by the family (measured with Go 1.19).
+    ctrlNetwork: afnet === 'ip' ? `ip${family}` : afnet,
     ctrlAddress: laddr.toString(),
     control: p.control,
     signal,
     bind: { host: ip === '' ? (family === 6 ? '::' : '0.0.0.0') : ip, zone, port: 0 },
   });
   try {
-    return new IPConn(sock, network, new IPAddr(canonicalIP(name.host), name.zone), family);
+    // The connection's errors name the parsed network, as Go's: `read ip4
+    // 127.0.0.1: i/o timeout` for a socket of 'ip4:icmp'.
+    return new IPConn(sock, afnet, new IPAddr(canonicalIP(name.host), name.zone), family);
   } catch (e) {
     binding.close(sock);
     throw new OpError('listen', network, laddr, e as Error);

@@ -53,6 +53,15 @@ function addrArg(name: string, v: unknown, network: string): UnixAddr {
   );
 }
 
+// getsockname/getpeername of an unnamed unix socket: Go's Linux
+// anyToSockaddr reads the empty name as '@' (measured with Go 1.19:
+// a dialed client's LocalAddr, an accepted conn's RemoteAddr).
+function boundName(sa: SockAddr | number, network: string): UnixAddr | undefined {
+  if (typeof sa === 'number') return undefined;
+  const name = sa.host === '' && process.platform === 'linux' ? '@' : sa.host;
+  return name === '' ? undefined : new UnixAddr(name, network as UnixNetwork);
+}
+
 function fromSockAddr(sa: SockAddr | null, network: string): UnixAddr | null {
   // Go's readFrom: an unnamed sender is a nil address.
   return sa === null || sa.host === '' ? null : new UnixAddr(sa.host, network as UnixNetwork);
@@ -344,11 +353,12 @@ function adoptMessageSocket(
  */
 export function adoptUnixpacket(network: string) {
   return (fd: Sock, slots?: Int32Array, slot = 0): UnixConn => {
-    const ln = binding.getsockname(fd);
-    const pn = binding.getpeername(fd);
-    const laddr = typeof ln === 'number' ? undefined : new UnixAddr(ln.host, network as UnixNetwork);
-    const raddr = typeof pn === 'number' ? undefined : new UnixAddr(pn.host, network as UnixNetwork);
-    const c = new UnixConn(fd, network, laddr, raddr);
+    const c = new UnixConn(
+      fd,
+      network,
+      boundName(binding.getsockname(fd), network),
+      boundName(binding.getpeername(fd), network),
+    );
     if (slots !== undefined) slots[slot] = -1;
     return c;
   };
@@ -400,9 +410,7 @@ export async function dialUnix(
     bind: o.laddr === undefined ? undefined : { host: o.laddr, zone: '', port: 0 },
     connect: { host: raddr, zone: '', port: 0 },
   });
-  const ln = binding.getsockname(sock);
-  const laddr = typeof ln === 'number' || ln.host === '' ? la : new UnixAddr(ln.host, network);
-  return adoptMessageSocket(sock, network, 'dial', ra, laddr, ra);
+  return adoptMessageSocket(sock, network, 'dial', ra, boundName(binding.getsockname(sock), network) ?? la, ra);
 }
 
 function validateDialOptions(options: unknown): DialUnixOptions {

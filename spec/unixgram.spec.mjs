@@ -188,9 +188,13 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
         expect(r.addr).to.equal(null);
         const e = await c.writeTo(Buffer.from('x'), join(dir, 'srv.sock')).catch((e) => e);
         expect(e).to.be.instanceOf(OpError);
+        // An unnamed socket's own name is '@' on Linux, as Go 1.19 prints it (measured):
+        // `write unixgram @->/path: use of WriteTo with pre-connected connection`.
+        const anon = process.platform === 'linux' ? '@->' : '';
         expect(e.message).to.equal(
-          `write unixgram ${join(dir, 'srv.sock')}: use of WriteTo with pre-connected connection`,
+          `write unixgram ${anon}${join(dir, 'srv.sock')}: use of WriteTo with pre-connected connection`,
         );
+        if (process.platform === 'linux') expect(String(c.localAddr())).to.equal('@');
         const bound = await dialUnix('unixgram', join(dir, 'srv.sock'), { laddr: join(dir, 'cli.sock') });
         await bound.write(Buffer.from('pong'));
         const r2 = await within(server.readFrom(Buffer.alloc(8)), 2000, 'readFrom');
@@ -203,6 +207,37 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
       } finally {
         await c.close();
         await server.close();
+      }
+    });
+
+    it('a write to a full receiver waits without spinning, completes once it drains, and honours the write deadline', async function () {
+      const r = await listenPacket('unixgram', '');
+      const w = await listenPacket('unixgram', '');
+      const msg = Buffer.alloc(1000);
+      try {
+        // Fill the receiver's queue until a writeTo waits.
+        let pending;
+        for (let i = 0; i < 10_000 && pending === undefined; i++) {
+          const p = w.writeTo(msg, r.localAddr());
+          const done = await Promise.race([p.then(() => true), new Promise((res) => setTimeout(() => res(false), 30))]);
+          if (!done) pending = p;
+        }
+        expect(pending, 'a writeTo that waits').to.not.equal(undefined);
+        // An unconnected datagram socket polls writable while sendto says
+        // EAGAIN: the retry must not spin (400 ms of CPU per 500 ms before).
+        const cpu0 = process.cpuUsage();
+        await new Promise((res) => setTimeout(res, 300));
+        const cpu = process.cpuUsage(cpu0);
+        expect((cpu.user + cpu.system) / 1000).to.be.below(100);
+        await r.readFrom(Buffer.alloc(2000));
+        expect(await within(pending, 2000, 'the waiting write')).to.equal(1000);
+        w.setWriteDeadline(new Date(Date.now() + 30));
+        const e = await within(w.writeTo(msg, r.localAddr()), 2000, 'the timeout').catch((e) => e);
+        expect(e.timeout()).to.equal(true);
+        expect(e.message).to.equal(`write unixgram ${w.localAddr()}->${r.localAddr()}: i/o timeout`);
+      } finally {
+        await w.close();
+        await r.close();
       }
     });
 

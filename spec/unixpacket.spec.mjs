@@ -119,6 +119,30 @@ describe('unixpacket listeners and message connections (Go: Listen("unixpacket",
       expect(() => s.peerCredentials()).to.throw(OpError, /use of closed network connection/);
     });
 
+    it("names and errors as Go 1.19's (measured): an unnamed peer is '@', `read unixpacket PATH->@: i/o timeout`", async function () {
+      if (process.platform !== 'linux') return skip(this, "Go's '@' for an unnamed socket is Linux's");
+      const path = join(dir, 'names.sock');
+      const ln = await listen('unixpacket', path);
+      const c = await dialUnix('unixpacket', path);
+      const s = await ln.accept();
+      try {
+        expect(String(s.remoteAddr())).to.equal('@');
+        expect(String(c.localAddr())).to.equal('@');
+        expect(String(c.remoteAddr())).to.equal(path);
+        s.setReadDeadline(new Date(Date.now() - 1000));
+        const e = await s.read(Buffer.alloc(4)).catch((e) => e);
+        expect(e.message).to.equal(`read unixpacket ${path}->@: i/o timeout`);
+        ln.setDeadline(new Date(0));
+        const a = await ln.accept().catch((e) => e);
+        expect(a.message).to.equal(`accept unixpacket ${path}: i/o timeout`);
+      } finally {
+        await c.close();
+        await s.close();
+        await ln.close();
+      }
+      expect(() => ln.setDeadline(null)).to.throw(`set unixpacket ${path}: use of closed network connection`);
+    });
+
     it('passes a descriptor over an accepted connection', async function () {
       const path = join(dir, 'fd.sock');
       const ln = await listen('unixpacket', path);
