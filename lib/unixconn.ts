@@ -118,9 +118,9 @@ export class UnixConn extends MessageConn<UnixAddr> {
    */
   readMsgUnix(buf: Uint8Array, oob: Uint8Array | null = null): Promise<ReadMsgResult> {
     validateBytes('buf', buf);
-    if (oob !== null) validateBytes('oob', oob);
+    if (oob !== null && oob !== undefined) validateBytes('oob', oob);
     return this.io('read', 'recvmsg', () => {
-      const r = binding.recvmsg(this.sock, buf, oob);
+      const r = binding.recvmsg(this.sock, buf, oob ?? null);
       if (typeof r === 'number') return new Failed(r);
       return { n: r[0], flags: r[1], oobn: r[2], addr: fromSockAddr(r[3], this.network) };
     });
@@ -155,15 +155,17 @@ export class UnixConn extends MessageConn<UnixAddr> {
     addr: UnixAddr | string | null = null,
   ): Promise<{ n: number; oobn: number }> {
     validateBytes('buf', buf);
-    if (oob !== null) validateBytes('oob', oob);
-    const to = addr === null ? null : addrArg('addr', addr, this.network);
+    // null or undefined: no ancillary data, as Go's nil oob.
+    if (oob !== null && oob !== undefined) validateBytes('oob', oob);
+    const to = addr === null || addr === undefined ? null : addrArg('addr', addr, this.network);
     if (to !== null && this.#connected) return Promise.reject(this.opError('write', errWriteToConnected, to));
     const oobn = oob?.byteLength ?? 0;
+    const ancillary = oob ?? null;
     return this.io(
       'write',
       'sendmsg',
       () => {
-        const r = this.#send(buf, oob, to);
+        const r = this.#send(buf, ancillary, to);
         return typeof r === 'number' ? { n: r, oobn } : r;
       },
       to ?? undefined,

@@ -77,6 +77,31 @@ describe('raw IP (Go: ListenPacket("ip4:icmp", …), *IPConn)', function () {
     expect(e.message).to.equal('close ip4 127.0.0.1: use of closed network connection');
   });
 
+  it("bad input: Node's argument errors; no descriptor left by 1,000 failed binds (root)", async function () {
+    if (!canRaw()) return skip(this, 'raw sockets need root or CAP_NET_RAW on Linux');
+    const { readdirSync } = await import('node:fs');
+    const count = () => readdirSync('/proc/self/fd').length;
+    const c = await listenPacket('ip4:icmp', '127.0.0.1');
+    try {
+      expect(() => c.readFrom('x'))
+        .to.throw(TypeError)
+        .with.property('code', 'ERR_INVALID_ARG_TYPE');
+      expect(() => c.writeTo(Buffer.alloc(8), 42))
+        .to.throw(TypeError)
+        .with.property('code', 'ERR_INVALID_ARG_TYPE');
+      expect(() => c.setDeadline(1))
+        .to.throw(TypeError)
+        .with.property('code', 'ERR_INVALID_ARG_TYPE');
+    } finally {
+      await c.close();
+    }
+    const before = count();
+    let msg;
+    for (let i = 0; i < 1000; i++) msg = (await listenPacket('ip4:icmp', '192.0.2.1').catch((e) => e)).message;
+    expect(msg).to.equal('listen ip4:icmp 192.0.2.1: bind: cannot assign requested address');
+    expect(count()).to.equal(before);
+  });
+
   it("a read deadline times out a raw read with Go's text (root)", async function () {
     if (!canRaw()) return skip(this, 'raw sockets need root or CAP_NET_RAW on Linux');
     // Protocol 253 (RFC 3692 experimentation): nothing arrives.

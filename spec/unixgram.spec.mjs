@@ -326,6 +326,24 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
         expect(() => c.setDeadline(new Date(Number.NaN)))
           .to.throw(TypeError)
           .with.property('code', 'ERR_INVALID_ARG_VALUE');
+        expect(() => c.readMsgUnix(Buffer.alloc(1), 'oob'))
+          .to.throw(TypeError)
+          .with.property('code', 'ERR_INVALID_ARG_TYPE');
+        expect(() => c.writeMsgUnix(Buffer.alloc(1), 7, '/tmp/x'))
+          .to.throw(TypeError)
+          .with.property('code', 'ERR_INVALID_ARG_TYPE');
+        expect(() => c.writeMsgUnix(Buffer.alloc(1), null, {}))
+          .to.throw(TypeError)
+          .with.property('code', 'ERR_INVALID_ARG_TYPE');
+        expect(() => c.setReadDeadline('soon'))
+          .to.throw(TypeError)
+          .with.property('code', 'ERR_INVALID_ARG_TYPE');
+        const dn = await dialUnix(42, '/x').catch((e) => e);
+        expect(dn.code).to.equal('ERR_INVALID_ARG_TYPE');
+        const dr = await dialUnix('unixgram', null).catch((e) => e);
+        expect(dr.code).to.equal('ERR_INVALID_ARG_TYPE');
+        const ds = await dialUnix('unixgram', '/x', { signal: 'x' }).catch((e) => e);
+        expect(ds.code).to.equal('ERR_INVALID_ARG_TYPE');
         const e = await listenPacket('unixgram', 42).catch((e) => e);
         expect(e.code).to.equal('ERR_INVALID_ARG_TYPE');
         const d = await dialUnix('unixgram', '/x', { laddr: 1 }).catch((e) => e);
