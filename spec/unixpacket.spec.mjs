@@ -166,6 +166,23 @@ describe('unixpacket listeners and message connections (Go: Listen("unixpacket",
       }
     });
 
+    it('for await over a unixpacket listener yields UnixConns, and ends at close', async function () {
+      const path = join(dir, 'iter.sock');
+      const ln = await listen('unixpacket', path);
+      const clients = [await dialUnix('unixpacket', path), await dialUnix('unixpacket', path)];
+      const seen = [];
+      const loop = (async () => {
+        for await (const c of ln) {
+          seen.push(c instanceof UnixConn);
+          await c.close();
+          if (seen.length === 2) await ln.close();
+        }
+      })();
+      await within(loop, 3000, 'the loop ending');
+      expect(seen).to.deep.equal([true, true]);
+      for (const c of clients) await c.close();
+    });
+
     it('backlog and pull accept as for stream listeners: nobody accepting, connections wait in the kernel', async function () {
       const path = join(dir, 'pull.sock');
       const ln = await new ListenConfig({ backlog: 4 }).listen('unixpacket', path);
