@@ -4,10 +4,29 @@
 // the descriptor (internal/poll/fd_poll_runtime.go); here a timer wakes the
 // pending operations through onExpire, and expired() is what a new
 // operation checks before it waits.
-import { validateDeadline } from './validate';
+import { describe } from './validate';
 
 // setTimeout's largest delay; a later deadline re-arms on the way.
 const MAX_DELAY = 2 ** 31 - 1;
+
+/**
+ * A deadline argument: a Date, or null for none (Go's zero time.Time). An
+ * Invalid Date is refused rather than read as "never" or "now".
+ */
+export function validateDeadline(name: string, v: unknown): asserts v is Date | null {
+  if (v === null) return;
+  if (!(v instanceof Date)) {
+    throw Object.assign(
+      new TypeError(`The "${name}" argument must be an instance of Date or null. Received ${describe(v)}`),
+      { code: 'ERR_INVALID_ARG_TYPE' },
+    );
+  }
+  if (Number.isNaN(v.getTime())) {
+    throw Object.assign(new TypeError(`The argument '${name}' is an invalid Date. Received ${v}`), {
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
+  }
+}
 
 export class Deadline {
   #at: number | undefined;

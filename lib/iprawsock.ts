@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { AbortError, AddrError, OpError, UnknownNetworkError, unsupportedNetwork, type Addr } from './errors';
 import { canonicalIP } from './ip';
-import { Failed, MessageConn } from './msgconn';
+import { Failed, MessageConn, validateBytes } from './msgconn';
 import { binding } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
-import { describe, validateBytes } from './validate';
+import { describe } from './validate';
 
 /** Go's *net.IPAddr: an IP and, for IPv6 link-local, a zone. */
 export class IPAddr implements Addr {

@@ -12,6 +12,7 @@ import { ErrClosed, ErrDeadlineExceeded, OpError, SyscallError, type Addr } from
 import { dropped, handled } from './lifecycle';
 import { binding, type NativeWatcher, type Sock } from './native';
 import { ValidRawConn, type RawConn } from './rawconn';
+import { describe } from './validate';
 
 const READABLE = 1; // UV_READABLE
 const WRITABLE = 2; // UV_WRITABLE
@@ -20,6 +21,25 @@ const { EAGAIN, EWOULDBLOCK, EINTR } = os.constants.errno;
 // What starting the watcher calls underneath, as stream-listener.ts names it.
 const POLL_SYSCALL =
   process.platform === 'linux' ? 'epoll_ctl' : process.platform === 'win32' ? 'uv_poll_start' : 'kevent';
+
+/** @internal A buffer argument (a Buffer is a Uint8Array), as Node's validateBuffer words it. */
+export function validateBytes(name: string, v: unknown): asserts v is Uint8Array {
+  if (!(v instanceof Uint8Array)) {
+    throw Object.assign(
+      new TypeError(`The "${name}" argument must be an instance of Buffer or Uint8Array. Received ${describe(v)}`),
+      { code: 'ERR_INVALID_ARG_TYPE' },
+    );
+  }
+}
+
+/** @internal Node's validateString. */
+export function validateStringArg(name: string, v: unknown): asserts v is string {
+  if (typeof v !== 'string') {
+    throw Object.assign(new TypeError(`The "${name}" argument must be of type string. Received ${describe(v)}`), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  }
+}
 
 /** @internal A system call's failure, as attempt() reports it: -errno. */
 export class Failed {

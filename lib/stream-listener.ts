@@ -7,11 +7,11 @@ import type * as net from 'node:net';
 import { Pauses } from './backoff';
 import { type AcceptSource, ConnectionIterator, connectionsOnError } from './connections';
 import { dropped, handled, warnAcceptError } from './lifecycle';
-import { Deadline } from './deadline';
+import { Deadline, validateDeadline } from './deadline';
 import { AbortError, ErrClosed, ErrDeadlineExceeded, OpError, SyscallError, type Addr } from './errors';
 import type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
 import { binding, type NativeAcceptor, type Sock } from './native';
-import { validateDeadline, validateListenOptions } from './validate';
+import { validateListenOptions } from './validate';
 import { ValidRawConn, type RawConn } from './rawconn';
 
 // What starting the watcher calls underneath (uv_poll_start), named as Go

@@ -12,12 +12,12 @@ import {
   unsupportedNetwork,
   type Addr,
 } from './errors';
-import { Failed, MessageConn } from './msgconn';
+import { Failed, MessageConn, validateBytes, validateStringArg } from './msgconn';
 import { binding, type SockAddr, type Sock } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
 import { UnixAddr, type UnixNetwork } from './unixsock';
-import { describe, validateBytes, validateString } from './validate';
+import { describe } from './validate';
 
 const littleEndian = os.endianness() === 'LE';
 
@@ -387,8 +387,8 @@ export async function dialUnix(
   raddr: string,
   options?: DialUnixOptions,
 ): Promise<UnixConn> {
-  validateString('network', network);
-  validateString('raddr', raddr);
+  validateStringArg('network', network);
+  validateStringArg('raddr', raddr);
   const o = validateDialOptions(options);
   const ra = new UnixAddr(raddr, network);
   if (network !== 'unixgram' && network !== 'unixpacket') {
@@ -423,7 +423,7 @@ function validateDialOptions(options: unknown): DialUnixOptions {
     });
   }
   const o = options as Record<string, unknown>;
-  if (o.laddr !== undefined) validateString('options.laddr', o.laddr);
+  if (o.laddr !== undefined) validateStringArg('options.laddr', o.laddr);
   if (o.control !== undefined && typeof o.control !== 'function') {
     throw Object.assign(
       new TypeError(`The "options.control" property must be of type function. Received ${describe(o.control)}`),

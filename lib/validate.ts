@@ -282,32 +282,3 @@ export function validateString(name: string, v: unknown): asserts v is string {
     );
   }
 }
-
-/** A Uint8Array argument (a Buffer is one), as Node's validateBuffer words it. */
-export function validateBytes(name: string, v: unknown): asserts v is Uint8Array {
-  if (!(v instanceof Uint8Array)) {
-    throw optionError(
-      TypeError,
-      'ERR_INVALID_ARG_TYPE',
-      `The "${name}" argument must be an instance of Buffer or Uint8Array. Received ${describe(v)}`,
-    );
-  }
-}
-
-/**
- * A deadline: a Date, or null for none (Go's zero time.Time). An Invalid
- * Date is refused rather than read as "never" or "now".
- */
-export function validateDeadline(name: string, v: unknown): asserts v is Date | null {
-  if (v === null) return;
-  if (!(v instanceof Date)) {
-    throw optionError(
-      TypeError,
-      'ERR_INVALID_ARG_TYPE',
-      `The "${name}" argument must be an instance of Date or null. Received ${describe(v)}`,
-    );
-  }
-  if (Number.isNaN(v.getTime())) {
-    throw optionError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument '${name}' is an invalid Date. Received ${v}`);
-  }
-}
