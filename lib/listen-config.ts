@@ -12,10 +12,15 @@ import { listenUDP, type UDPListenParams, type UDPNetwork } from './udpsock';
 import { UnixAddr, listenUnix, type UnixListener, type UnixListenParams } from './unixsock';
 import { listenUnixgram, type UnixConn } from './unixconn';
 import { listenIP, type IPConn } from './iprawsock';
+import {
+  validateBooleanArg,
+  validateListenConfigOptions,
+  validateListenOptions,
+  validateNetworkAddress,
+} from './validate';
 
 /** Go's raw IP networks: 'ip', 'ip4' or 'ip6', a colon, a protocol name or number. */
 export type IPNetwork = `ip:${string}` | `ip4:${string}` | `ip6:${string}`;
-import { validateBooleanArg, validateListenConfigOptions, validateListenOptions, validateString } from './validate';
 
 export type { Control } from './sock';
 
@@ -117,8 +122,7 @@ export class ListenConfig {
     // Argument errors reject, as from Node's promise APIs (timers/promises),
     // before any lookup or socket: this body runs synchronously up to the
     // first await.
-    validateString('network', network);
-    validateString('address', address);
+    validateNetworkAddress('listen', network, address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
     if (/^(unix|unixgram|unixpacket)$/.test(network)) {
@@ -158,8 +162,8 @@ export class ListenConfig {
    * dual-stack rules: 'udp' on a wildcard is one AF_INET6 socket with
    * IPV6_V6ONLY=0, Control sees ('udp6', …). A multicast address binds the
    * wildcard on the group's port with SO_REUSEADDR (join with
-   * addMembership()). 'unixgram' is refused: Node's dgram has no unix
-   * datagram sockets. Not on Windows (Node's dgram cannot adopt a SOCKET).
+   * addMembership()). 'unixgram' and raw IP are the overloads below (Node's
+   * dgram has UDP only). Not on Windows (Node's dgram cannot adopt a SOCKET).
    */
   listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket>;
   /**
@@ -180,8 +184,7 @@ export class ListenConfig {
     address: string,
     options?: ListenOptions,
   ): Promise<dgram.Socket | UnixConn | IPConn> {
-    validateString('network', network);
-    validateString('address', address);
+    validateNetworkAddress('listenPacket', network, address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
     if (network === 'unixgram') return listenUnixgram(this.#unix, address, signal);

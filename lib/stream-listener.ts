@@ -19,8 +19,11 @@ import { ValidRawConn, type RawConn } from './rawconn';
 const POLL_SYSCALL =
   process.platform === 'linux' ? 'epoll_ctl' : process.platform === 'win32' ? 'uv_poll_start' : 'kevent';
 
+// resolve takes the listener's connection type C (net.Socket, or a UnixConn
+// for unixpacket), erased to unknown so that the record and the listener's
+// type stay independent of C; only #adoptSlot's C reaches it.
 interface Pending {
-  resolve: (s: any) => void;
+  resolve: (s: unknown) => void;
   reject: (e: Error) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
@@ -29,9 +32,16 @@ interface Pending {
 
 // new Promise(capture) hands its resolving functions over in `captured`,
 // a fresh Pending record that accept() takes at once.
+// `never`: the resolve of a Promise<C>, whatever C, fits the parameter.
 let captured: Pending | undefined;
-function capture(resolve: (s: any) => void, reject: (e: Error) => void): void {
-  captured = { resolve, reject, signal: undefined, onAbort: undefined, promise: undefined };
+function capture(resolve: (s: never) => void, reject: (e: Error) => void): void {
+  captured = {
+    resolve: resolve as (s: unknown) => void,
+    reject,
+    signal: undefined,
+    onAbort: undefined,
+    promise: undefined,
+  };
 }
 
 /** @internal what a network's listen hands to the engine. */
@@ -172,7 +182,13 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
       }
       return resolve(conn);
     }
-    this.#wait({ resolve, reject, signal: undefined, onAbort: undefined, promise: undefined });
+    this.#wait({
+      resolve: resolve as (s: unknown) => void,
+      reject,
+      signal: undefined,
+      onAbort: undefined,
+      promise: undefined,
+    });
   }
 
   // Queues pending accept p and starts the watcher; a watcher that cannot

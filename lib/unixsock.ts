@@ -94,7 +94,7 @@ export async function listenUnix(
     throw unsupportedNetwork(
       network,
       laddr,
-      "network unixgram is a datagram network: it has no listener (Go's ListenPacket); listenPacket refuses it too, since Node's dgram module has UDP sockets only",
+      "network unixgram is a datagram network: it has no listener; listenPacket('unixgram', address) opens one (Go's ListenPacket)",
     );
   }
   if (process.platform === 'win32') {

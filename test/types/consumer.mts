@@ -78,7 +78,7 @@ const maybe: number = constants.SO_REUSEPORT;
 console.log(portable, maybe);
 // Message sockets: unixgram (listenPacket), unixpacket (listen), dialUnix, deadlines.
 import {
-  UnixConn,
+  type UnixConn,
   dialUnix,
   unixRights,
   parseUnixRights,
@@ -105,7 +105,7 @@ await dialed.writeMsgUnix(Buffer.from('x'), unixRights(0, 1, 2));
 ln.setDeadline(null);
 console.log(fds, cred.uid, ErrDeadlineExceeded.message, await dialed.write(Buffer.from('y')));
 // Raw IP: Go's 'ip4:icmp' and friends are IPConns.
-import { IPConn, IPAddr, type IPNetwork } from 'listenconfig';
+import { type IPConn, IPAddr, type IPNetwork } from 'listenconfig';
 const rawNet: IPNetwork = 'ip4:icmp';
 const raw: IPConn = await listenPacket(rawNet, '127.0.0.1');
 const rr: { n: number; addr: IPAddr | null } = await raw.readFrom(Buffer.alloc(1500));
