@@ -7,6 +7,10 @@ export { TCPListener, TCPAddr } from './tcpsock';
 export { UnixListener, UnixAddr } from './unixsock';
 export type { UnixNetwork } from './unixsock';
 export type { UnixOwner } from './validate';
+export { IPConn, IPAddr } from './iprawsock';
+export type { IPNetwork } from './listen-config';
+export { UnixConn, dialUnix, unixRights, parseUnixRights } from './unixconn';
+export type { ReadFromResult, ReadMsgResult, PeerCredentials, DialUnixOptions } from './unixconn';
 export type { UDPNetwork } from './udpsock';
 export { syscallConn } from './syscallconn';
 export { multipathTCP } from './mptcp';
@@ -23,6 +27,7 @@ export {
   UnknownNetworkError,
   AbortError,
   ErrClosed,
+  ErrDeadlineExceeded,
   retryableAcceptError,
 } from './errors';
 export type { Addr } from './errors';
