@@ -5,10 +5,9 @@
 // process's, so a child never takes its parent's sockets for its own).
 import type * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
-import { fileListenerNamed, filePacketConnNamed } from './file';
+import { type FileListener, fileListenerNamed, filePacketConnNamed } from './file';
 import type { ListenConfig } from './listen-config';
-import type { TCPListener } from './tcpsock';
-import type { UnixListener } from './unixsock';
+import type { UnixConn } from './unixconn';
 
 /** sd_listen_fds(3)'s first descriptor. */
 const LISTEN_FDS_START = 3;
@@ -120,13 +119,13 @@ function wrapEach<T>(list: ActivationFile[], wrap: (f: ActivationFile) => T): (T
 
 /**
  * go-systemd's activation.Listeners: one entry per passed descriptor, a
- * listener (TCP or unix stream, see `fileListener`) or `null` for a
+ * listener (TCP, unix stream or unixpacket: see `fileListener`) or `null` for a
  * descriptor that is not a listening stream socket (it stays open). The
  * environment is read once: a second call (or a `packetConns()` call)
  * finds it unset, unless `unsetEnv: false`. Unix listeners made here never
  * remove their socket file: systemd owns it.
  */
-export function listeners(options?: ActivationOptions): (TCPListener | UnixListener | null)[] {
+export function listeners(options?: ActivationOptions): (FileListener | null)[] {
   const o = validateOptions(options);
   return wrapEach(files(o), (f) => fileListenerNamed(f.fd, o.listenConfig, f.name));
 }
@@ -136,11 +135,11 @@ export function listeners(options?: ActivationOptions): (TCPListener | UnixListe
  * LISTEN_FDNAMES name (`FileDescriptorName=` in the .socket unit). A
  * descriptor that is not a listener is left out (and stays open).
  */
-export function listenersWithNames(options?: ActivationOptions): Map<string, (TCPListener | UnixListener)[]> {
+export function listenersWithNames(options?: ActivationOptions): Map<string, FileListener[]> {
   const o = validateOptions(options);
   const list = files(o);
   const made = wrapEach(list, (f) => fileListenerNamed(f.fd, o.listenConfig, f.name));
-  const out = new Map<string, (TCPListener | UnixListener)[]>();
+  const out = new Map<string, FileListener[]>();
   made.forEach((ln, i) => {
     if (ln === null) return;
     const name = list[i].name;
@@ -151,10 +150,11 @@ export function listenersWithNames(options?: ActivationOptions): Map<string, (TC
 
 /**
  * go-systemd's activation.PacketConns: one entry per passed descriptor, a
- * `dgram.Socket` for a UDP socket (`ListenDatagram=` in the .socket unit)
- * or `null` for anything else (it stays open).
+ * `dgram.Socket` for a UDP socket (`ListenDatagram=` in the .socket unit),
+ * a UnixConn for a unix datagram socket, or `null` for anything else (it
+ * stays open).
  */
-export function packetConns(options?: Pick<ActivationOptions, 'unsetEnv'>): (dgram.Socket | null)[] {
+export function packetConns(options?: Pick<ActivationOptions, 'unsetEnv'>): (dgram.Socket | UnixConn | null)[] {
   const o = validateOptions(options);
   return wrapEach(files(o), (f) => filePacketConnNamed(f.fd, f.name));
 }

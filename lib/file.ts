@@ -5,6 +5,7 @@
 // keeps, and may close, the descriptor it passed.
 import * as dgram from 'node:dgram';
 import * as os from 'node:os';
+import type * as net from 'node:net';
 import { adopt, adoptUnix } from './adopt';
 import { OpError, SyscallError, type Addr } from './errors';
 import { ipString } from './ip';
@@ -14,6 +15,7 @@ import { binding, type Sock } from './native';
 import { constants } from './sockopt';
 import { rememberPacketSocket } from './syscallconn';
 import { TCPAddr, TCPListener } from './tcpsock';
+import { type UnixConn, adoptInheritedUnixgram, adoptUnixpacket } from './unixconn';
 import { UnixAddr, UnixListener } from './unixsock';
 import { describe } from './validate';
 
@@ -84,9 +86,13 @@ function invalid(): Error {
   return Object.assign(new Error('invalid argument'), { code: 'EINVAL', errno: -(os.constants.errno.EINVAL ?? 22) });
 }
 
+/** What fileListener makes: TCP, unix stream, or unixpacket (its connections are UnixConns). */
+export type FileListener = TCPListener | UnixListener | UnixListener<UnixConn>;
+
 /**
  * Go's net.FileListener: a listener over an inherited listening socket
- * (TCP or unix stream), e.g. descriptor 3 handed on by a parent with
+ * (TCP, unix stream or unixpacket, whose connections are UnixConns as
+ * `listen('unixpacket')` gives them), e.g. descriptor 3 handed on by a parent with
  * `spawn(…, { stdio: ['inherit', 'inherit', 'inherit', ln.file()] })`.
  *
  * The descriptor is duplicated close-on-exec; the caller keeps `fd` and may
@@ -106,7 +112,7 @@ function invalid(): Error {
  * decides for all. A unix listener made here never removes its socket file
  * on close: the file is not its own (Go's rule). Not on Windows (Go's `not supported by windows`).
  */
-export function fileListener(fd: number, config?: ListenConfig): TCPListener | UnixListener {
+export function fileListener(fd: number, config?: ListenConfig): FileListener {
   return fileListenerNamed(fd, config, undefined);
 }
 
@@ -115,13 +121,14 @@ export function fileListenerNamed(
   fd: number,
   config: ListenConfig | undefined,
   name: string | undefined,
-): TCPListener | UnixListener {
+): FileListener {
   validateFd(fd);
   validateConfig(config);
   const addr = new FileAddr(name ?? String(fd));
   const { sock, type, name: sa } = inherit(fd, addr);
   try {
-    if (type !== constants.SOCK_STREAM) throw invalid();
+    const seqpacket = type === constants.SOCK_SEQPACKET && sa.domain === constants.AF_UNIX;
+    if (type !== constants.SOCK_STREAM && !seqpacket) throw invalid();
     if (sa.domain !== constants.AF_INET && sa.domain !== constants.AF_INET6 && sa.domain !== constants.AF_UNIX)
       throw invalid();
     if (getInt(sock, constants.SOL_SOCKET, constants.SO_ACCEPTCONN) === 0) {
@@ -131,17 +138,18 @@ export function fileListenerNamed(
       );
     }
     if (sa.domain === constants.AF_UNIX) {
-      const ln = new UnixListener({
+      const network = seqpacket ? 'unixpacket' : 'unix';
+      const ln = new UnixListener<net.Socket | UnixConn>({
         sock,
-        network: 'unix',
-        addr: new UnixAddr(sa.host, 'unix'),
+        network,
+        addr: new UnixAddr(sa.host, network),
         backlog: { requested: -1, effective: -1 },
         acceptOptions: NO_ACCEPT_OPTIONS,
         queue: () => undefined,
-        adopt: adoptUnix,
+        adopt: seqpacket ? adoptUnixpacket(network) : adoptUnix,
       });
       ln.setUnlinkOnClose(false);
-      return ln;
+      return ln as UnixListener | UnixListener<UnixConn>;
     }
     const opts = acceptOptions(config?.keepAlive, config?.keepAliveConfig);
     const r = binding.inheritAcceptOptions(sock, opts);
@@ -174,29 +182,25 @@ export function fileListenerNamed(
 }
 
 /**
- * Go's net.FilePacketConn for UDP: a bound datagram socket as a
- * dgram.Socket, already receiving. The descriptor is duplicated
- * close-on-exec (Node owns the duplicate and closes it with the
- * dgram.Socket). Go's errors as fileListener's; a stream socket is
- * `file file+net N: invalid argument`. unixgram is refused (Node's dgram has
- * UDP sockets only). Not on Windows.
+ * Go's net.FilePacketConn: a bound UDP socket as a dgram.Socket, already
+ * receiving, or a unixgram socket as a UnixConn (as listenPacket makes
+ * them). The descriptor is duplicated close-on-exec; the dgram.Socket or
+ * UnixConn owns the duplicate. Go's errors as fileListener's; a stream
+ * socket is `file file+net N: invalid argument`. Not on Windows.
  */
-export function filePacketConn(fd: number): dgram.Socket {
+export function filePacketConn(fd: number): dgram.Socket | UnixConn {
   return filePacketConnNamed(fd, undefined);
 }
 
 /** @internal filePacketConn with the name errors show. */
-export function filePacketConnNamed(fd: number, name: string | undefined): dgram.Socket {
+export function filePacketConnNamed(fd: number, name: string | undefined): dgram.Socket | UnixConn {
   validateFd(fd);
   const addr = new FileAddr(name ?? String(fd));
   const { sock, type, name: sa } = inherit(fd, addr);
+  // A UnixConn owns the socket at once, and closes it if it fails.
+  if (type === constants.SOCK_DGRAM && sa.domain === constants.AF_UNIX) return adoptInheritedUnixgram(sock, addr);
   try {
     if (type !== constants.SOCK_DGRAM) throw invalid();
-    if (sa.domain === constants.AF_UNIX) {
-      throw Object.assign(new Error("unixgram is not supported: Node's dgram module has UDP sockets only"), {
-        code: 'ERR_UNSUPPORTED_NETWORK',
-      });
-    }
     if (sa.domain !== constants.AF_INET && sa.domain !== constants.AF_INET6) throw invalid();
     const ds = dgram.createSocket({ type: sa.domain === constants.AF_INET6 ? 'udp6' : 'udp4' });
     try {

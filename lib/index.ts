@@ -39,3 +39,4 @@ export { limitListener, LimitListener } from './limit';
 export { fileListener, filePacketConn } from './file';
 export * as activation from './activation';
 export type { ActivationFile, ActivationOptions } from './activation';
+export type { FileListener } from './file';

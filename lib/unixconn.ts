@@ -366,6 +366,22 @@ export function adoptUnixpacket(network: string) {
   };
 }
 
+/**
+ * @internal An inherited unixgram socket (filePacketConn): its own name
+ * and, if connected, its peer's. Closes the socket if that fails.
+ */
+export function adoptInheritedUnixgram(sock: Sock, errAddr: Addr): UnixConn {
+  const network = 'unixgram';
+  return adoptMessageSocket(
+    sock,
+    network,
+    'file',
+    errAddr,
+    boundName(binding.getsockname(sock), network),
+    boundName(binding.getpeername(sock), network),
+  );
+}
+
 /** Options of dialUnix. */
 export interface DialUnixOptions {
   /** A local address to bind first (Go's laddr); none by default (unixgram: unnamed). */

@@ -11,7 +11,9 @@ import {
   ListenConfig,
   OpError,
   TCPListener,
+  UnixConn,
   UnixListener,
+  dialUnix,
   constants,
   fileListener,
   filePacketConn,
@@ -145,6 +147,59 @@ describe('ln.file() and fileListener (Go File, FileListener)', function () {
       s.destroy();
     } finally {
       await ln.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fileListener(unixpacket) accepts UnixConns that keep message boundaries', async function () {
+    if (process.platform !== 'linux') return skip(this, 'unixpacket is tested on Linux');
+    const dir = fs.mkdtempSync(join(tmpdir(), 'lc-file-'));
+    const path = join(dir, 'p.sock');
+    const ln = await listen('unixpacket', path);
+    const fd = ln.file();
+    const ln2 = fileListener(fd);
+    fs.closeSync(fd);
+    // Handed on: the file now serves ln2, so ln must not remove it.
+    ln.setUnlinkOnClose(false);
+    await ln.close();
+    try {
+      expect(ln2.addr().network).to.equal('unixpacket');
+      const c = await dialUnix('unixpacket', path);
+      const s = await within(ln2.accept(), 5000, 'a unixpacket accept');
+      expect(s).to.be.instanceOf(UnixConn);
+      await c.write(Buffer.from('one'));
+      await c.write(Buffer.from('two'));
+      const buf = Buffer.alloc(64);
+      expect(String(buf.subarray(0, await s.read(buf)))).to.equal('one');
+      expect(String(buf.subarray(0, await s.read(buf)))).to.equal('two');
+      await c.close();
+      await s.close();
+    } finally {
+      await ln2.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('filePacketConn(unixgram) is a UnixConn on the same socket', async function () {
+    if (process.platform !== 'linux') return skip(this, 'unixgram is tested on Linux');
+    const dir = fs.mkdtempSync(join(tmpdir(), 'lc-file-'));
+    const path = join(dir, 'g.sock');
+    const pc = await listenPacket('unixgram', path);
+    let fd;
+    pc.syscallConn().control((f) => (fd = f));
+    const pc2 = filePacketConn(fd);
+    await pc.close();
+    try {
+      expect(pc2).to.be.instanceOf(UnixConn);
+      expect(pc2.localAddr().name).to.equal(path);
+      const c = await dialUnix('unixgram', path);
+      await c.write(Buffer.from('hello'));
+      const buf = Buffer.alloc(64);
+      const { n } = await within(pc2.readFrom(buf), 5000, 'a datagram');
+      expect(String(buf.subarray(0, n))).to.equal('hello');
+      await c.close();
+    } finally {
+      await pc2.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
