@@ -5,7 +5,7 @@
 //   npm run bench          every scenario, 3 to 5 rounds each
 //   npm run bench:quick    one short round of each: proves the harness
 //                          works (CI smoke check); asserts nothing on speed
-//   node bench/run.mjs [--quick] [--only accept,burst,overload,http,growth,burst-scale,cores] [--rounds N]
+//   node bench/run.mjs [--quick] [--only accept,burst,overload,http,growth,burst-scale,cores,relay] [--rounds N]
 //
 // Writes bench/results/latest.json (and a dated copy), docs/bench-burst.svg and
 // docs/bench-growth.svg; --quick writes bench/results/quick.json and the charts
@@ -23,6 +23,7 @@ import { httpBench } from './scenarios/http.mjs';
 import { growth } from './scenarios/growth.mjs';
 import { burstScale } from './scenarios/burst-scale.mjs';
 import { cores } from './scenarios/cores.mjs';
+import { relay } from './scenarios/relay.mjs';
 import { burstChart, growthChart } from './chart.mjs';
 import { printTable } from './lib/table.mjs';
 
@@ -84,6 +85,7 @@ for (const [name, fn] of [
   ['growth', growth],
   ['burst-scale', burstScale],
   ['cores', cores],
+  ['relay', relay],
 ]) {
   if (!want(name)) continue;
   console.log(`bench: ${name}`);

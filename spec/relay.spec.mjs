@@ -79,7 +79,7 @@ describe('relay: a listener handed on ten times under load', function () {
     if (missing !== undefined) return skip(this, missing);
     dir = fs.mkdtempSync(join(tmpdir(), 'lc-relay-'));
     client = join(dir, 'relay_client');
-    const r = spawnSync('gcc', ['-O2', '-o', client, join(repoRoot, 'bench/src/relay_client.c')], {
+    const r = spawnSync('gcc', ['-O2', '-o', client, join(repoRoot, 'spec/fixtures/relay_client.c')], {
       encoding: 'utf8',
     });
     if (r.status !== 0) throw new Error(`gcc: ${r.stderr}`);
@@ -93,6 +93,7 @@ describe('relay: a listener handed on ten times under load', function () {
     console.log(`    relay: ${JSON.stringify(result)}`);
     expect(entries.filter((e) => e.event === 'child-failed')).to.deep.equal([]);
     expect(pids.length).to.equal(HANDOFFS + 1);
+    expect(entries.filter((e) => e.event === 'ready').length).to.equal(HANDOFFS + 1);
     expect(entries.filter((e) => e.event === 'closed').length).to.equal(HANDOFFS + 1);
     expect(result.connections).to.be.above(1000);
     expect(result.failed).to.equal(0);
@@ -100,9 +101,10 @@ describe('relay: a listener handed on ten times under load', function () {
   });
 
   it('the naive restart beside it (the figure; not asserted)', async () => {
-    const { result, pids } = await chain(client, 'relay-naive.mjs', dir);
+    const { result, entries, pids } = await chain(client, 'relay-naive.mjs', dir);
     console.log(`    naive restart: ${JSON.stringify(result)}`);
     expect(pids.length).to.equal(HANDOFFS + 1);
+    expect(entries.filter((e) => e.event === 'ready').length).to.equal(HANDOFFS + 1);
     expect(result.connections).to.be.above(1000);
   });
 });

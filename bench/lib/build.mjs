@@ -17,7 +17,7 @@ function run(cmd, args, env) {
   return { ok: true, out: r.stdout.trim() };
 }
 
-/** Returns { loadgen, epollServer, goServer | undefined, goSkipped, versions }. */
+/** Returns { loadgen, epollServer, relayClient, goServer | undefined, goSkipped, versions }. */
 export function build() {
   mkdirSync(buildDir, { recursive: true });
   const out = (name) => path.join(buildDir, name);
@@ -29,6 +29,10 @@ export function build() {
     const r = run('gcc', ['-O2', '-Wall', '-o', out(name), src(file)]);
     if (!r.ok) throw new Error(`bench: cannot build ${file} (gcc is required): ${r.why}`);
   }
+  // The relay's client lives with the spec that uses it too (spec/relay.spec.mjs).
+  const relaySrc = path.join(repoDir, 'spec', 'fixtures', 'relay_client.c');
+  const rr = run('gcc', ['-O2', '-Wall', '-o', out('relay_client'), relaySrc]);
+  if (!rr.ok) throw new Error(`bench: cannot build relay_client.c (gcc is required): ${rr.why}`);
   const versions = { gcc: run('gcc', ['-dumpfullversion']).out };
   let goServer;
   let goSkipped;
@@ -50,5 +54,12 @@ export function build() {
   for (const f of ['dist/index.js', 'dist/index.mjs']) {
     if (!existsSync(path.join(repoDir, f))) throw new Error(`bench: ${f} is missing; run \`npm run build\` first`);
   }
-  return { loadgen: out('loadgen'), epollServer: out('epoll_server'), goServer, goSkipped, versions };
+  return {
+    loadgen: out('loadgen'),
+    epollServer: out('epoll_server'),
+    relayClient: out('relay_client'),
+    goServer,
+    goSkipped,
+    versions,
+  };
 }
