@@ -44,6 +44,7 @@ export {
   fileListener,
   filePacketConn,
   activation,
+  Upgrader,
 } from './index.js';
 export type * from './index.js';
 

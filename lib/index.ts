@@ -40,3 +40,5 @@ export { fileListener, filePacketConn } from './file';
 export * as activation from './activation';
 export type { ActivationFile, ActivationOptions } from './activation';
 export type { FileListener } from './file';
+export { Upgrader } from './upgrader';
+export type { UpgraderOptions } from './upgrader';

@@ -1,0 +1,136 @@
+// Upgrader (tableflip's shape): a server upgraded in place on SIGHUP, under
+// a C client's continuous connects; every connection must read an answer.
+import { expect } from './expect.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListenConfig, Upgrader } from 'listenconfig';
+import { missingTools, repoRoot, thrown, until } from './helpers.mjs';
+
+function skip(ctx, why) {
+  console.log(`    skipped: ${why}`);
+  ctx.skip();
+}
+
+function readLog(path) {
+  if (!fs.existsSync(path)) return [];
+  return fs
+    .readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
+}
+
+function alive(pid) {
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('Upgrader', function () {
+  this.timeout(120_000);
+
+  it('options are checked', () => {
+    expect(thrown(() => new Upgrader({ upgradeTimeout: 0 })).code).to.equal('ERR_OUT_OF_RANGE');
+    expect(thrown(() => new Upgrader({ upgradeTimeout: '1s' })).code).to.equal('ERR_INVALID_ARG_TYPE');
+    expect(thrown(() => new Upgrader({ pidFile: 1 })).code).to.equal('ERR_INVALID_ARG_TYPE');
+    expect(thrown(() => new Upgrader({ listenConfig: {} })).code).to.equal('ERR_INVALID_ARG_TYPE');
+    expect(thrown(() => new Upgrader({ timeout: 1 })).code).to.equal('ERR_INVALID_ARG_VALUE');
+    const upg = new Upgrader({ listenConfig: new ListenConfig() });
+    expect(upg.hasParent()).to.equal(false);
+  });
+
+  describe('upgrades under load', () => {
+    let dir;
+    let client;
+    before(function () {
+      if (process.platform !== 'linux') return skip(this, 'the C client and /proc are Linux');
+      const missing = missingTools('gcc');
+      if (missing !== undefined) return skip(this, missing);
+      dir = fs.mkdtempSync(join(tmpdir(), 'lc-upgrader-'));
+      client = join(dir, 'relay_client');
+      const r = spawnSync('gcc', ['-O2', '-o', client, join(repoRoot, 'spec/fixtures/relay_client.c')], {
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) throw new Error(`gcc: ${r.stderr}`);
+    });
+    after(() => {
+      if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('five SIGHUPs: 0 failed connections, a new pid each time, a crashing copy leaves the old one serving', async () => {
+      const log = join(dir, 'log');
+      const pidFile = join(dir, 'app.pid');
+      spawn(process.execPath, [join(repoRoot, 'spec/fixtures/upgrader-server.mjs'), log, pidFile], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      }).unref();
+      const ready = () => readLog(log).filter((e) => e.event === 'ready');
+      await until(() => ready().length === 1, 10_000, 'the first process');
+      const { port, pid: first } = ready()[0];
+      const load = spawn(client, ['127.0.0.1', String(port), '1000', '64'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      load.stdout.on('data', (d) => (out += d));
+      const loadDone = new Promise((r) => load.on('close', r));
+      const pidOf = () => Number(fs.readFileSync(pidFile, 'utf8'));
+      try {
+        expect(pidOf()).to.equal(first);
+        for (let i = 1; i <= 5; i++) {
+          const old = pidOf();
+          if (i === 3) {
+            // A copy that crashes: the upgrade fails, the old one serves on.
+            fs.writeFileSync(`${log}.crash`, '');
+            process.kill(old, 'SIGHUP');
+            const crashed = () => readLog(log).find((e) => e.event === 'upgrade-failed' && /exited/.test(e.why));
+            await until(() => crashed() !== undefined, 15_000, 'the failed upgrade');
+            const failed = crashed();
+            expect(failed.pid).to.equal(old);
+            expect(failed.why).to.match(/^upgrade: the new process \(pid \d+\) exited \(code 3\) before it was ready$/);
+            fs.rmSync(`${log}.crash`);
+          }
+          process.kill(old, 'SIGHUP');
+          // A second SIGHUP while the new copy starts is refused: one
+          // upgrade at a time. (Sent a moment later: two pending SIGHUPs
+          // would merge into one.)
+          await new Promise((r) => setTimeout(r, 30));
+          process.kill(old, 'SIGHUP');
+          await until(() => ready().length === i + 1, 15_000, `upgrade ${i}`);
+          const next = ready()[i];
+          expect(next.pid).to.not.equal(old);
+          expect(next.port).to.equal(port);
+          expect(next.parent).to.equal(true);
+          await until(() => !alive(old), 15_000, `process ${old} to exit`);
+          await until(
+            () => readLog(log).some((e) => e.event === 'parent-exited' && e.pid === next.pid),
+            5000,
+            'the new process to see its parent exit',
+          );
+          expect(pidOf()).to.equal(next.pid);
+        }
+        const refused = readLog(log)
+          .filter((e) => e.event === 'upgrade-failed')
+          .map((e) => e.why);
+        const inProgress = refused.filter((w) => w === 'upgrade: an upgrade is already in progress').length;
+        expect(inProgress).to.be.at.least(1);
+        expect(refused.length).to.equal(inProgress + 1); // and the crash
+      } finally {
+        load.stdin.end();
+        await loadDone;
+        const last = pidOf();
+        process.kill(last, 'SIGTERM');
+        await until(() => !alive(last), 10_000, 'the last process to exit');
+      }
+      const result = JSON.parse(out.trim());
+      console.log(`    upgrader: ${JSON.stringify(result)}`);
+      expect(result.connections).to.be.above(500);
+      expect(result.failed).to.equal(0);
+      const pids = [...new Set(readLog(log).map((e) => e.pid))];
+      expect(pids.length).to.equal(6);
+      expect(pids.every((p) => !alive(p))).to.equal(true);
+      expect(pidOf()).to.not.equal(first);
+    });
+  });
+});
