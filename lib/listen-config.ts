@@ -80,6 +80,7 @@ export class ListenConfig {
       control: this.control,
       acceptOptions: acceptOptions(this.keepAlive, o.keepAliveConfig),
       multipathTCP: o.multipathTCP,
+      keepAliveSet: o.keepAlive !== undefined || o.keepAliveConfig !== undefined,
     };
   }
 

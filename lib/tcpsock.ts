@@ -24,11 +24,21 @@ export class TCPAddr extends IPPortAddr {
  */
 export class TCPListener extends StreamListener<TCPAddr> {
   readonly #mptcp: boolean;
+  /**
+   * @internal Whether the ListenConfig named a keep-alive (keepAlive or
+   * keepAliveConfig): serve() then keeps Go's options on its connections;
+   * otherwise a server's own settings apply (lib/serve.ts).
+   */
+  readonly keepAliveSet: boolean;
+  /** @internal The port asked for (0: any), for serve()'s `_connectionKey`, which net keys by it. */
+  readonly requestedPort: number;
 
   /** @internal use ListenConfig.listen. */
-  constructor(init: StreamListenerInit<TCPAddr>, mptcp: boolean) {
+  constructor(init: StreamListenerInit<TCPAddr>, mptcp: boolean, keepAliveSet = false, requestedPort = 0) {
     super(init);
     this.#mptcp = mptcp;
+    this.keepAliveSet = keepAliveSet;
+    this.requestedPort = requestedPort;
   }
 
   /**
@@ -48,6 +58,8 @@ export interface TCPListenParams {
   acceptOptions: [number, number, number, number, boolean];
   /** Go 1.21's SetMultipathTCP: try IPPROTO_MPTCP first (Linux). */
   multipathTCP: boolean;
+  /** keepAlive or keepAliveConfig given (TCPListener.keepAliveSet). */
+  keepAliveSet: boolean;
 }
 
 function queueOf(sock: Sock): [number, number] | undefined {
@@ -122,6 +134,8 @@ export async function listenTCP(
         adopt,
       },
       mptcp,
+      p.keepAliveSet,
+      la.port,
     );
   } catch (e) {
     binding.close(sock);
