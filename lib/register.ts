@@ -22,6 +22,7 @@ import type { Network, TCPAddrParts } from './address';
 import { OpError, SyscallError } from './errors';
 import { ListenConfig, MAX_BACKLOG, type ListenConfigOptions } from './listen-config';
 import { serve } from './serve';
+import type { TCPListener } from './tcpsock';
 
 type Listen2 = (
   this: net.Server,
@@ -153,7 +154,7 @@ function register(env: NodeJS.ProcessEnv = process.env): () => void {
       network = addressType === 4 || net.isIPv4(ip) ? 'tcp4' : (flags & UV_TCP_IPV6ONLY) !== 0 ? 'tcp6' : 'tcp';
       la = { ip, zone, port };
     }
-    let ln;
+    let ln: TCPListener;
     let shown = address || '::';
     try {
       try {
