@@ -24,7 +24,9 @@ function optionsOf(socket) {
     readableHighWaterMark: socket.readableHighWaterMark,
     writableHighWaterMark: socket.writableHighWaterMark,
     allowHalfOpen: socket.allowHalfOpen,
-    closeListeners: socket.listenerCount('close'),
+    // Every event's listener count, when 'connection' comes: serve()'s own
+    // bookkeeping must not show (#20).
+    listeners: Object.fromEntries(socket.eventNames().map((n) => [String(n), socket.listenerCount(n)])),
   };
   if (linux) {
     const fd = socket._handle.fd;
