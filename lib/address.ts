@@ -270,7 +270,7 @@ export async function resolveListenAddr(
     if (/^(0x[0-9a-f]*|\d+)(\.(0x[0-9a-f]*|\d+))*\.?$/i.test(host)) {
       throw new DNSError('no such host', host, 'ENOTFOUND', true);
     }
-    let found;
+    let found: Awaited<ReturnType<Lookup>>;
     try {
       found = await raceAbort(lookup(host), signal);
     } catch (e) {

@@ -9,7 +9,7 @@
 // (uv_guess_handle: ioctl(TCGETS), fstat, getsockname, getsockopt(SO_TYPE)),
 // four system calls per connection to learn what accept() already said.
 // They were the whole CPU gap to net.Server in the accept benchmark (issue
-// 4; numbers in README, "Benchmarks"), so POSIX takes the handle path too,
+// 4; numbers in docs/benchmarks.md), so POSIX takes the handle path too,
 // and falls back to the public `{ fd }` where tcp_wrap is missing and under
 // --pending-deprecation, where process.binding() would print DEP0111.
 import * as net from 'node:net';
@@ -49,6 +49,10 @@ function pendingDeprecation(): boolean {
  * terminated between that moment and the caller's bookkeeping must not
  * leave the socket to be closed twice). Throws if Node refuses it; the
  * socket is then still the caller's to close unless its slot reads -1.
+ * `options` is serve()'s: the net.Socket constructor options net.Server's
+ * onconnection gives; such a socket gets no default 'error' listener (the
+ * server attaches its own, as under server.listen()). Without `options`
+ * (accept(), for await) it gets errorStaysOnTheSocket.
  */
 export function adopt(fd: Sock, slots?: Int32Array, slot = 0, options?: net.SocketConstructorOpts): net.Socket {
   if (adoptPath() === 'fd') {
@@ -56,8 +60,22 @@ export function adopt(fd: Sock, slots?: Int32Array, slot = 0, options?: net.Sock
   }
   const s = openSocket(fd, slots, slot, options);
   if (typeof s === 'number') throw new SyscallError('uv_tcp_open', s);
-  return s;
+  return options === undefined ? s.on('error', errorStaysOnTheSocket) : s;
 }
+
+/**
+ * Every accepted socket's first 'error' listener. Go hands a peer's reset
+ * to the next Read or Write as an error value; Node emits 'error', and an
+ * 'error' nobody listens for ends the process: one client's RST (what
+ * `listenconfig burst` ends with) would kill a server that never wrote a
+ * handler. This listener does nothing. The user's own 'error' listeners
+ * still receive every error, as before; without one, the error stays on
+ * the socket: 'close' fires with hadError true and socket.errored holds
+ * it. `conn.removeAllListeners('error')` restores Node's default.
+ * Not on sockets serve() hands to a net.Server: those are made exactly as
+ * net.Server makes them, and the server attaches its own 'error' listener.
+ */
+function errorStaysOnTheSocket(): void {}
 
 /**
  * Wraps an accepted unix stream socket: a net.Socket on a pipe handle, as
@@ -84,7 +102,8 @@ function adoptFd(
 ): net.Socket {
   if (slots !== undefined) slots[slot] = -1;
   try {
-    return new net.Socket({ ...options, fd, readable: true, writable: true });
+    const s = new net.Socket({ ...options, fd, readable: true, writable: true });
+    return options === undefined ? s.on('error', errorStaysOnTheSocket) : s;
   } catch (e) {
     const err = e as { code?: unknown; syscall?: unknown } | null;
     if (slots !== undefined && (err?.code === 'ERR_INVALID_FD_TYPE' || err?.syscall === 'open')) slots[slot] = fd;

