@@ -256,7 +256,10 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   // SO_KEEPALIVE is set. Setting them once here saves five setsockopt(2)
   // calls per connection; spec/keepalive.spec.mjs reads them back on
   // accepted sockets. On a listening socket they start no timer.
-  ApplyAcceptOptions(s, opts);
+  AcceptOptions o = opts;
+  if (o.keepalive < 0) o.keepalive = 0;
+  ApplyAcceptOptions(s, o);
+  if (!o.nodelay) SetInt(s, IPPROTO_TCP, TCP_NODELAY, 0);
 #else
   (void)s;
   (void)opts;
