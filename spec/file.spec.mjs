@@ -263,22 +263,32 @@ describe('ln.file() and fileListener (Go File, FileListener)', function () {
 
   it('bad descriptors leak nothing (1,000 runs)', async () => {
     const file = fs.openSync(process.execPath, 'r');
-    const closed = fs.openSync(process.execPath, 'r');
-    fs.closeSync(closed);
     const ps = await listenPacket('udp', '127.0.0.1:0');
     const { syscallConn } = await import('listenconfig');
     let udpFd;
     syscallConn(ps).control((fd) => (udpFd = fd));
+    // A connected stream socket: not listening.
+    const ln = await listen('tcp', '127.0.0.1:0');
+    const c = await connect({ port: ln.addr().port, host: '127.0.0.1' });
+    const conn = await ln.accept();
+    let connFd;
+    syscallConn(conn).control((fd) => (connFd = fd));
+    // Last, so that no socket above reuses the number.
+    const closed = fs.openSync(process.execPath, 'r');
+    fs.closeSync(closed);
     const before = fdCount();
     for (let i = 0; i < 1000; i++) {
-      for (const fd of [file, closed, udpFd]) {
+      for (const fd of [file, closed, udpFd, connFd]) {
         thrown(() => fileListener(fd));
       }
-      thrown(() => filePacketConn(file));
+      for (const fd of [file, closed, connFd]) thrown(() => filePacketConn(fd));
     }
     expect(fdCount()).to.equal(before);
     fs.closeSync(file);
     ps.close();
+    c.destroy();
+    conn.destroy();
+    await ln.close();
   });
 
   it('filePacketConn(udp) is a receiving dgram.Socket on the same port', async () => {
