@@ -185,10 +185,10 @@ export async function listenIP(
   });
   try {
     // The connection's errors name the parsed network, as Go's: `read ip4
-    // 127.0.0.1: i/o timeout` for a socket of 'ip4:icmp'.
+    // 127.0.0.1: i/o timeout` for a socket of 'ip4:icmp'. It takes the
+    // socket even when it throws (its watcher closes it then).
     return new IPConn(sock, afnet, new IPAddr(canonicalIP(name.host), name.zone), family);
   } catch (e) {
-    binding.close(sock);
     throw new OpError('listen', network, laddr, e as Error);
   }
 }

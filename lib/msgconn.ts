@@ -62,6 +62,9 @@ export interface MessageConnInit<A extends Addr> {
   network: string;
   laddr: A | undefined;
   raddr: A | undefined;
+  /** The accept batch whose slot holds `sock`: the watcher clears it as it takes the socket. */
+  slots?: Int32Array;
+  slot?: number;
 }
 
 /**
@@ -93,8 +96,14 @@ export abstract class MessageConn<A extends Addr = Addr> {
     this.#network = init.network;
     this.#laddr = init.laddr;
     this.#raddr = init.raddr;
-    // Owns the socket from here on; a throw leaves it to the caller.
-    this.#watcher = new binding.Watcher(init.sock, this.#onReady);
+    // Owns the socket from here on, even when it throws (it closes the
+    // socket then): the caller never closes it. With an accept batch the
+    // slot is cleared in the same native step (issue: a worker terminated
+    // in between had the socket closed twice).
+    this.#watcher =
+      init.slots === undefined
+        ? new binding.Watcher(init.sock, this.#onReady)
+        : new binding.Watcher(init.sock, this.#onReady, init.slots, init.slot ?? 0);
     dropped.register(
       this,
       { acceptor: new WeakRef(this.#watcher), what: `${init.network} ${String(init.laddr ?? '')}`, kind: 'socket' },

@@ -47,7 +47,17 @@ export interface NativeWatcher {
 }
 
 export interface NativeWatcherConstructor {
-  new (sock: Sock, onReady: (status: number, events: number) => void): NativeWatcher;
+  /**
+   * Takes the socket, even when it throws (it closes the socket then). With
+   * `slots` and `index` (an accept batch), sets `slots[index]` to -1 in the
+   * same native step.
+   */
+  new (
+    sock: Sock,
+    onReady: (status: number, events: number) => void,
+    slots?: Int32Array,
+    index?: number,
+  ): NativeWatcher;
 }
 
 /** recvmsg's result: bytes, msg_flags, ancillary bytes, the sender (null: none). */

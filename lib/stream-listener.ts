@@ -254,10 +254,12 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
     if (this.#pending.length === 0) this.#acceptor.stop();
   };
 
-  // Slot i's socket as a net.Socket. The slot is cleared the moment Node's
-  // handle owns the socket, before the net.Socket constructor runs: a
-  // worker terminated inside it must leave the socket to the handle alone,
-  // not also to the native cleanup of uncleared slots (a double close).
+  // Slot i's socket as a net.Socket (or a UnixConn). The slot is cleared
+  // the moment its new owner (Node's handle, or the native Watcher, which
+  // clears it itself) holds the socket, before any more JavaScript runs: a
+  // worker terminated after that must leave the socket to that owner
+  // alone, not also to the native cleanup of uncleared slots (a double
+  // close). So the catch closes only a socket whose slot still holds it.
   #adoptSlot(i: number): C {
     const fd = this.#out[i];
     const out = this.#out;

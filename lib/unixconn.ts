@@ -75,12 +75,19 @@ function fromSockAddr(sa: SockAddr | null, network: string): UnixAddr | null {
  * is cut, and `readMsgUnix` reports it with MSG_TRUNC in `flags`.
  */
 export class UnixConn extends MessageConn<UnixAddr> {
+  // Go's fd.isConnected: set by dial (connect), not by accept.
   #connected: boolean;
 
-  /** @internal */
-  constructor(sock: Sock, network: string, laddr: UnixAddr | undefined, raddr: UnixAddr | undefined) {
-    super({ sock, network, laddr, raddr });
-    this.#connected = raddr !== undefined;
+  /** @internal Takes `sock` (see MessageConn): never close it after calling this. */
+  constructor(
+    sock: Sock,
+    network: string,
+    laddr: UnixAddr | undefined,
+    raddr: UnixAddr | undefined,
+    opts: { connected?: boolean; slots?: Int32Array; slot?: number } = {},
+  ) {
+    super({ sock, network, laddr, raddr, slots: opts.slots, slot: opts.slot });
+    this.#connected = opts.connected ?? false;
   }
 
   /**
@@ -329,10 +336,11 @@ export async function listenUnixgram(
     signal,
     bind: { host: address, zone: '', port: 0 },
   });
-  return adoptMessageSocket(sock, network, 'listen', laddr, new UnixAddr(name.host, network), undefined);
+  return adoptMessageSocket(sock, network, 'listen', laddr, new UnixAddr(name.host, network), undefined, false);
 }
 
-// Wraps a bound socket; closes it if that fails.
+// Wraps a bound socket. The UnixConn takes it even when that fails (its
+// watcher closes it then).
 function adoptMessageSocket(
   sock: Sock,
   network: string,
@@ -340,29 +348,25 @@ function adoptMessageSocket(
   errAddr: Addr,
   laddr: UnixAddr | undefined,
   raddr: UnixAddr | undefined,
+  connected: boolean,
 ): UnixConn {
   try {
-    return new UnixConn(sock, network, laddr, raddr);
+    return new UnixConn(sock, network, laddr, raddr, { connected });
   } catch (e) {
-    binding.close(sock);
     throw new OpError(op, network, errAddr, e as Error);
   }
 }
 
 /**
- * @internal An accepted unixpacket connection: the slot is cleared the
- * moment the watcher owns the descriptor (see adopt.ts).
+ * @internal An accepted unixpacket connection. The native watcher clears
+ * the batch slot in the same step that takes the descriptor, so a worker
+ * terminated at any point leaves it to exactly one owner.
  */
 export function adoptUnixpacket(network: string) {
   return (fd: Sock, slots?: Int32Array, slot = 0): UnixConn => {
-    const c = new UnixConn(
-      fd,
-      network,
-      boundName(binding.getsockname(fd), network),
-      boundName(binding.getpeername(fd), network),
-    );
-    if (slots !== undefined) slots[slot] = -1;
-    return c;
+    const laddr = boundName(binding.getsockname(fd), network);
+    const raddr = boundName(binding.getpeername(fd), network);
+    return new UnixConn(fd, network, laddr, raddr, { connected: true, slots, slot });
   };
 }
 
@@ -412,7 +416,7 @@ export async function dialUnix(
     bind: o.laddr === undefined ? undefined : { host: o.laddr, zone: '', port: 0 },
     connect: { host: raddr, zone: '', port: 0 },
   });
-  return adoptMessageSocket(sock, network, 'dial', ra, boundName(binding.getsockname(sock), network) ?? la, ra);
+  return adoptMessageSocket(sock, network, 'dial', ra, boundName(binding.getsockname(sock), network) ?? la, ra, true);
 }
 
 function validateDialOptions(options: unknown): DialUnixOptions {
