@@ -47,6 +47,35 @@ describe('unixpacket listeners and message connections (Go: Listen("unixpacket",
       if (process.platform === 'win32') skip(this, 'unix message sockets are refused on Windows');
     });
 
+    it('serve() and limitListener() refuse a unixpacket listener, saying why', async function () {
+      const { serve, limitListener } = await import('listenconfig');
+      const http = await import('node:http');
+      const path = join(dir, 'serve.sock');
+      const ln = await listen('unixpacket', path);
+      try {
+        const server = http.createServer((_q, r) => r.end('x'));
+        for (const call of [() => serve(ln, server), () => limitListener(ln, 2)]) {
+          let e;
+          try {
+            call();
+          } catch (err) {
+            e = err;
+          }
+          expect(e, 'a synchronous argument error').to.be.instanceOf(TypeError);
+          expect(e.code).to.equal('ERR_INVALID_ARG_VALUE');
+          expect(e.message).to.match(/unixpacket listener, whose accept\(\) yields UnixConn message connections/);
+        }
+        // The listener is untouched: still open, and the server not listening.
+        expect(server.listening).to.equal(false);
+        const c = await dialUnix('unixpacket', path);
+        const s = await within(ln.accept(), 2000, 'accept after the refusal');
+        await s.close();
+        await c.close();
+      } finally {
+        await ln.close();
+      }
+    });
+
     it('accept() yields UnixConns; one read is one message, both ways', async function () {
       const path = join(dir, 'a.sock');
       const ln = await listen('unixpacket', path);
