@@ -108,10 +108,16 @@ export class UnixConn extends MessageConn<UnixAddr> {
   /**
    * Go's Read: one message into `buf`, resolving with its length. On a
    * unixpacket connection 0 means the peer closed it (Go's io.EOF; Node's
-   * fs.read says end of file the same way).
+   * fs.read says end of file the same way). An empty `buf` resolves 0 at
+   * once and takes no message, as Go's Read makes no system call then.
    */
   read(buf: Uint8Array): Promise<number> {
     validateBytes('buf', buf);
+    if (buf.byteLength === 0) {
+      // Go's fd.Read: the closed check (readLock) first, then (0, nil).
+      if (this.closed) return this.io('read', 'read', () => 0);
+      return Promise.resolve(0);
+    }
     return this.io('read', 'read', () => {
       const r = binding.recvmsg(this.sock, buf, null);
       return typeof r === 'number' ? new Failed(r) : r[0];

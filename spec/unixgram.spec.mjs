@@ -94,6 +94,26 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
       }
     });
 
+    it("read() with an empty buffer takes no message: Go's Read returns (0, nil) without a system call", async function () {
+      const a = await listenPacket('unixgram', '');
+      const b = await dialUnix('unixgram', String(a.localAddr()));
+      try {
+        await b.write(Buffer.from('abc'));
+        expect(await within(a.read(Buffer.alloc(0)), 2000, 'read(empty)')).to.equal(0);
+        // Even with nothing queued it resolves at once.
+        expect(await within(b.read(new Uint8Array(0)), 2000, 'read(empty) of an idle socket')).to.equal(0);
+        const buf = Buffer.alloc(8);
+        const n = await within(a.read(buf), 2000, 'the next read');
+        expect(buf.subarray(0, n).toString()).to.equal('abc');
+      } finally {
+        await a.close();
+        await b.close();
+      }
+      // Go checks the close first (fd.readLock).
+      const e = await a.read(Buffer.alloc(0)).catch((e) => e);
+      expect(e.err).to.equal(ErrClosed);
+    });
+
     it("'' autobinds an abstract name and '@name' binds one (Linux)", async function () {
       if (process.platform !== 'linux') return skip(this, "the abstract namespace is Linux's");
       const auto = await listenPacket('unixgram', '');
