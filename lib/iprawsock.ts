@@ -105,9 +105,14 @@ export class IPConn extends MessageConn<IPAddr> {
         { code: 'ERR_INVALID_ARG_TYPE' },
       );
     }
-    const v = net.isIP(to.ip);
+    const ip = net.isIP(to.ip) === 0 ? to.ip : canonicalIP(to.ip);
+    const v = net.isIP(ip);
+    // Go's ipToSockaddr: an IPv4 socket takes IPv4 (or v4-mapped) addresses only.
+    if (this.#family === 4 && v === 6) {
+      return Promise.reject(this.opError('write', new AddrError('non-IPv4 address', ip), to));
+    }
     const domain = this.#family === 4 ? constants.AF_INET : constants.AF_INET6;
-    const host = this.#family === 6 && v === 4 ? `::ffff:${to.ip}` : to.ip;
+    const host = this.#family === 6 && v === 4 ? `::ffff:${ip}` : ip;
     return this.io(
       'write',
       'sendto',

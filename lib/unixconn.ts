@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import {
   AbortError,
+  errnoError,
   ErrClosed,
   OpError,
   SyscallError,
@@ -147,7 +148,10 @@ export class UnixConn extends MessageConn<UnixAddr> {
   writeTo(buf: Uint8Array, addr: UnixAddr | string): Promise<number> {
     validateBytes('buf', buf);
     const to = addrArg('addr', addr, this.network);
+    // Go's UnixConn.writeTo: a dialed socket refuses; an accepted one
+    // leaves the address to the kernel (Linux ignores it on seqpacket).
     if (this.#connected) return Promise.reject(this.opError('write', errWriteToConnected, to));
+    if (to.network !== this.network) return Promise.reject(this.opError('write', errAFNoSupport(), to));
     return this.io('write', 'sendto', () => this.#send(buf, null, to), to);
   }
 
@@ -171,7 +175,14 @@ export class UnixConn extends MessageConn<UnixAddr> {
     // null or undefined: no ancillary data, as Go's nil oob.
     if (oob !== null && oob !== undefined) validateBytes('oob', oob);
     const to = addr === null || addr === undefined ? null : addrArg('addr', addr, this.network);
-    if (to !== null && this.#connected) return Promise.reject(this.opError('write', errWriteToConnected, to));
+    // Go's UnixConn.writeMsg: a dialed unixgram socket refuses even without
+    // an address; a unixpacket one leaves the address to the kernel.
+    if (this.network === 'unixgram' && this.#connected) {
+      return Promise.reject(this.opError('write', errWriteToConnected, to));
+    }
+    if (to !== null && to.network !== this.network) {
+      return Promise.reject(this.opError('write', errAFNoSupport(), to));
+    }
     const oobn = oob?.byteLength ?? 0;
     const ancillary = oob ?? null;
     return this.io(
@@ -181,7 +192,8 @@ export class UnixConn extends MessageConn<UnixAddr> {
         const r = this.#send(buf, ancillary, to);
         return typeof r === 'number' ? { n: r, oobn } : r;
       },
-      to ?? undefined,
+      // Go's Addr is the destination given: none for the connected peer.
+      to,
     );
   }
 
@@ -221,6 +233,11 @@ export class UnixConn extends MessageConn<UnixAddr> {
 
 /** Go's ErrWriteToConnected. */
 export const errWriteToConnected: Error = new Error('use of WriteTo with pre-connected connection');
+
+// Go's syscall.EAFNOSUPPORT: a UnixAddr whose Net is not the socket's.
+function errAFNoSupport(): Error {
+  return errnoError(-os.constants.errno.EAFNOSUPPORT);
+}
 
 /**
  * Go's syscall.UnixRights: the ancillary data (an SCM_RIGHTS control
@@ -364,7 +381,8 @@ function adoptMessageSocket(
 }
 
 /**
- * @internal An accepted unixpacket connection. The native watcher clears
+ * @internal An accepted unixpacket connection: not "connected" in Go's
+ * sense (fd.isConnected is set by dial only). The native watcher clears
  * the batch slot in the same step that takes the descriptor, so a worker
  * terminated at any point leaves it to exactly one owner.
  */
@@ -372,7 +390,7 @@ export function adoptUnixpacket(network: string) {
   return (fd: Sock, slots?: Int32Array, slot = 0): UnixConn => {
     const laddr = boundName(binding.getsockname(fd), network);
     const raddr = boundName(binding.getpeername(fd), network);
-    return new UnixConn(fd, network, laddr, raddr, { connected: true, slots, slot });
+    return new UnixConn(fd, network, laddr, raddr, { slots, slot });
   };
 }
 

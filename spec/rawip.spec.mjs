@@ -102,6 +102,21 @@ describe('raw IP (Go: ListenPacket("ip4:icmp", …), *IPConn)', function () {
     expect(count()).to.equal(before);
   });
 
+  it("writeTo an IPv6 address from an ip4 socket: Go's `address ::1: non-IPv4 address` (root)", async function () {
+    if (!canRaw()) return skip(this, 'raw sockets need root or CAP_NET_RAW on Linux');
+    const c = await listenPacket('ip4:253', '127.0.0.1');
+    try {
+      // Measured with Go 1.27.3 (go.mod `go 1.27`).
+      const e = await c.writeTo(Buffer.alloc(8), '::1').catch((e) => e);
+      expect(e).to.be.instanceOf(OpError);
+      expect(e.message).to.equal('write ip4 127.0.0.1->::1: address ::1: non-IPv4 address');
+      // A v4-mapped address is IPv4 to Go (ip.To4() != nil).
+      expect(await c.writeTo(Buffer.alloc(8), '::ffff:127.0.0.1')).to.equal(8);
+    } finally {
+      await c.close();
+    }
+  });
+
   it("a read deadline times out a raw read with Go's text (root)", async function () {
     if (!canRaw()) return skip(this, 'raw sockets need root or CAP_NET_RAW on Linux');
     // Protocol 253 (RFC 3692 experimentation): nothing arrives.

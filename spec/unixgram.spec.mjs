@@ -261,6 +261,35 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
       }
     });
 
+    it("write and set errors are Go 1.27's: writeMsgUnix on a dialed socket, a foreign UnixAddr, set after close", async function () {
+      // Each text measured with Go 1.27.3 (go.mod `go 1.27`).
+      const p = join(dir, 'texts.sock');
+      const server = await listenPacket('unixgram', p);
+      const c = await dialUnix('unixgram', p);
+      const anon = process.platform === 'linux' ? '@' : '';
+      try {
+        // Go's writeMsg: a dialed unixgram socket refuses even to its own peer.
+        let e = await c.writeMsgUnix(Buffer.from('x'), null, null).catch((e) => e);
+        expect(e.err.message).to.equal('use of WriteTo with pre-connected connection');
+        if (anon) expect(e.message).to.equal('write unixgram @: use of WriteTo with pre-connected connection');
+        e = await c.writeMsgUnix(Buffer.from('x'), null, new UnixAddr(p, 'unixgram')).catch((e) => e);
+        if (anon) expect(e.message).to.equal(`write unixgram @->${p}: use of WriteTo with pre-connected connection`);
+        // A UnixAddr of another network: EAFNOSUPPORT, before any system call.
+        e = await server.writeTo(Buffer.from('x'), new UnixAddr(p, 'unixpacket')).catch((e) => e);
+        expect(e.code).to.equal('EAFNOSUPPORT');
+        expect(e.message).to.equal(`write unixgram ${p}->${p}: address family not supported by protocol`);
+        e = await server.writeMsgUnix(Buffer.from('x'), null, new UnixAddr(p, 'unix')).catch((e) => e);
+        expect(e.message).to.equal(`write unixgram ${p}->${p}: address family not supported by protocol`);
+      } finally {
+        await c.close();
+        await server.close();
+      }
+      // Go's SetDeadline: the local address, no peer.
+      if (anon)
+        expect(() => c.setReadDeadline(new Date())).to.throw('set unixgram @: use of closed network connection');
+      expect(() => server.setDeadline(new Date())).to.throw(`set unixgram ${p}: use of closed network connection`);
+    });
+
     it("dial errors are Go's: dial unixgram ADDR: connect: no such file or directory", async function () {
       const e = await dialUnix('unixgram', join(dir, 'nobody.sock')).catch((e) => e);
       expect(e).to.be.instanceOf(OpError);

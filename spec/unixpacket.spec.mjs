@@ -12,6 +12,7 @@ import {
   ListenConfig,
   UnixListener,
   UnixConn,
+  UnixAddr,
   OpError,
   ErrClosed,
   listen,
@@ -71,6 +72,40 @@ describe('unixpacket listeners and message connections (Go: Listen("unixpacket",
         const s = await within(ln.accept(), 2000, 'accept after the refusal');
         await s.close();
         await c.close();
+      } finally {
+        await ln.close();
+      }
+    });
+
+    it("writeTo and writeMsgUnix are Go 1.27's: an accepted conn is not 'connected', a dialed one is", async function () {
+      // Each result measured with Go 1.27.3 (go.mod `go 1.27`).
+      const path = join(dir, 'texts.sock');
+      const ln = await listen('unixpacket', path);
+      try {
+        const c = await dialUnix('unixpacket', path);
+        const s = await within(ln.accept(), 2000, 'accept');
+        const to = new UnixAddr(path, 'unixpacket');
+        // Go sets isConnected in dial only: an accepted conn's writeTo goes
+        // to the kernel, which ignores the address of a seqpacket send.
+        if (process.platform === 'linux') {
+          expect(await s.writeTo(Buffer.from('a'), to)).to.equal(1);
+          expect(await s.writeMsgUnix(Buffer.from('b'), null, to)).to.deep.equal({ n: 1, oobn: 0 });
+          expect(await c.writeMsgUnix(Buffer.from('c'), null, to)).to.deep.equal({ n: 1, oobn: 0 });
+        }
+        const e = await c.writeTo(Buffer.from('x'), to).catch((e) => e);
+        expect(e.err.message).to.equal('use of WriteTo with pre-connected connection');
+        if (process.platform === 'linux') {
+          expect(e.message).to.equal(`write unixpacket @->${path}: use of WriteTo with pre-connected connection`);
+        }
+        await c.close();
+        await new Promise((r) => setTimeout(r, 10));
+        // To the connected peer (addr null), Go's Addr is nil: only the local name.
+        const e2 = await s.writeMsgUnix(Buffer.from('x'), null, null).catch((e) => e);
+        expect(e2).to.be.instanceOf(OpError);
+        expect(e2.message).to.match(
+          new RegExp(`^write unixpacket ${path}: sendmsg: (broken pipe|connection reset by peer)$`),
+        );
+        await s.close();
       } finally {
         await ln.close();
       }
