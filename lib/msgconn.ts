@@ -41,6 +41,18 @@ export function validateStringArg(name: string, v: unknown): asserts v is string
   }
 }
 
+/**
+ * @internal Runs an I/O method's body; an argument error it throws becomes
+ * the promise's rejection, as listen() reports its argument errors.
+ */
+export function rejecting<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return body();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /** @internal A system call's failure, as attempt() reports it: -errno. */
 export class Failed {
   constructor(readonly errno: number) {}

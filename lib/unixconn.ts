@@ -13,7 +13,7 @@ import {
   unsupportedNetwork,
   type Addr,
 } from './errors';
-import { Failed, MessageConn, validateBytes, validateStringArg } from './msgconn';
+import { Failed, MessageConn, rejecting, validateBytes, validateStringArg } from './msgconn';
 import { binding, type SockAddr, type Sock } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
@@ -95,14 +95,17 @@ export class UnixConn extends MessageConn<UnixAddr> {
    * Go's ReadFrom: waits for one message, copies it into `buf` and
    * resolves with its length and sender. Rejects with Go's OpError:
    * `read unixgram ADDR: i/o timeout` after the read deadline, `… use of
-   * closed network connection` once closed.
+   * closed network connection` once closed. On a unixpacket connection
+   * `n` 0 is the end of file, as for read(). A bad argument rejects.
    */
   readFrom(buf: Uint8Array): Promise<ReadFromResult> {
-    validateBytes('buf', buf);
-    return this.io('read', 'recvfrom', () => {
-      const r = binding.recvmsg(this.sock, buf, null);
-      if (typeof r === 'number') return new Failed(r);
-      return { n: r[0], addr: fromSockAddr(r[3], this.network) };
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      return this.io('read', 'recvfrom', () => {
+        const r = binding.recvmsg(this.sock, buf, null);
+        if (typeof r === 'number') return new Failed(r);
+        return { n: r[0], addr: fromSockAddr(r[3], this.network) };
+      });
     });
   }
 
@@ -113,30 +116,35 @@ export class UnixConn extends MessageConn<UnixAddr> {
    * once and takes no message, as Go's Read makes no system call then.
    */
   read(buf: Uint8Array): Promise<number> {
-    validateBytes('buf', buf);
-    if (buf.byteLength === 0) {
-      // Go's fd.Read: the closed check (readLock) first, then (0, nil).
-      if (this.closed) return this.io('read', 'read', () => 0);
-      return Promise.resolve(0);
-    }
-    return this.io('read', 'read', () => {
-      const r = binding.recvmsg(this.sock, buf, null);
-      return typeof r === 'number' ? new Failed(r) : r[0];
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      if (buf.byteLength === 0) {
+        // Go's fd.Read: the closed check (readLock) first, then (0, nil).
+        if (this.closed) return this.io('read', 'read', () => 0);
+        return Promise.resolve(0);
+      }
+      return this.io('read', 'read', () => {
+        const r = binding.recvmsg(this.sock, buf, null);
+        return typeof r === 'number' ? new Failed(r) : r[0];
+      });
     });
   }
 
   /**
    * Go's ReadMsgUnix: one message into `buf`, its ancillary data (passed
    * descriptors: parseUnixRights) into `oob`. Received descriptors are
-   * close-on-exec and the caller's to close.
+   * close-on-exec and the caller's to close. On a unixpacket connection
+   * `n` 0 is the end of file, as for read().
    */
   readMsgUnix(buf: Uint8Array, oob: Uint8Array | null = null): Promise<ReadMsgResult> {
-    validateBytes('buf', buf);
-    if (oob !== null && oob !== undefined) validateBytes('oob', oob);
-    return this.io('read', 'recvmsg', () => {
-      const r = binding.recvmsg(this.sock, buf, oob ?? null);
-      if (typeof r === 'number') return new Failed(r);
-      return { n: r[0], flags: r[1], oobn: r[2], addr: fromSockAddr(r[3], this.network) };
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      if (oob !== null && oob !== undefined) validateBytes('oob', oob);
+      return this.io('read', 'recvmsg', () => {
+        const r = binding.recvmsg(this.sock, buf, oob ?? null);
+        if (typeof r === 'number') return new Failed(r);
+        return { n: r[0], flags: r[1], oobn: r[2], addr: fromSockAddr(r[3], this.network) };
+      });
     });
   }
 
@@ -146,19 +154,23 @@ export class UnixConn extends MessageConn<UnixAddr> {
    * Go's `use of WriteTo with pre-connected connection`.
    */
   writeTo(buf: Uint8Array, addr: UnixAddr | string): Promise<number> {
-    validateBytes('buf', buf);
-    const to = addrArg('addr', addr, this.network);
-    // Go's UnixConn.writeTo: a dialed socket refuses; an accepted one
-    // leaves the address to the kernel (Linux ignores it on seqpacket).
-    if (this.#connected) return Promise.reject(this.opError('write', errWriteToConnected, to));
-    if (to.network !== this.network) return Promise.reject(this.opError('write', errAFNoSupport(), to));
-    return this.io('write', 'sendto', () => this.#send(buf, null, to), to);
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      const to = addrArg('addr', addr, this.network);
+      // Go's UnixConn.writeTo: a dialed socket refuses; an accepted one
+      // leaves the address to the kernel (Linux ignores it on seqpacket).
+      if (this.#connected) return Promise.reject(this.opError('write', errWriteToConnected, to));
+      if (to.network !== this.network) return Promise.reject(this.opError('write', errAFNoSupport(), to));
+      return this.io('write', 'sendto', () => this.#send(buf, null, to), to);
+    });
   }
 
   /** Go's Write: sends `buf` as one message to the connected peer. */
   write(buf: Uint8Array): Promise<number> {
-    validateBytes('buf', buf);
-    return this.io('write', 'write', () => this.#send(buf, null, null));
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      return this.io('write', 'write', () => this.#send(buf, null, null));
+    });
   }
 
   /**
@@ -171,30 +183,32 @@ export class UnixConn extends MessageConn<UnixAddr> {
     oob: Uint8Array | null,
     addr: UnixAddr | string | null = null,
   ): Promise<{ n: number; oobn: number }> {
-    validateBytes('buf', buf);
-    // null or undefined: no ancillary data, as Go's nil oob.
-    if (oob !== null && oob !== undefined) validateBytes('oob', oob);
-    const to = addr === null || addr === undefined ? null : addrArg('addr', addr, this.network);
-    // Go's UnixConn.writeMsg: a dialed unixgram socket refuses even without
-    // an address; a unixpacket one leaves the address to the kernel.
-    if (this.network === 'unixgram' && this.#connected) {
-      return Promise.reject(this.opError('write', errWriteToConnected, to));
-    }
-    if (to !== null && to.network !== this.network) {
-      return Promise.reject(this.opError('write', errAFNoSupport(), to));
-    }
-    const oobn = oob?.byteLength ?? 0;
-    const ancillary = oob ?? null;
-    return this.io(
-      'write',
-      'sendmsg',
-      () => {
-        const r = this.#send(buf, ancillary, to);
-        return typeof r === 'number' ? { n: r, oobn } : r;
-      },
-      // Go's Addr is the destination given: none for the connected peer.
-      to,
-    );
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      // null or undefined: no ancillary data, as Go's nil oob.
+      if (oob !== null && oob !== undefined) validateBytes('oob', oob);
+      const to = addr === null || addr === undefined ? null : addrArg('addr', addr, this.network);
+      // Go's UnixConn.writeMsg: a dialed unixgram socket refuses even without
+      // an address; a unixpacket one leaves the address to the kernel.
+      if (this.network === 'unixgram' && this.#connected) {
+        return Promise.reject(this.opError('write', errWriteToConnected, to));
+      }
+      if (to !== null && to.network !== this.network) {
+        return Promise.reject(this.opError('write', errAFNoSupport(), to));
+      }
+      const oobn = oob?.byteLength ?? 0;
+      const ancillary = oob ?? null;
+      return this.io(
+        'write',
+        'sendmsg',
+        () => {
+          const r = this.#send(buf, ancillary, to);
+          return typeof r === 'number' ? { n: r, oobn } : r;
+        },
+        // Go's Addr is the destination given: none for the connected peer.
+        to,
+      );
+    });
   }
 
   #send(buf: Uint8Array, oob: Uint8Array | null, to: UnixAddr | null): number | Failed {
