@@ -276,6 +276,8 @@ napi_value RecvMsg(napi_env env, napi_callback_info info) {
   lc::SockAddr from;
   int64_t n = lc::RecvMsg(s, buf, len, oob, ooblen, &flags, &oobn, &from);
   if (n < 0) return Num(env, (double)n);
+  // From here the received descriptors (SCM_RIGHTS) are open in this
+  // process: a result that cannot be made must not leak them.
   napi_value arr, addr = nullptr;
   if (from.domain == 0) {
     napi_get_null(env, &addr);
@@ -287,6 +289,7 @@ napi_value RecvMsg(napi_env env, napi_callback_info info) {
       napi_set_element(env, arr, 1, Num(env, flags)) != napi_ok ||
       napi_set_element(env, arr, 2, Num(env, (double)oobn)) != napi_ok ||
       napi_set_element(env, arr, 3, addr) != napi_ok) {
+    lc::CloseRights(oob, oobn);
     return nullptr;
   }
   return arr;

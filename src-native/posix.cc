@@ -170,6 +170,39 @@ int GetPeerName(sock_t s, SockAddr* out) {
   return FromSockaddr(ss, len, out);
 }
 
+namespace {
+
+// Calls f(fd) for each descriptor of the SCM_RIGHTS messages in
+// oob[0, oobn), reading no byte past oobn (a cut message's cmsg_len can
+// say more than arrived).
+template <typename F>
+void ForEachRight(void* oob, size_t oobn, F f) {
+  if (oob == nullptr || oobn == 0) return;
+  msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_control = oob;
+  m.msg_controllen = oobn;
+  const unsigned char* end = static_cast<unsigned char*>(oob) + oobn;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0)) continue;
+    const unsigned char* data = CMSG_DATA(c);
+    size_t bytes = c->cmsg_len - CMSG_LEN(0);
+    if (data > end) continue;
+    if (bytes > (size_t)(end - data)) bytes = (size_t)(end - data);
+    for (size_t i = 0; i + sizeof(int) <= bytes; i += sizeof(int)) {
+      int fd;
+      memcpy(&fd, data + i, sizeof fd);
+      f(fd);
+    }
+  }
+}
+
+}  // namespace
+
+void CloseRights(void* oob, size_t oobn) {
+  ForEachRight(oob, oobn, [](int fd) { close(fd); });
+}
+
 int64_t RecvMsg(sock_t s, void* buf, size_t len, void* oob, size_t ooblen, int* flags, size_t* oobn, SockAddr* from) {
   sockaddr_storage ss;
   memset(&ss, 0, sizeof ss);
@@ -194,6 +227,11 @@ int64_t RecvMsg(sock_t s, void* buf, size_t len, void* oob, size_t ooblen, int* 
   *flags &= ~MSG_CMSG_CLOEXEC;
 #endif
   *oobn = m.msg_controllen;
+#ifndef MSG_CMSG_CLOEXEC
+  // No atomic flag (macOS, older BSDs): mark each received descriptor now.
+  // A fork+exec on another thread in between can still inherit one.
+  ForEachRight(oob, *oobn, [](int fd) { fcntl(fd, F_SETFD, FD_CLOEXEC); });
+#endif
   from->domain = 0;
   from->host.clear();
   from->zone.clear();
