@@ -20,7 +20,7 @@ import {
   parseUnixRights,
   constants,
 } from 'listenconfig';
-import { fdCount, within } from './helpers.mjs';
+import { fdCount, until, within } from './helpers.mjs';
 
 // The I/O methods report argument errors as listen() does: the promise
 // rejects; nothing is thrown synchronously.
@@ -190,6 +190,48 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
         for (const f of fds) closeSync(f);
       } finally {
         closeSync(fd);
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('descriptors that do not fit (MSG_CTRUNC) or are not asked for are not left open; queued ones go at close', async function () {
+      if (process.platform !== 'linux') return skip(this, 'counts descriptors in /proc/self/fd (Linux)');
+      const a = await listenPacket('unixgram', '');
+      const b = await listenPacket('unixgram', '');
+      const f = [0, 1, 2].map(() => openSync(join(dir, 'passed.txt'), 'w'));
+      try {
+        // readFrom and read give no room for ancillary data: the kernel
+        // cuts it and closes what it carried.
+        let before = fdCount();
+        for (let i = 0; i < 100; i++) {
+          await a.writeMsgUnix(Buffer.from('x'), unixRights(...f), b.localAddr());
+          await within(i % 2 ? b.readFrom(Buffer.alloc(8)) : b.read(Buffer.alloc(8)), 2000, 'read');
+        }
+        expect(fdCount() - before, 'growth after 100 readFrom/read of 3 rights').to.equal(0);
+        // readMsgUnix with room for one descriptor: MSG_CTRUNC, one
+        // received (the caller's to close), the other two closed.
+        const oob = Buffer.alloc(unixRights().length + 4); // a header and one int
+        before = fdCount();
+        for (let i = 0; i < 100; i++) {
+          await a.writeMsgUnix(Buffer.from('x'), unixRights(...f), b.localAddr());
+          const r = await within(b.readMsgUnix(Buffer.alloc(8), oob), 2000, 'readMsgUnix');
+          expect(r.flags & constants.MSG_CTRUNC, 'MSG_CTRUNC').to.equal(constants.MSG_CTRUNC);
+          const fds = parseUnixRights(oob, r.oobn);
+          expect(fds).to.have.length(1);
+          closeSync(fds[0]);
+        }
+        expect(fdCount() - before, 'growth after 100 cut readMsgUnix').to.equal(0);
+        // Rights still queued at close are the kernel's to close.
+        before = fdCount();
+        for (let i = 0; i < 50; i++) {
+          const c = await listenPacket('unixgram', '');
+          await a.writeMsgUnix(Buffer.from('x'), unixRights(...f), c.localAddr());
+          await c.close();
+        }
+        await until(() => fdCount() <= before, 2000, 'queued rights closed with their socket');
+      } finally {
+        for (const x of f) closeSync(x);
         await a.close();
         await b.close();
       }

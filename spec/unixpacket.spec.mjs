@@ -249,13 +249,31 @@ describe('unixpacket listeners and message connections (Go: Listen("unixpacket",
 
     it('backlog and pull accept as for stream listeners: nobody accepting, connections wait in the kernel', async function () {
       const path = join(dir, 'pull.sock');
-      const ln = await new ListenConfig({ backlog: 4 }).listen('unixpacket', path);
+      const ln = await new ListenConfig({ backlog: 2 }).listen('unixpacket', path);
+      const clients = [];
       try {
-        const clients = [];
-        for (let i = 0; i < 3; i++) clients.push(await dialUnix('unixpacket', path));
-        for (let i = 0; i < 3; i++) await (await within(ln.accept(), 2000, 'accept')).close();
-        for (const c of clients) await c.close();
+        // Nobody accepts: the kernel completes backlog + 1 connects (Linux's
+        // unix_recvq_full is `>`), and a non-blocking connect beyond that
+        // fails with EAGAIN, as Go's dial does. An eager accept would let
+        // every dial through.
+        const results = await Promise.all(
+          Array.from({ length: 6 }, () => dialUnix('unixpacket', path).catch((e) => e)),
+        );
+        for (const r of results) if (r instanceof UnixConn) clients.push(r);
+        const failed = results.filter((r) => !(r instanceof UnixConn));
+        if (process.platform === 'linux') {
+          expect(clients.length, 'connects completed before any accept').to.equal(3);
+          for (const e of failed) expect(e.code).to.equal('EAGAIN');
+        } else {
+          expect(clients.length).to.be.at.most(4);
+        }
+        // They were waiting in the kernel: each accept takes one.
+        for (let i = 0; i < clients.length; i++) await (await within(ln.accept(), 2000, 'accept')).close();
+        ln.setDeadline(new Date(Date.now() + 100));
+        const more = await ln.accept().catch((e) => e);
+        expect(more.timeout(), 'nothing else queued').to.equal(true);
       } finally {
+        for (const c of clients) await c.close();
         await ln.close();
       }
     });
