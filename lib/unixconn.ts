@@ -46,10 +46,12 @@ export interface PeerCredentials {
 }
 
 function addrArg(name: string, v: unknown, network: string): UnixAddr {
-  if (typeof v === 'string') return new UnixAddr(v, network as UnixNetwork);
+  if (typeof v === 'string' || v instanceof Uint8Array) return new UnixAddr(v, network as UnixNetwork);
   if (v instanceof UnixAddr) return v;
   throw Object.assign(
-    new TypeError(`The "${name}" argument must be of type string or an instance of UnixAddr. Received ${describe(v)}`),
+    new TypeError(
+      `The "${name}" argument must be of type string or an instance of UnixAddr or Uint8Array. Received ${describe(v)}`,
+    ),
     { code: 'ERR_INVALID_ARG_TYPE' },
   );
 }
@@ -60,12 +62,12 @@ function addrArg(name: string, v: unknown, network: string): UnixAddr {
 function boundName(sa: SockAddr | number, network: string): UnixAddr | undefined {
   if (typeof sa === 'number') return undefined;
   const name = sa.host === '' && process.platform === 'linux' ? '@' : sa.host;
-  return name === '' ? undefined : new UnixAddr(name, network as UnixNetwork);
+  return name === '' ? undefined : new UnixAddr(sa.raw ?? name, network as UnixNetwork);
 }
 
 function fromSockAddr(sa: SockAddr | null, network: string): UnixAddr | null {
   // Go's readFrom: an unnamed sender is a nil address.
-  return sa === null || sa.host === '' ? null : new UnixAddr(sa.host, network as UnixNetwork);
+  return sa === null || sa.host === '' ? null : new UnixAddr(sa.raw ?? sa.host, network as UnixNetwork);
 }
 
 /**
@@ -153,7 +155,7 @@ export class UnixConn extends MessageConn<UnixAddr> {
    * or a UnixAddr), resolving with the bytes sent. On a connected socket
    * Go's `use of WriteTo with pre-connected connection`.
    */
-  writeTo(buf: Uint8Array, addr: UnixAddr | string): Promise<number> {
+  writeTo(buf: Uint8Array, addr: UnixAddr | string | Uint8Array): Promise<number> {
     return rejecting(() => {
       validateBytes('buf', buf);
       const to = addrArg('addr', addr, this.network);
@@ -181,7 +183,7 @@ export class UnixConn extends MessageConn<UnixAddr> {
   writeMsgUnix(
     buf: Uint8Array,
     oob: Uint8Array | null,
-    addr: UnixAddr | string | null = null,
+    addr: UnixAddr | string | Uint8Array | null = null,
   ): Promise<{ n: number; oobn: number }> {
     return rejecting(() => {
       validateBytes('buf', buf);
@@ -215,7 +217,7 @@ export class UnixConn extends MessageConn<UnixAddr> {
     const r =
       to === null
         ? binding.sendmsg(this.sock, buf, oob, 0, '', '', 0)
-        : binding.sendmsg(this.sock, buf, oob, constants.AF_UNIX, to.name, '', 0);
+        : binding.sendmsg(this.sock, buf, oob, constants.AF_UNIX, to.bytes ?? to.name, '', 0);
     return r < 0 ? new Failed(r) : r;
   }
 
@@ -373,7 +375,15 @@ export async function listenUnixgram(
     signal,
     bind: { host: address, zone: '', port: 0 },
   });
-  return adoptMessageSocket(sock, network, 'listen', laddr, new UnixAddr(name.host, network), undefined, false);
+  return adoptMessageSocket(
+    sock,
+    network,
+    'listen',
+    laddr,
+    new UnixAddr(name.raw ?? name.host, network),
+    undefined,
+    false,
+  );
 }
 
 // Wraps a bound socket. The UnixConn takes it even when that fails (its

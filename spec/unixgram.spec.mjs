@@ -472,6 +472,64 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
       await held.close();
     });
 
+    it('a peer name that is not UTF-8 round-trips: readFrom gives its bytes, writeTo reaches it (Python peer)', async function () {
+      if (!hasPython()) return skip(this, 'python3 is not installed');
+      if (process.platform !== 'linux') return skip(this, 'binds an abstract name (Linux)');
+      const c = await listenPacket('unixgram', '');
+      const tag = `lc-${process.pid}`;
+      // Python binds \0<tag>-\xff\xfe-name, sends to us, waits for a reply.
+      const py = spawn(
+        'python3',
+        [
+          '-c',
+          `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(b'\\0' + sys.argv[1].encode() + b'-\\xff\\xfe-name')
+s.settimeout(5)
+s.sendto(b'hi', b'\\0' + sys.argv[2].encode()[1:])
+d, a = s.recvfrom(100)
+print(d.decode(), flush=True)
+`,
+          tag,
+          String(c.localAddr()),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      py.stdout.on('data', (d) => (out += d));
+      const exited = new Promise((r) => py.once('exit', r));
+      try {
+        const r = await within(c.readFrom(Buffer.alloc(8)), 5000, 'the datagram from python');
+        expect(r.addr.name).to.equal(`@${tag}-\ufffd\ufffd-name`);
+        expect(Buffer.from(r.addr.bytes)).to.deep.equal(
+          Buffer.concat([Buffer.from(`@${tag}-`), Buffer.from([0xff, 0xfe]), Buffer.from('-name')]),
+        );
+        await c.writeTo(Buffer.from('yo'), r.addr);
+        expect(await within(exited, 5000, 'python')).to.equal(0);
+        expect(out.trim()).to.equal('yo');
+      } finally {
+        py.kill();
+        await c.close();
+      }
+    });
+
+    it('a path given as a string with non-ASCII characters binds as its UTF-8 bytes, as Node does', async function () {
+      const p = join(dir, 'caf\u00e9-\u6771.sock');
+      const c = await listenPacket('unixgram', p);
+      try {
+        expect(existsSync(p), 'the file Node names with the same string').to.equal(true);
+        expect(c.localAddr().name).to.equal(p);
+        expect(c.localAddr().bytes).to.equal(undefined);
+        const d = await dialUnix('unixgram', p);
+        await d.write(Buffer.from('x'));
+        expect(await within(c.read(Buffer.alloc(4)), 2000, 'read')).to.equal(1);
+        await d.close();
+      } finally {
+        await c.close();
+      }
+    });
+
     it('exchanges datagrams and a descriptor with a Python peer (socket.AF_UNIX, SOCK_DGRAM)', async function () {
       if (!hasPython()) return skip(this, 'python3 is not installed');
       const mine = join(dir, 'node.sock');

@@ -169,11 +169,36 @@ napi_value GetSockOpt(napi_env env, napi_callback_info info) {
   return Num(env, r < 0 ? r : (double)len);
 }
 
+// A latin1 string's characters as bytes: how unix socket names cross
+// Node-API, so that every byte round-trips (a name need not be UTF-8;
+// lib/native.ts encodes users' strings as UTF-8 first, as Node does).
+bool ToLatin1(napi_env env, napi_value v, std::string* out) {
+  size_t len = 0;
+  if (napi_get_value_string_latin1(env, v, nullptr, 0, &len) != napi_ok) return false;
+  out->assign(len, '\0');
+  return napi_get_value_string_latin1(env, v, &(*out)[0], len + 1, &len) == napi_ok;
+}
+
+// This OS's AF_UNIX, from the constants table.
+int AfUnix() {
+  static int af = [] {
+    size_t n = 0;
+    const lc::Constant* table = lc::Constants(&n);
+    for (size_t i = 0; i < n; i++) {
+      if (std::string(table[i].name) == "AF_UNIX") return (int)table[i].value;
+    }
+    return -1;
+  }();
+  return af;
+}
+
 // The address arguments (domain, host, zone, port) of bind and friends.
+// A unix name (AF_UNIX) comes as latin1: its bytes.
 bool ToSockAddr(napi_env env, const napi_value* argv, lc::SockAddr* out) {
   int32_t domain, port;
-  if (!ToInt(env, argv[0], &domain) || !ToString(env, argv[1], &out->host) || !ToString(env, argv[2], &out->zone) ||
-      !ToInt(env, argv[3], &port)) {
+  if (!ToInt(env, argv[0], &domain)) return false;
+  bool host = domain == AfUnix() ? ToLatin1(env, argv[1], &out->host) : ToString(env, argv[1], &out->host);
+  if (!host || !ToString(env, argv[2], &out->zone) || !ToInt(env, argv[3], &port)) {
     return false;
   }
   out->domain = domain;
@@ -203,11 +228,13 @@ napi_value Listen(napi_env env, napi_callback_info info) {
   return Num(env, lc::Listen(s, backlog));
 }
 
-// { domain, host, zone, port } for a SockAddr, or nullptr.
+// { domain, host, zone, port } for a SockAddr, or nullptr. A unix name
+// (AF_UNIX) goes as latin1, one character per byte (see ToLatin1).
 napi_value MakeSockAddr(napi_env env, const lc::SockAddr& sa) {
   napi_value o, host, zone;
-  if (napi_create_object(env, &o) != napi_ok ||
-      napi_create_string_utf8(env, sa.host.c_str(), sa.host.size(), &host) != napi_ok ||
+  napi_status hs = sa.domain == AfUnix() ? napi_create_string_latin1(env, sa.host.c_str(), sa.host.size(), &host)
+                                         : napi_create_string_utf8(env, sa.host.c_str(), sa.host.size(), &host);
+  if (napi_create_object(env, &o) != napi_ok || hs != napi_ok ||
       napi_create_string_utf8(env, sa.zone.c_str(), sa.zone.size(), &zone) != napi_ok ||
       !SetNamed(env, o, "domain", Num(env, sa.domain)) || !SetNamed(env, o, "host", host) ||
       !SetNamed(env, o, "zone", zone) || !SetNamed(env, o, "port", Num(env, sa.port))) {
