@@ -11,6 +11,7 @@ import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { binding, type Sock } from './native';
 import { socket, type BoundSocket, type Control, type SocketRequest } from './sock';
 import { constants } from './sockopt';
+import { listenMultipathTCP } from './godebug';
 
 /** Go's *net.TCPAddr; `toString()` gives `127.0.0.1:8080` or `[::]:8080`. */
 export class TCPAddr extends IPPortAddr {
@@ -33,8 +34,8 @@ export class TCPListener extends StreamListener<TCPAddr> {
 
   /**
    * Whether this listener's socket is Multipath TCP (IPPROTO_MPTCP): true
-   * only when the config asked for it (`multipathTCP`) and the kernel gave
-   * it; false after Go's fallback to plain TCP.
+   * when the config asked for it (the default since Go 1.24) and the kernel
+   * gave it; false after Go's fallback to plain TCP.
    */
   multipathTCP(): boolean {
     return this.#mptcp;
@@ -46,8 +47,8 @@ export interface TCPListenParams {
   backlog: number;
   control: Control | undefined;
   acceptOptions: [number, number, number, number, boolean];
-  /** Go 1.21's SetMultipathTCP: try IPPROTO_MPTCP first (Linux). */
-  multipathTCP: boolean;
+  /** SetMultipathTCP's value; undefined is Go 1.24+'s default (lib/godebug.ts). */
+  multipathTCP: boolean | undefined;
 }
 
 function queueOf(sock: Sock): [number, number] | undefined {
@@ -96,7 +97,7 @@ export async function listenTCP(
   // or a bind error runs Control a second time, on the TCP socket, and the
   // error reported is the second one. An abort is not retried.
   let bound: BoundSocket | undefined;
-  if (p.multipathTCP && constants.IPPROTO_MPTCP !== undefined) {
+  if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
     try {
       bound = await socket({ ...req, protocol: constants.IPPROTO_MPTCP });
     } catch (e) {

@@ -1,9 +1,10 @@
-// Multipath TCP, as Go 1.21's ListenConfig.SetMultipathTCP
-// (mptcpsock_linux.go): an IPPROTO_MPTCP listening socket where the kernel
+// Multipath TCP, as Go's ListenConfig.SetMultipathTCP (mptcpsock_linux.go),
+// on by default for listeners since Go 1.24 unless GODEBUG says
+// multipathtcp=0 or =3: an IPPROTO_MPTCP listening socket where the kernel
 // offers one, plain TCP where it refuses (Go's fallback), and
 // ln.multipathTCP() says which; multipathTCP(conn) is Go's
 // TCPConn.MultipathTCP. Checked here against the kernel; spec/go.spec.mjs
-// compares the same calls with Go 1.21 or later when one is installed.
+// compares the same calls with Go 1.27.
 import { expect } from './expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -44,9 +45,24 @@ sys.stdin.read()`;
 
 const protocolOf = (raw) => raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_PROTOCOL));
 
-describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
-  it("the option and Go's MultipathTCP/SetMultipathTCP pair: off by default, a boolean only", function () {
+// Runs f with GODEBUG set to value (undefined: unset), then restores it.
+async function withGodebug(value, f) {
+  const saved = process.env.GODEBUG;
+  if (value === undefined) delete process.env.GODEBUG;
+  else process.env.GODEBUG = value;
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.GODEBUG;
+    else process.env.GODEBUG = saved;
+  }
+}
+
+describe('Multipath TCP (ListenConfig.SetMultipathTCP, on by default as Go 1.24+)', function () {
+  it("the option and Go's MultipathTCP/SetMultipathTCP pair: on by default, a boolean only", async function () {
     const lc = new ListenConfig();
+    await withGodebug(undefined, () => expect(lc.multipathTCP()).to.equal(true));
+    lc.setMultipathTCP(false);
     expect(lc.multipathTCP()).to.equal(false);
     lc.setMultipathTCP(true);
     expect(lc.multipathTCP()).to.equal(true);
@@ -133,8 +149,57 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
     }
   });
 
+  it('GODEBUG=multipathtcp as Go reads it: 0 and 3 turn the default off, 1, 2 and others leave it on, the last setting wins, setMultipathTCP() wins over it', async function () {
+    const answers = {};
+    for (const v of [
+      'multipathtcp=0',
+      'multipathtcp=1',
+      'multipathtcp=2',
+      'multipathtcp=3',
+      'multipathtcp=',
+      'multipathtcp=x',
+      'x=1,multipathtcp=3#bisect',
+      'multipathtcp=0,multipathtcp=1',
+      'multipathtcp=1,multipathtcp=0',
+      'multipathtcp',
+      ' multipathtcp=0',
+      '',
+    ])
+      answers[v] = await withGodebug(v, () => new ListenConfig().multipathTCP());
+    expect(answers).to.deep.equal({
+      'multipathtcp=0': false,
+      'multipathtcp=1': true,
+      'multipathtcp=2': true,
+      'multipathtcp=3': false,
+      'multipathtcp=': true,
+      'multipathtcp=x': true,
+      'x=1,multipathtcp=3#bisect': false,
+      'multipathtcp=0,multipathtcp=1': true,
+      'multipathtcp=1,multipathtcp=0': false,
+      multipathtcp: true,
+      ' multipathtcp=0': true,
+      '': true,
+    });
+    await withGodebug('multipathtcp=0', async () => {
+      expect(new ListenConfig({ multipathTCP: true }).multipathTCP()).to.equal(true);
+      const ln = await new ListenConfig().listen('tcp', '127.0.0.1:0');
+      expect(ln.multipathTCP()).to.equal(false);
+      if (constants.SO_PROTOCOL !== undefined) expect(protocolOf(ln.syscallConn())).to.equal(6);
+      await ln.close();
+    });
+  });
+
+  it('the default listener is Multipath TCP where the kernel offers it (Go 1.24+)', async function () {
+    if (process.platform !== 'linux') skip(this, `MPTCP sockets are Linux's; this is ${process.platform}`);
+    if (mptcpEnabled() !== true) skip(this, 'this kernel has no MPTCP, or net.mptcp.enabled is 0');
+    const ln = await withGodebug(undefined, () => listen('tcp', '127.0.0.1:0'));
+    expect(ln.multipathTCP()).to.equal(true);
+    expect(protocolOf(ln.syscallConn())).to.equal(constants.IPPROTO_MPTCP);
+    await ln.close();
+  });
+
   it('a plain listener says false', async function () {
-    const ln = await new ListenConfig().listen('tcp', '127.0.0.1:0');
+    const ln = await new ListenConfig({ multipathTCP: false }).listen('tcp', '127.0.0.1:0');
     expect(ln.multipathTCP()).to.equal(false);
     if (constants.SO_PROTOCOL !== undefined) expect(protocolOf(ln.syscallConn())).to.equal(6); // IPPROTO_TCP
     await ln.close();
@@ -174,7 +239,7 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
 
     it("a plain TCP client has fallen back (false) even on an MPTCP listener; so has a plain listener's MPTCP client", async function () {
       if (process.platform === 'linux' && mptcpEnabled() === true && python3()) {
-        const plain = await listen('tcp', '127.0.0.1:0');
+        const plain = await new ListenConfig({ multipathTCP: false }).listen('tcp', '127.0.0.1:0');
         const client = mptcpClient(plain.addr().port);
         try {
           const conn = await within(plain.accept(), 5000, 'accept');

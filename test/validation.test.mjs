@@ -180,10 +180,19 @@ describe('unknown option keys throw (Go issue 39000: a misspelt backlog is no ba
     const copy = new ListenConfig(lc);
     expect(copy.backlog).to.equal(3);
     expect(copy.keepAliveConfig).to.deep.equal(lc.keepAliveConfig);
-    // multipathTCP is a method there (Go's getter), and copies as its value.
-    expect(copy.multipathTCP()).to.equal(false);
-    lc.setMultipathTCP(true);
-    expect(new ListenConfig(lc).multipathTCP()).to.equal(true);
+    // multipathTCP is a method there (Go's getter); the setting copies as it
+    // is: unset stays Go's default (GODEBUG), set stays set.
+    expect(copy.multipathTCP()).to.equal(true);
+    const godebug = process.env.GODEBUG;
+    process.env.GODEBUG = 'multipathtcp=0';
+    try {
+      expect(copy.multipathTCP()).to.equal(false);
+      lc.setMultipathTCP(true);
+      expect(new ListenConfig(lc).multipathTCP()).to.equal(true);
+    } finally {
+      if (godebug === undefined) delete process.env.GODEBUG;
+      else process.env.GODEBUG = godebug;
+    }
   });
 });
 
@@ -344,7 +353,8 @@ describe("Go's address texts (Go 1.19, spec/go/cases.json)", function () {
     const seen = [];
     const lc = new ListenConfig({ control: (network, address) => seen.push(`${network} ${address}`) });
     const e = await lc.listen('tcp', '[::1.2.3.4]:0').catch((e) => e);
-    expect(seen).to.deep.equal(['tcp6 [::102:304]:0']);
+    // Twice: the failed MPTCP attempt (Go 1.24+'s default), then plain TCP.
+    expect(seen).to.deep.equal(['tcp6 [::102:304]:0', 'tcp6 [::102:304]:0']);
     expect(e.message).to.match(/^listen tcp \[::102:304\]:0: bind: /); // the errno text is the OS's
   });
 });
