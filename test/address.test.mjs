@@ -11,6 +11,15 @@ import {
   resolveListenAddr,
 } from '../dist/address.js';
 
+function thrownBy(f) {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('did not throw');
+}
+
 describe('address: SplitHostPort (Go rules)', function () {
   const ok = [
     ['localhost:80', 'localhost', '80'],
@@ -68,8 +77,31 @@ describe('address: ports (Go parsePort and LookupPort)', function () {
     expect(lookupPort('tcp', '65535')).to.equal(65535);
     expect(() => lookupPort('tcp', '65536')).to.throw('address 65536: invalid port');
     expect(() => lookupPort('tcp', '-1')).to.throw('address -1: invalid port');
-    // Go's lookupPortMap names the protocol: tcp/, not tcp4/ (Go 1.19).
-    expect(() => lookupPort('tcp4', 'nosuch')).to.throw('address tcp/nosuch: unknown port');
+    // Go 1.22+ (getaddrinfo's service lookup) names the network: tcp4/.
+    expect(() => lookupPort('tcp4', 'nosuch')).to.throw('lookup tcp4/nosuch: unknown port');
+  });
+  it("takes getaddrinfo's numbers after white space, as Go 1.22+ on Linux", function () {
+    expect(lookupPort('tcp', ' 5')).to.equal(5);
+    expect(lookupPort('tcp', '\t+5')).to.equal(5);
+    expect(lookupPort('tcp', ' 65541')).to.equal(5); // the low 16 bits
+    expect(lookupPort('tcp', ' 4294967301')).to.equal(5);
+    expect(lookupPort('tcp', ' -4294967291')).to.equal(5);
+    expect(lookupPort('tcp', ' 2147483647')).to.equal(65535);
+    expect(lookupPort('tcp', ' -0')).to.equal(0);
+    for (const s of [
+      ' -5',
+      ' 2147483653',
+      ' 4294967295',
+      ' 99999999999999999999',
+      '5 ',
+      ' 0x10',
+      ' ',
+      '+ 5',
+      '\u00a05',
+    ])
+      expect(() => lookupPort('tcp', s), JSON.stringify(s)).to.throw(`lookup tcp/${s}: unknown port`);
+    const e = thrownBy(() => lookupPort('udp6', 'ssh\0'));
+    expect([e.name, e.message, e.isNotFound]).to.deep.equal(['DNSError', 'lookup udp6/ssh\0: invalid argument', false]);
   });
   it('reads tcp entries and aliases of a services file, ignoring comments and other protocols', function () {
     const m = parseServices('# c\nwww\t8080/tcp\thttp-alt  # web\nfoo 9/udp\nbad x/tcp\n\nssh 22/tcp\n');

@@ -297,17 +297,10 @@ describe('raceAbort leaves no promise rejecting unhandled', function () {
   });
 });
 
-describe("Go's address texts (Go 1.19, spec/go/cases.json)", function () {
-  it('unknown port names the protocol, not the network: tcp/0x0 for tcp4 and tcp6', function () {
-    for (const [network, text] of [
-      ['tcp', 'tcp'],
-      ['tcp4', 'tcp'],
-      ['tcp6', 'tcp'],
-      ['udp', 'udp'],
-      ['udp4', 'udp'],
-      ['udp6', 'udp'],
-    ]) {
-      expect(thrown(() => lookupPort(network, '0x0')).message).to.equal(`address ${text}/0x0: unknown port`);
+describe("Go's address texts (Go 1.27, spec/go/cases.json)", function () {
+  it('unknown port names the network: lookup tcp4/0x0 (Go 1.19: address tcp/0x0)', function () {
+    for (const network of ['tcp', 'tcp4', 'tcp6', 'udp', 'udp4', 'udp6']) {
+      expect(thrown(() => lookupPort(network, '0x0')).message).to.equal(`lookup ${network}/0x0: unknown port`);
     }
   });
   it("service names are looked up under the network's protocol", function () {
