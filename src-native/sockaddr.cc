@@ -68,10 +68,12 @@ int ToSockaddr(const SockAddr& a, sockaddr_storage* ss, socklen_t* len) {
     size_t n = a.host.size();
     bool abstract = false;
 #ifdef __linux__
-    abstract = n > 0 && a.host[0] == '@';
+    // Abstract: "@name", or "\0name" as the kernel spells it (Go takes
+    // both; a path with a leading NUL would be the empty path).
+    abstract = n > 0 && (a.host[0] == '@' || a.host[0] == '\0');
 #endif
     // A path needs room for its NUL; an abstract name has none, so it may
-    // fill sun_path (Go's SockaddrUnix.sockaddr takes 108 bytes with '@').
+    // fill sun_path (108 bytes, with '@' or NUL first, as Go takes it).
     if (n > sizeof su->sun_path || (n == sizeof su->sun_path && !abstract)) return -LC_EINVAL;
     memcpy(su->sun_path, a.host.data(), n);
     // Family only: Linux autobinds an abstract name (Go: "" listens on "@xxxxx").
