@@ -1,9 +1,12 @@
 // Go as the reference: the same Listen calls through Go's net.ListenConfig
 // (spec/go/reference.go) and through this package, compared field by field:
 // Control's arguments, the bound address, IPV6_V6ONLY and every error text;
-// then Multipath TCP with Go 1.21+ (spec/go/mptcp/reference.go).
+// then Multipath TCP (spec/go/mptcp/reference.go). Both programs are built
+// in the module spec/go, whose go.mod names the reference release (Go
+// 1.27): Go takes its GODEBUG defaults from that line, MPTCP-by-default
+// among them, so they run as a user's program built with that Go would.
 import { expect } from './expect.mjs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +38,8 @@ const sunPath = process.platform === 'linux' ? 108 : 104;
 const long = 'l'.repeat(sunPath - dir.length - 1);
 const fit = 'f'.repeat(sunPath - dir.length - 2);
 // $ABS108 an abstract name of exactly sun_path's 108 bytes (it has no NUL
-// to fit, so Go takes it), $ABS109 one byte more.
+// to fit, so Go takes it), $ABS109 one byte more, $NUL108 the 108-byte one
+// spelt with a leading NUL instead of '@'.
 const abstract = (n) => `@lc-${id}-`.padEnd(n, 'a');
 const fill = (s) =>
   s
@@ -43,6 +47,7 @@ const fill = (s) =>
     .replaceAll('$ID', id)
     .replaceAll('$LONG', long)
     .replaceAll('$FIT', fit)
+    .replaceAll('$NUL108', `\0${abstract(108).slice(1)}`)
     .replaceAll('$ABS108', abstract(108))
     .replaceAll('$ABS109', abstract(109));
 // Linux autobinds an unnamed socket to @ and five hex digits.
@@ -59,14 +64,57 @@ const unfill = (s) =>
         .replace(/(^| )@[0-9a-f]{5}(:|$)/, '$1@AUTOBIND$2');
 const isUnix = (c) => c.network.startsWith('unix');
 
-function goAvailable() {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+// The reference release: the `go` line of spec/go/go.mod.
+const goMod = readFileSync(here('./go/go.mod'), 'utf8');
+const wantMinor = Number(/^go 1\.(\d+)/m.exec(goMod)[1]);
+
+// The Go that builds spec/go: scripts/install-go.sh's (.cache/go1.N, what
+// .ci/run installs), `go` on PATH, or Debian's /usr/lib/go-1.N; the newest
+// that is at least go.mod's release. Returns { go, minor } or, when there
+// is none, { why }.
+function findGo() {
+  const candidates = [];
+  const cache = fileURLToPath(new URL('../.cache/', import.meta.url));
+  const dirs = (d) => {
+    try {
+      return readdirSync(d);
+    } catch {
+      return [];
+    }
+  };
+  for (const d of dirs(cache))
+    for (const v of dirs(join(cache, d, 'usr/lib'))) candidates.push(join(cache, d, 'usr/lib', v, 'bin/go'));
+  candidates.push('go');
+  for (const d of dirs('/usr/lib')) if (/^go-1\.\d+$/.test(d)) candidates.push(join('/usr/lib', d, 'bin', 'go'));
+  let best;
+  const seen = [];
+  for (const go of candidates) {
+    const v = spawnSync(go, ['version'], { encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' } });
+    const m = v.status === 0 ? /go1\.(\d+)/.exec(v.stdout) : null;
+    if (m === null) continue;
+    seen.push(`go1.${m[1]} (${go})`);
+    if (Number(m[1]) >= wantMinor && (best === undefined || Number(m[1]) > best.minor))
+      best = { go, minor: Number(m[1]) };
   }
+  if (best !== undefined) {
+    // Without a C compiler Go builds without cgo, and its pure-Go resolver
+    // answers service lookups differently (docs/go-compat.md); the package
+    // follows the cgo one, Linux's default.
+    const cgo = spawnSync(best.go, ['env', 'CGO_ENABLED'], { encoding: 'utf8', env: goEnv });
+    if (process.platform === 'linux' && cgo.stdout?.trim() !== '1')
+      return {
+        why: `go1.${best.minor} (${best.go}) has cgo off (no C compiler?): its resolver is not the one the package follows`,
+      };
+    return best;
+  }
+  return {
+    why: `no Go 1.${wantMinor} or later (found: ${seen.join(', ') || 'none'}); bash scripts/install-go.sh installs it into .cache/ (.ci/run does)`,
+  };
 }
+
+// Module mode in spec/go whatever the user's environment says, and no
+// toolchain download: the Go found is the reference.
+const goEnv = { ...process.env, GO111MODULE: 'on', GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
 
 // Go names the DNS server it asked ("lookup x on 10.0.0.53:53: no such
 // host"); Node's resolver does not say which server answered.
@@ -201,20 +249,20 @@ async function ours(c) {
 
 describe('Go reference: net.ListenConfig.Listen, case by case', function () {
   let reference;
-  let goMinor;
 
   before(function () {
     this.timeout(180000);
-    if (!goAvailable()) {
-      console.log('    skipped: no `go` on PATH (Debian: apt-get install golang-go); .ci/run installs it');
+    const found = findGo();
+    if (found.why !== undefined) {
+      console.log(`    skipped: ${found.why}`);
       this.skip();
     }
-    goMinor = Number(/go1\.(\d+)/.exec(execFileSync('go', ['version'], { encoding: 'utf8' }))?.[1] ?? 0);
-    const out = spawnSync('go', ['run', here('./go/reference.go')], {
+    const out = spawnSync(found.go, ['run', './reference.go'], {
+      cwd: here('./go'),
       input: JSON.stringify(cases.map((c) => ({ ...c, address: fill(c.address) }))),
       encoding: 'utf8',
       timeout: 170000,
-      env: { ...process.env, GO111MODULE: 'off' },
+      env: goEnv,
     });
     if (out.status !== 0) throw new Error(`go run failed: ${out.stderr}`);
     reference = JSON.parse(out.stdout);
@@ -240,7 +288,7 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
               : c.keepFile
                 ? ' (setUnlinkOnClose(false))'
                 : '');
-    it(`${c.network} "${c.address}"${flags}`, async function () {
+    it(`${c.network} ${JSON.stringify(c.address)}${flags}`, async function () {
       // IP_FREEBIND and IPV6_FREEBIND are Linux's.
       if (c.freebind && process.platform !== 'linux') {
         console.log("    skipped: IP_FREEBIND is Linux's");
@@ -264,20 +312,8 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
       }
       const go = reference[i];
       const got = await ours(c);
-      // The package keeps Go 1.19's answers (README, "Go versions"); newer
-      // Go changed these (Go 1.22: `lookup tcp/x: unknown port`), so with a
-      // newer Go they are checked against 1.19's, recorded in cases.json.
-      if (c.go119Error !== undefined) {
-        if (goMinor > 19) {
-          const answer = go.error === null ? 'with a listener' : JSON.stringify(go.error);
-          console.log(
-            `    Go 1.${goMinor} answers ${answer}: compared with Go 1.19's recorded answer (README, "Go versions")`,
-          );
-          expect(got.error).to.equal(c.go119Error);
-          return;
-        }
-        expect(go.error, "cases.json's record of Go 1.19's answer").to.equal(c.go119Error);
-      }
+      // go119Error records Go 1.19's different answer (docs/go-compat.md);
+      // the package answers as the reference does.
       const want = {
         control: go.control.map((x) => ({ ...x, address: unfill(x.address) })),
         addr: unfill(go.addr),
@@ -301,29 +337,6 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
   });
 });
 
-// Multipath TCP needs Go 1.21 (ListenConfig.SetMultipathTCP,
-// TCPConn.MultipathTCP), so these cases have their own program,
-// spec/go/mptcp/reference.go, run by the newest Go 1.21+ found: `go` on
-// PATH, or Debian's versioned packages (golang-1.22-go puts its go in
-// /usr/lib/go-1.22/bin).
-function goWithMPTCP() {
-  const candidates = ['go'];
-  try {
-    for (const d of readdirSync('/usr/lib'))
-      if (/^go-1\.\d+$/.test(d)) candidates.push(join('/usr/lib', d, 'bin', 'go'));
-  } catch {
-    // no /usr/lib: only PATH
-  }
-  let best;
-  for (const go of candidates) {
-    const v = spawnSync(go, ['version'], { encoding: 'utf8' });
-    const m = v.status === 0 ? /go1\.(\d+)/.exec(v.stdout) : null;
-    if (m !== null && Number(m[1]) >= 21 && (best === undefined || Number(m[1]) > best.minor))
-      best = { go, minor: Number(m[1]) };
-  }
-  return best?.go;
-}
-
 const mptcpCases = JSON.parse(readFileSync(here('./go/mptcp/cases.json'), 'utf8'));
 // The same cases with net.mptcp.enabled = 0, in a network namespace.
 const mptcpOffCases = [
@@ -344,8 +357,7 @@ function wantFromGo(go) {
   };
 }
 
-describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
-  let go;
+describe('Go reference: Multipath TCP, case by case', function () {
   let bin;
   let reference;
   const work = mkdtempSync(join(tmpdir(), 'lc-go-mptcp-'));
@@ -358,19 +370,17 @@ describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
       );
       this.skip();
     }
-    go = goWithMPTCP();
-    if (go === undefined) {
-      console.log(
-        '    skipped: no Go 1.21 or later on PATH or in /usr/lib/go-1.*/bin (Debian 12: apt-get install -t bookworm-backports golang-1.22-go); .ci/run installs it',
-      );
+    const found = findGo();
+    if (found.why !== undefined) {
+      console.log(`    skipped: ${found.why}`);
       this.skip();
     }
     bin = join(work, 'mptcp-ref');
-    const env = { ...process.env, GO111MODULE: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '' };
-    const built = spawnSync(go, ['build', '-o', bin, here('./go/mptcp/reference.go')], {
+    const built = spawnSync(found.go, ['build', '-o', bin, './mptcp'], {
+      cwd: here('./go'),
       encoding: 'utf8',
       timeout: 170000,
-      env,
+      env: goEnv,
     });
     if (built.status !== 0) throw new Error(`go build failed: ${built.stderr}`);
     const out = spawnSync(bin, [], { input: JSON.stringify(mptcpCases), encoding: 'utf8', timeout: 60000 });
@@ -384,7 +394,8 @@ describe('Go reference (Go 1.21+): Multipath TCP, case by case', function () {
 
   mptcpCases.forEach((c, i) => {
     const flags = [
-      c.plain ? 'SetMultipathTCP(false)' : 'SetMultipathTCP(true)',
+      c.default ? 'the default' : c.plain ? 'SetMultipathTCP(false)' : 'SetMultipathTCP(true)',
+      c.godebug !== undefined && `GODEBUG=multipathtcp=${c.godebug}`,
       c.controlError && 'Control fails',
       c.inUse && 'address in use',
       c.clients && 'a TCP and an MPTCP client',
