@@ -108,7 +108,7 @@ function findGo() {
     return best;
   }
   return {
-    why: `no Go 1.${wantMinor} or later (found: ${seen.join(', ') || 'none'}); bash scripts/install-go.sh installs it into .cache/ (.ci/run does)`,
+    why: `no Go 1.${wantMinor} or later (found: ${seen.join(', ') || 'none'}); bash scripts/install-go.sh (shipped in this package) installs it into .cache/ (.ci/run does)`,
   };
 }
 
