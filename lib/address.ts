@@ -295,6 +295,14 @@ export async function resolveListenAddr(
     if (/^(0x[0-9a-f]*|\d+)(\.(0x[0-9a-f]*|\d+))*\.?$/i.test(host)) {
       throw new DNSError('no such host', host, 'ENOTFOUND', true);
     }
+    // An IPv6 literal with an empty zone ("::1%"), refused by netip, goes to
+    // getaddrinfo(3) in Go (cgo), which takes it for IPv6 with a bad scope:
+    // under tcp4/udp4's AF_INET hint EAI_ADDRFAMILY, else no such host.
+    if (host.endsWith('%') && net.isIPv6(host.slice(0, -1))) {
+      if (network.endsWith('4'))
+        throw new DNSError('Address family for hostname not supported', host, 'EAI_ADDRFAMILY', false);
+      throw new DNSError('no such host', host, 'ENOTFOUND', true);
+    }
     let found;
     try {
       found = await raceAbort(lookup(host), signal);

@@ -273,7 +273,13 @@ function clearError(e) {
   const inner = e.err;
   // 'unknown port' and 'invalid argument' (a NUL) are Go 1.22+'s service lookup errors.
   if (inner instanceof DNSError)
-    return ['no such host', 'server misbehaving', 'unknown port', 'invalid argument'].includes(inner.err);
+    return [
+      'no such host',
+      'server misbehaving',
+      'unknown port',
+      'invalid argument',
+      'Address family for hostname not supported',
+    ].includes(inner.err);
   if (inner instanceof AddrError || inner instanceof SyscallError || inner instanceof UnknownNetworkError) return true;
   if (inner.code === 'ERR_UNSUPPORTED_NETWORK') return true;
   return inner.message === 'boom'; // what the generated Controls throw

@@ -172,6 +172,20 @@ describe('address: resolution (Go internetAddrList for listen)', function () {
     expect((await resolveListenAddr('tcp', 'any6:0', undefined, hosts)).ip).to.equal('0.0.0.0');
     expect((await resolveListenAddr('tcp6', 'any6:0', undefined, hosts)).ip).to.equal('::');
   });
+  it("an IPv6 literal with an empty zone is getaddrinfo's: EAI_ADDRFAMILY under tcp4 and udp4, no such host otherwise (Go 1.22+)", async function () {
+    const asked = [];
+    const spy = (host) => (asked.push(host), hosts(host));
+    const texts = [];
+    for (const network of ['tcp', 'tcp4', 'tcp6', 'udp4'])
+      texts.push((await resolveListenAddr(network, '[::1%]:0', undefined, spy).catch((e) => e)).message);
+    expect(texts).to.deep.equal([
+      'lookup ::1%: no such host',
+      'lookup ::1%: Address family for hostname not supported',
+      'lookup ::1%: no such host',
+      'lookup ::1%: Address family for hostname not supported',
+    ]);
+    expect(asked).to.deep.equal([]); // no resolver round trip
+  });
   it('filters by the network family', async function () {
     const err = await resolveListenAddr('tcp6', 'v4:0', undefined, hosts).catch((e) => e);
     expect(err.message).to.equal('address v4: no suitable address found');
