@@ -461,6 +461,66 @@ describe('Go reference: a generated table of 1,938 calls', function () {
   }
 });
 
+// Generated unix names (Linux): abstract names spelt with '@' and with
+// NUL, of lengths around sun_path's 108 bytes, with NULs inside, and paths
+// around it; each unique to this run (abstract names are machine-wide).
+function generatedUnix(base) {
+  const names = [];
+  for (const p of ['@', '\0'])
+    for (const n of [1, 2, 20, 107, 108, 109, 110]) names.push(`${p}${id}-`.padEnd(n, 'x').slice(0, n));
+  for (const p of ['@', '\0']) names.push(`${p}${id}`.padEnd(108, '\0'), `${p}${id}\0tail`.padEnd(40, 'y'));
+  for (const n of [100, 106, 107, 108, 109]) names.push(join(base, '').padEnd(n, 'p'));
+  names.push(join(base, 'with\0nul'), join(base, '@at'), '@', '\0');
+  return names.map((address) => ({ network: 'unix', address }));
+}
+
+describe('Go reference: generated unix names', function () {
+  it('abstract names (@ and NUL, NULs inside, 1 to 110 bytes) and paths around sun_path: Control, the address and the error agree with Go', async function () {
+    this.timeout(120000);
+    if (process.platform !== 'linux') {
+      console.log(`    skipped: abstract unix names are Linux's; this is ${process.platform}`);
+      this.skip();
+    }
+    const found = findGo();
+    if (found.why !== undefined) {
+      console.log(`    skipped: ${found.why}`);
+      this.skip();
+    }
+    const base = mkdtempSync(join(tmpdir(), 'lc-go-unix-'));
+    try {
+      const unixCases = generatedUnix(base);
+      const out = spawnSync(found.go, ['run', './reference.go'], {
+        cwd: here('./go'),
+        input: JSON.stringify(unixCases),
+        encoding: 'utf8',
+        timeout: 110000,
+        env: goEnv,
+      });
+      if (out.status !== 0) throw new Error(`go run failed: ${out.stderr}`);
+      const reference = JSON.parse(out.stdout);
+      const differ = [];
+      for (let i = 0; i < unixCases.length; i++) {
+        const r = { control: [], addr: null, error: null };
+        const lc = new ListenConfig({ control: (network, address) => void r.control.push({ network, address }) });
+        try {
+          const ln = await lc.listen('unix', unixCases[i].address);
+          r.addr = String(ln.addr());
+          await ln.close();
+        } catch (e) {
+          r.error = e.message;
+        }
+        const go = reference[i];
+        const want = { control: go.control, addr: go.addr, error: go.error };
+        if (JSON.stringify(r) !== JSON.stringify(want))
+          differ.push(`${JSON.stringify(unixCases[i].address)}: Go ${JSON.stringify(want)}, ours ${JSON.stringify(r)}`);
+      }
+      expect(differ, differ.slice(0, 5).join('\n')).to.deep.equal([]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
 const mptcpCases = JSON.parse(readFileSync(here('./go/mptcp/cases.json'), 'utf8'));
 // The same cases with net.mptcp.enabled = 0, in a network namespace.
 const mptcpOffCases = [

@@ -116,8 +116,10 @@ int FromSockaddr(const sockaddr_storage& ss, socklen_t len, SockAddr* out) {
     size_t n = (size_t)len > off ? (size_t)len - off : 0;
     if (n > sizeof su->sun_path) n = sizeof su->sun_path;
     if (n > 0 && su->sun_path[0] == '\0') {
-      // Linux's abstract namespace: n counted bytes after the NUL.
-      out->host = "@" + std::string(su->sun_path + 1, n - 1);
+      // Linux's abstract namespace: counted bytes after the NUL, which may
+      // hold NULs. Go's anyToSockaddr prints the name up to the next NUL
+      // ("everyone uses this convention"), so "\0name\0\0" is "@name".
+      out->host = "@" + std::string(su->sun_path + 1, strnlen(su->sun_path + 1, n - 1));
     } else {
       // A path ends at its NUL (the kernel may count it in len, or not).
       out->host.assign(su->sun_path, strnlen(su->sun_path, n));

@@ -38,7 +38,8 @@ describe('TestUnixAbstractLongNameNulStart', function () {
     // one names the process to let two runs share a machine.
     const name = `\0abstract_test-${process.pid}`.padEnd(108, '\0');
     const ln = await listen('unix', name);
-    expect(String(ln.addr())).to.equal(`@${name.slice(1)}`);
+    // Go prints an abstract name up to its first NUL after the leading one.
+    expect(String(ln.addr())).to.equal(`@abstract_test-${process.pid}`);
     await ln.close();
   });
 });
