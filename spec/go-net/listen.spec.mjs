@@ -223,6 +223,56 @@ describe('TestIPv4MulticastListener', function () {
   }
 });
 
+// /proc/net/igmp6 lists each interface's IPv6 groups as 32 hex digits.
+function igmp6Groups() {
+  const groups = new Set();
+  for (const line of readFileSync('/proc/net/igmp6', 'utf8').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 3 && /^[0-9a-f]{32}$/.test(f[2])) groups.add(f[2]);
+  }
+  return groups;
+}
+
+// An IPv6 address as 32 hex digits, /proc/net/igmp6's spelling.
+function hex32(ip) {
+  const [head, tail = ''] = ip.split('::');
+  const words = (s) => (s === '' ? [] : s.split(':'));
+  const h = words(head);
+  const t = words(tail);
+  const all = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return all.map((w) => w.padStart(4, '0')).join('');
+}
+
+describe('TestIPv6MulticastListener', function () {
+  // Go's ipv6MulticastListenerTests (RFC 4727 groups, every scope), each
+  // listened on twice and joined on the loopback; Go needs root for it.
+  const groups = ['ff01::114', 'ff02::114', 'ff04::114', 'ff05::114', 'ff08::114', 'ff0e::114'];
+  for (const network of ['udp', 'udp6'])
+    for (const group of groups) {
+      it(`${network} [${group}]:12345 twice, joined on the loopback: both listen, the group is in the kernel's table`, async function () {
+        if (process.platform !== 'linux')
+          skip(this, `the multicast table is read from /proc/net/igmp6 (Linux); this is ${process.platform}`);
+        if (process.getuid?.() !== 0) skip(this, 'Go runs this test as root only');
+        const cs = [];
+        try {
+          for (let i = 0; i < 2; i++) {
+            const c = await listenPacket(network, `[${group}]:12345`);
+            cs.push(c);
+            try {
+              c.addMembership(group, '::%lo');
+            } catch (e) {
+              skip(this, `joining ${group} on the loopback failed here (${e.code ?? e.message})`);
+            }
+            expect(igmp6Groups().has(hex32(group)), `${group} in /proc/net/igmp6`).to.equal(true);
+            expect(c.address().port).to.equal(12345);
+          }
+        } finally {
+          for (const c of cs) await closeAny(c);
+        }
+      });
+    }
+});
+
 describe('TestClosingListener', function () {
   it('Go issue 21856: a closed listener with an accept pending frees its address for a new listen at once', async function () {
     const ln = await listen('tcp', '127.0.0.1:0');
