@@ -11,7 +11,6 @@
 // docs/bench-growth.svg; --quick writes bench/results/quick.json and the charts
 // to bench/.build/;
 // --only writes bench/results/partial.json.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -1,6 +1,6 @@
 // Go's multi-core shape in Node: one listener per worker thread on the same
 // port, each with SO_REUSEPORT set in Control, so the kernel spreads
-// connections across them (shared/DESIGN.md measured this against cluster).
+// connections across them (docs/recipes.md: measured against cluster).
 // Run: node examples/reuseport-workers.mjs [workers] [port]; Ctrl-C (or
 // SIGTERM) shuts it down.
 //

@@ -303,7 +303,7 @@ export async function resolveListenAddr(
         throw new DNSError('Address family for hostname not supported', host, 'EAI_ADDRFAMILY', false);
       throw new DNSError('no such host', host, 'ENOTFOUND', true);
     }
-    let found;
+    let found: Awaited<ReturnType<Lookup>>;
     try {
       found = await raceAbort(lookup(host), signal);
     } catch (e) {

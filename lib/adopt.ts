@@ -9,7 +9,7 @@
 // (uv_guess_handle: ioctl(TCGETS), fstat, getsockname, getsockopt(SO_TYPE)),
 // four system calls per connection to learn what accept() already said.
 // They were the whole CPU gap to net.Server in the accept benchmark (issue
-// 4; numbers in README, "Benchmarks"), so POSIX takes the handle path too,
+// 4; numbers in docs/benchmarks.md), so POSIX takes the handle path too,
 // and falls back to the public `{ fd }` where tcp_wrap is missing and under
 // --pending-deprecation, where process.binding() would print DEP0111.
 import * as net from 'node:net';
@@ -56,8 +56,20 @@ export function adopt(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
   }
   const s = openSocket(fd, slots, slot);
   if (typeof s === 'number') throw new SyscallError('uv_tcp_open', s);
-  return s;
+  return s.on('error', errorStaysOnTheSocket);
 }
+
+/**
+ * Every accepted socket's first 'error' listener. Go hands a peer's reset
+ * to the next Read or Write as an error value; Node emits 'error', and an
+ * 'error' nobody listens for ends the process: one client's RST (what
+ * `listenconfig burst` ends with) would kill a server that never wrote a
+ * handler. This listener does nothing. The user's own 'error' listeners
+ * still receive every error, as before; without one, the error stays on
+ * the socket: 'close' fires with hadError true and socket.errored holds
+ * it. `conn.removeAllListeners('error')` restores Node's default.
+ */
+function errorStaysOnTheSocket(): void {}
 
 /**
  * Wraps an accepted unix stream socket: a net.Socket on a pipe handle, as
@@ -79,7 +91,7 @@ export function adoptUnix(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
 function adoptFd(fd: Sock, slots: Int32Array | undefined, slot: number): net.Socket {
   if (slots !== undefined) slots[slot] = -1;
   try {
-    return new net.Socket({ fd, readable: true, writable: true });
+    return new net.Socket({ fd, readable: true, writable: true }).on('error', errorStaysOnTheSocket);
   } catch (e) {
     const err = e as { code?: unknown; syscall?: unknown } | null;
     if (slots !== undefined && (err?.code === 'ERR_INVALID_FD_TYPE' || err?.syscall === 'open')) slots[slot] = fd;

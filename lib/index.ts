@@ -26,6 +26,7 @@ export {
 } from './errors';
 export type { Addr } from './errors';
 export { splitHostPort, joinHostPort } from './address';
+export type { Network as TCPNetwork } from './address';
 export { serve } from './serve';
 export type { ServeOptions, ShutdownOptions, Serving } from './serve';
 export { limitListener, LimitListener } from './limit';

@@ -16,7 +16,7 @@ import {
   validateBooleanArg,
   validateListenConfigOptions,
   validateListenOptions,
-  validateString,
+  validateNetworkAddress,
 } from './validate';
 
 export type { Control } from './sock';
@@ -123,8 +123,7 @@ export class ListenConfig {
     // Argument errors reject, as from Node's promise APIs (timers/promises),
     // before any lookup or socket: this body runs synchronously up to the
     // first await.
-    validateString('network', network);
-    validateString('address', address);
+    validateNetworkAddress('listen', network, address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
     if (/^(unix|unixgram|unixpacket)$/.test(network)) return listenUnix(this.#unix, network, address, signal);
@@ -167,8 +166,7 @@ export class ListenConfig {
    */
   listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket>;
   async listenPacket(network: string, address: string, options?: ListenOptions): Promise<dgram.Socket> {
-    validateString('network', network);
-    validateString('address', address);
+    validateNetworkAddress('listenPacket', network, address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
     if (network === 'unixgram') {

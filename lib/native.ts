@@ -66,5 +66,4 @@ export interface Binding {
 
 // node-gyp-build loads build/Release when there is one, else a matching
 // prebuilds/ binary (PREBUILDS_ONLY=1 skips build/: scripts/test-wine.sh).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const binding: Binding = require('node-gyp-build')(path.join(__dirname, '..'));

@@ -283,13 +283,33 @@ export function validateBooleanArg(name: string, v: unknown): asserts v is boole
   }
 }
 
-/** Node's validateString, for listen()'s positional arguments. */
-export function validateString(name: string, v: unknown): asserts v is string {
-  if (typeof v !== 'string') {
-    throw optionError(
-      TypeError,
-      'ERR_INVALID_ARG_TYPE',
-      `The "${name}" argument must be of type string. Received ${describe(v)}`,
-    );
+/**
+ * listen()'s and listenPacket()'s (network, address), as Node's
+ * validateString would check them, with Go's form suggested for the slips a Node user
+ * makes: listen(8080), listen(':8080') or listen('localhost:8080') as
+ * net.Server would take them.
+ */
+export function validateNetworkAddress(
+  method: 'listen' | 'listenPacket',
+  network: unknown,
+  address: unknown,
+): asserts network is string {
+  const net = method === 'listen' ? 'tcp' : 'udp';
+  let port: string | undefined;
+  if (address === undefined && typeof network === 'number' && Number.isInteger(network)) port = `:${network}`;
+  else if (address === undefined && typeof network === 'string' && /^(\[[^\]]*\]|[^:]*):\d+$|^\d+$/.test(network))
+    port = /^\d+$/.test(network) ? `:${network}` : network;
+  const hint = port === undefined ? '' : `; Go's form is ${method}('${net}', '${port}')`;
+  for (const [name, v] of [
+    ['network', network],
+    ['address', address],
+  ] as const) {
+    if (typeof v !== 'string') {
+      throw optionError(
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        `The "${name}" argument must be of type string. Received ${describe(v)}${hint}`,
+      );
+    }
   }
 }

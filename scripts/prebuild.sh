@@ -30,13 +30,13 @@ required=${LC_PREBUILD_REQUIRE:-}
 [ "${npm_command:-}" = publish ] && required="linux-x64 linux-arm64 win32-x64"
 
 # Refuses a Linux binary whose glibc symbol versions exceed 2.17, the floor
-# the README promises (Node 18 itself needs 2.28; today's binaries need 2.14
+# README.md promises (Node 18 itself needs 2.28; today's binaries need 2.14
 # on x64 and 2.17 on arm64).
 check_glibc() {
   local objdump=$1 file=$2 newest
   newest=$("$objdump" -T "$file" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
   if [ -n "$newest" ] && [ "$(printf '%s\n2.17\n' "$newest" | sort -V | tail -1)" != 2.17 ]; then
-    die "$file needs GLIBC_$newest, newer than the 2.17 the README promises"
+    die "$file needs GLIBC_$newest, newer than the 2.17 README.md promises"
   fi
   say "  $file: newest glibc symbol GLIBC_${newest:-none}"
 }

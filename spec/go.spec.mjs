@@ -22,7 +22,7 @@ import {
   setsockopt,
 } from 'listenconfig';
 import { oursMPTCP } from './fixtures/mptcp-ours.mjs';
-import { inNetns } from './helpers.mjs';
+import { inNetns, netnsSkipReason } from './helpers.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const cases = JSON.parse(readFileSync(here('./go/cases.json'), 'utf8'));
@@ -299,11 +299,11 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
         this.skip();
       }
       if (c.packet && process.platform === 'win32') {
-        console.log('    skipped: listenPacket is not supported on Windows (README, "UDP")');
+        console.log('    skipped: listenPacket is not supported on Windows (docs/guide.md, "UDP")');
         this.skip();
       }
       if (isUnix(c) && process.platform === 'win32') {
-        console.log('    skipped: unix listeners are not supported on Windows (README, "Unix sockets")');
+        console.log('    skipped: unix listeners are not supported on Windows (docs/guide.md, "Unix sockets")');
         this.skip();
       }
       if (isUnix(c)) {
@@ -443,7 +443,7 @@ describe('Go reference: a generated table of 1,938 calls', function () {
     it(`${network}: ${genHosts.length} hosts x ${genPorts.length} ports agree with Go`, async function () {
       this.timeout(60000);
       if (network.startsWith('udp') && process.platform === 'win32') {
-        console.log('    skipped: listenPacket is not supported on Windows (README, "UDP")');
+        console.log('    skipped: listenPacket is not supported on Windows (docs/guide.md, "UDP")');
         this.skip();
       }
       const differ = [];
@@ -593,8 +593,9 @@ describe('Go reference: Multipath TCP, case by case', function () {
 
   it('with net.mptcp.enabled = 0 (a network namespace): both fall back to plain TCP alike', function () {
     this.timeout(60000);
-    if (process.getuid?.() !== 0) {
-      console.log('    skipped: creating a network namespace needs root');
+    const netns = netnsSkipReason();
+    if (netns !== undefined) {
+      console.log(`    skipped: ${netns}`);
       this.skip();
     }
     if (!existsSync('/proc/sys/net/mptcp/enabled')) {
@@ -621,7 +622,7 @@ describe('Go reference: Multipath TCP, case by case', function () {
   it('a closed connection: Go answers true (its getsockopt on the closed descriptor fails with neither fallback error), multipathTCP(conn) false; a known difference', function () {
     const closed = reference.filter((r) => r.closed !== null).map((r) => r.closed);
     expect(closed.length).to.be.above(0);
-    // When this fails, Go changed its answer: revisit lib/mptcp.ts and the README.
+    // When this fails, Go changed its answer: revisit lib/mptcp.ts and docs/guide.md.
     expect(
       closed.every((v) => v === true),
       `Go's answers: ${closed}`,

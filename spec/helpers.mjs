@@ -2,6 +2,7 @@
 // events instead of fixed sleeps wherever an event exists.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +63,43 @@ export function dial(port, host = '127.0.0.1') {
     });
   });
   return c;
+}
+
+/** Whether an executable called name is on PATH (looked up, not run). */
+export function onPath(name) {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    try {
+      fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+      return true;
+    } catch {}
+  }
+  return false;
+}
+
+// The Debian package that brings each tool a spec may need.
+const debianPackage = { ip: 'iproute2', sysctl: 'procps', strace: 'strace', prlimit: 'util-linux', go: 'golang-go' };
+
+/**
+ * Why a spec that needs these tools cannot run here, or undefined: a missing
+ * tool is a skip with a reason, never a failure (root in a container often
+ * has no iproute2).
+ */
+export function missingTools(...names) {
+  const missing = names.filter((n) => !onPath(n));
+  if (missing.length === 0) return undefined;
+  const pkgs = [...new Set(missing.map((n) => debianPackage[n] ?? n))].join(' ');
+  return `no ${missing.map((n) => `\`${n}\``).join(', ')} on PATH (Debian: apt-get install ${pkgs})`;
+}
+
+/**
+ * Why inNetns() cannot run here, or undefined: it needs Linux, root, and
+ * the ip and sysctl commands.
+ */
+export function netnsSkipReason() {
+  if (process.platform !== 'linux') return `network namespaces are Linux's; this is ${process.platform}`;
+  if (process.getuid?.() !== 0) return 'creating a network namespace needs root';
+  return missingTools('ip', 'sysctl');
 }
 
 /** Resolves with p's value, or rejects after ms with a message naming what. */

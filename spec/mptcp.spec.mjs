@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListenConfig, listen, multipathTCP, syscallConn, constants, getsockopt } from 'listenconfig';
-import { inNetns, lastJSON, within } from './helpers.mjs';
+import { inNetns, lastJSON, netnsSkipReason, within } from './helpers.mjs';
 
 const child = fileURLToPath(new URL('./fixtures/mptcp-child.mjs', import.meta.url));
 
@@ -206,8 +206,8 @@ describe('Multipath TCP (ListenConfig.SetMultipathTCP, on by default as Go 1.24+
   });
 
   it("Go's fallback, in a network namespace with net.mptcp.enabled = 0: plain TCP, multipathTCP() false, still serving", function () {
-    if (process.platform !== 'linux') skip(this, `network namespaces are Linux's; this is ${process.platform}`);
-    if (process.getuid?.() !== 0) skip(this, 'creating a network namespace needs root');
+    const netns = netnsSkipReason();
+    if (netns !== undefined) skip(this, netns);
     if (mptcpEnabled() === undefined)
       skip(this, 'this kernel has no MPTCP at all (then every listener is the fallback)');
     const ns = `listenconfig-mptcp-${process.pid}`;

@@ -1,23 +1,13 @@
 // TestListenBacklogClamp in a network namespace: net.core.somaxconn is per
 // namespace, so the suite can set it to 8 without touching the machine.
 import { expect } from './expect.mjs';
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { inNetns, lastJSON } from './helpers.mjs';
+import { inNetns, lastJSON, netnsSkipReason } from './helpers.mjs';
 
 const child = fileURLToPath(new URL('./fixtures/netns-child.mjs', import.meta.url));
 const ns = `listenconfig-${process.pid}`;
 
-function why() {
-  if (process.platform !== 'linux') return `network namespaces are Linux's; this is ${process.platform}`;
-  if (process.getuid?.() !== 0) return 'creating a network namespace needs root';
-  try {
-    execFileSync('ip', ['-V'], { stdio: 'ignore' });
-  } catch {
-    return 'no `ip` command (Debian: apt-get install iproute2)';
-  }
-  return undefined;
-}
+const why = netnsSkipReason;
 
 describe('backlog in a network namespace with net.core.somaxconn = 8', function () {
   let result;

@@ -5,22 +5,17 @@
 // (Linux 5.14), which moves them to the members still open. The sysctl is
 // per network namespace: each case runs in one of its own.
 import { expect } from './expect.mjs';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { inNetns, lastJSON } from './helpers.mjs';
+import { inNetns, lastJSON, netnsSkipReason } from './helpers.mjs';
 
 const child = fileURLToPath(new URL('./fixtures/reuseport-group.mjs', import.meta.url));
 
 function why() {
   if (process.platform !== 'linux')
     return `SO_REUSEPORT groups and tcp_migrate_req are Linux's; this is ${process.platform}`;
-  if (process.getuid?.() !== 0) return 'creating a network namespace needs root';
-  try {
-    execFileSync('ip', ['-V'], { stdio: 'ignore' });
-  } catch {
-    return 'no `ip` command (Debian: apt-get install iproute2)';
-  }
+  const netns = netnsSkipReason();
+  if (netns !== undefined) return netns;
   if (!existsSync('/proc/sys/net/ipv4/tcp_migrate_req'))
     return 'this kernel has no net.ipv4.tcp_migrate_req (Linux >= 5.14)';
   return undefined;

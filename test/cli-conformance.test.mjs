@@ -46,6 +46,17 @@ describe('listenconfig conformance', function () {
     });
   });
 
+  it('--list names the behaviours and runs none', function () {
+    const r = run(['--list', '--json', outcomes]);
+    expect(r.code, r.err).to.equal(0);
+    const doc = JSON.parse(r.out);
+    expect(doc).to.include({ files: 1, count: 10 });
+    expect(doc.behaviours.find((b) => b.test === 'fails with the assertion')).to.deep.include({ suite: ['outcomes'] });
+    const text = run(['--list', outcomes]);
+    expect(text.out).to.include('\noutcomes.spec.mjs: outcomes › passes\n');
+    expect(text.out).to.match(/\n10 behaviours in 1 spec files\n$/);
+  });
+
   it('runs the real backlog specs and passes them (exit 0)', function () {
     const r = run(['--grep', 'Listen backlog']);
     expect(r.code, r.out + r.err).to.equal(0);

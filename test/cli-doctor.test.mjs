@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { missingTools, netnsSkipReason } from '../spec/helpers.mjs';
 
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const linux = process.platform === 'linux';
@@ -57,8 +58,8 @@ describe('listenconfig doctor', function () {
     expect(r.code, r.err).to.equal(0);
     expect(r.err).to.equal('');
     expect(r.out).to.match(/^listenconfig doctor: /);
-    expect(r.out).to.match(/\n  maxListenerBacklog\(\) +\d+ +from /);
-    expect(r.out).to.match(/\nListener\n  tcp 127\.0\.0\.1:\d+ +\d+ +effective backlog, \d+ requested\n/);
+    expect(r.out).to.match(/\n {2}maxListenerBacklog\(\) +\d+ +from /);
+    expect(r.out).to.match(/\nListener\n {2}tcp 127\.0\.0\.1:\d+ +\d+ +effective backlog, \d+ requested\n/);
     expect(r.out).to.include(
       '\nAdvice\n  - The accept queue must hold every connection that arrives between two accepts',
     );
@@ -92,8 +93,9 @@ describe('listenconfig doctor', function () {
   });
 
   it('a descriptor limit below the backlog: advice to raise it, the hard limit first when that is the cap', function () {
-    if (!linux) {
-      console.log(`    skipped: prlimit is Linux's; this is ${process.platform}`);
+    const reason = linux ? missingTools('prlimit') : `prlimit is Linux's; this is ${process.platform}`;
+    if (reason) {
+      console.log(`    skipped: ${reason}`);
       this.skip();
     }
     const r = json(['doctor', '--backlog', '1024'], { prefix: ['prlimit', '--nofile=100:300', '--'] });
@@ -140,11 +142,7 @@ describe('listenconfig doctor', function () {
     const inNs = { prefix: ['ip', 'netns', 'exec', ns] };
 
     before(function () {
-      const reason = !linux
-        ? `network namespaces are Linux's; this is ${process.platform}`
-        : process.getuid?.() !== 0
-          ? 'creating a network namespace needs root'
-          : undefined;
+      const reason = netnsSkipReason();
       if (reason) {
         console.log(`    skipped: ${reason}`);
         this.skip();
@@ -156,7 +154,7 @@ describe('listenconfig doctor', function () {
       }
     });
     after(function () {
-      if (linux && process.getuid?.() === 0) spawnSync('ip', ['netns', 'del', ns]);
+      if (netnsSkipReason() === undefined) spawnSync('ip', ['netns', 'del', ns]);
     });
 
     it("reads the namespace's sysctls, clamps the listener to 64 and prints each fix as a command", function () {

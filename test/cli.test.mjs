@@ -27,6 +27,21 @@ describe('listenconfig (the command)', function () {
     expect(run('--version').out).to.equal(`${pkg.version}\n`);
   });
 
+  it('a negative number after an option is its value: the option says why it is wrong, in one line', function () {
+    for (const [args, text] of [
+      [['doctor', '--backlog', '-1'], 'listenconfig: --backlog must be an integer >= 1, not "-1"\n'],
+      [['burst', '127.0.0.1:1', '-n', '-5'], 'listenconfig: -n/--connections must be an integer >= 1, not "-5"\n'],
+      [
+        ['doctor', '--backlog', '--json'],
+        "listenconfig: --backlog needs a value (one starting with '-' is written --backlog=VALUE)\n",
+      ],
+    ]) {
+      const r = run(...args);
+      expect(r.code, args.join(' ')).to.equal(2);
+      expect(r.err).to.equal(text);
+    }
+  });
+
   it('an unknown command is one line on stderr and exit 2', function () {
     const r = run('docter');
     expect(r.code).to.equal(2);

@@ -20,6 +20,7 @@ describe('package entry points', function () {
       'OpError',
       'constants',
     ]);
+    // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the test compares every named export of the two entry points
     for (const n of names) expect(esm[n], n).to.equal(cjs[n]);
   });
 

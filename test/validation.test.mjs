@@ -85,6 +85,30 @@ describe('ListenConfig options are validated at construction', function () {
     const e2 = await listen('tcp', 80).catch((e) => e);
     expect(e2.code).to.equal('ERR_INVALID_ARG_TYPE');
   });
+  it("listen(8080) and friends, net.Server's forms, reject with Go's form suggested", async function () {
+    for (const [args, text] of [
+      [
+        [8080],
+        `The "network" argument must be of type string. Received type number (8080); Go's form is listen('tcp', ':8080')`,
+      ],
+      [
+        [':8080'],
+        `The "address" argument must be of type string. Received undefined; Go's form is listen('tcp', ':8080')`,
+      ],
+      [
+        ['localhost:8080'],
+        `The "address" argument must be of type string. Received undefined; Go's form is listen('tcp', 'localhost:8080')`,
+      ],
+      [['tcp'], 'The "address" argument must be of type string. Received undefined'],
+    ]) {
+      const e = await listen(...args).catch((e) => e);
+      expect(e, String(args)).to.be.instanceOf(TypeError);
+      expect(e.code).to.equal('ERR_INVALID_ARG_TYPE');
+      expect(e.message).to.equal(text);
+    }
+    const e = await new ListenConfig().listenPacket(53).catch((e) => e);
+    expect(e.message).to.match(/; Go's form is listenPacket\('udp', ':53'\)$/);
+  });
   it('listen() on raw IP networks says they are not supported', async function () {
     const e = await listen('ip4:1', '127.0.0.1').catch((e) => e);
     expect(e).to.be.instanceOf(OpError);

@@ -1,6 +1,6 @@
 // System calls and heap bytes per accepted connection of a bench server
 // (servers/node.mjs, mode close) under loadgen's closed loop, from
-// strace -c -f (README, "Cost growth"). Needs strace and bench/.build/loadgen
+// strace -c -f (docs/benchmarks.md, "Cost growth"). Needs strace and bench/.build/loadgen
 // (npm run bench:quick builds it):
 //   node bench/experiments/syscalls-per-conn.mjs lc|net CLIENTS [SECONDS]
 import { spawn, spawnSync } from 'node:child_process';

@@ -55,5 +55,5 @@ export function bsdMaxListenerBacklog(platform: string, probe: SysctlProbe = sys
   const name = sysctlName(platform);
   const n = name === undefined ? undefined : probe.sysctlUint32(name);
   if (n === undefined || n === 0) return SOMAXCONN;
-  return n > 0xffff ? 0xffff : n;
+  return Math.min(n, 0xffff);
 }

@@ -79,7 +79,7 @@ export function maxAckBacklog(n: number, release: string): number {
   const [major, minor] = kernelVersion(release);
   const size = major > 4 || (major === 4 && minor >= 1) ? 32 : 16;
   const max = 2 ** size - 1;
-  return n > max ? max : n;
+  return Math.min(n, max);
 }
 
 /**

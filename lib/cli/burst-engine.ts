@@ -9,6 +9,7 @@
 import * as net from 'node:net';
 
 /** What became of one connect. */
+// biome-ignore lint/suspicious/noConstEnum: inlined into the hot connect loop; nothing outside lib/cli imports it
 export const enum Outcome {
   Pending = 0,
   Completed = 1,

@@ -26,7 +26,7 @@ completed, how many of those were delayed past a SYN retransmit (they took
 >= 0.9 s: the first retransmit comes after 1 s, so the server's accept queue
 was full and dropped their SYN), how many were refused (ECONNREFUSED,
 ECONNRESET), timed out or failed otherwise, the connect-time percentiles and a
-histogram. This is the burst of Go issue 39000: see README, "Command line".
+histogram. This is the burst of Go issue 39000: see docs/cli.md.
 
 Options:
   -n, --connections N    connections to open (required; at most 65535)

@@ -45,9 +45,26 @@ export function parse<O extends Options>(
   values: Record<string, string | boolean | undefined> & { help?: boolean; json?: boolean };
   positionals: string[];
 } {
+  // parseArgs reads "--backlog -1" as an option missing its value followed
+  // by an option -1 ("argument is ambiguous"). A negative number after an
+  // option that takes a value is that value: pass it on, so the option's own
+  // check can say what is wrong with it.
+  const takesValue = (a: string) =>
+    Object.entries(options).some(
+      ([k, o]) => o.type === 'string' && (a === `--${k}` || (o.short !== undefined && a === `-${o.short}`)),
+    );
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    if (next !== undefined && /^-\d/.test(next) && takesValue(a)) {
+      joined.push(a.startsWith('--') ? `${a}=${next}` : `${a}${next}`);
+      i++;
+    } else joined.push(a);
+  }
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: joined,
       options: { ...options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
       allowPositionals,
       strict: true,
@@ -58,7 +75,11 @@ export function parse<O extends Options>(
     // explain '--' for positionals; keep the first sentence and point at --help.
     const text = String((e as Error).message).split('\n')[0]!;
     const unknown = /^(Unknown option '[^']*')/.exec(text);
-    throw new CliError(unknown ? `${unknown[1]} (see --help)` : text);
+    if (unknown) throw new CliError(`${unknown[1]} (see --help)`);
+    const ambiguous = /^Option '([^']*)' argument is ambiguous/.exec(text);
+    if (ambiguous)
+      throw new CliError(`${ambiguous[1]} needs a value (one starting with '-' is written ${ambiguous[1]}=VALUE)`);
+    throw new CliError(text);
   }
 }
 

@@ -73,7 +73,7 @@ describe('TestListenError', function () {
       if (network === 'unixpacket')
         skip(this, 'unixpacket listeners are the message-socket branch (issue 18, part 3); enable after its merge');
       if (network === 'unix' && process.platform === 'win32')
-        skip(this, 'unix listeners are not supported on Windows (README, "Unix sockets")');
+        skip(this, 'unix listeners are not supported on Windows (docs/guide.md, "Unix sockets")');
       const e = await listen(network, address).then(
         (ln) => {
           ln.close();
@@ -133,7 +133,7 @@ describe('TestCloseError', function () {
   });
 
   it('udp: a listenPacket socket closed three times: the first close succeeds, the others throw OpErrors wrapping ErrClosed', async function () {
-    if (process.platform === 'win32') skip(this, 'listenPacket is not supported on Windows (README, "UDP")');
+    if (process.platform === 'win32') skip(this, 'listenPacket is not supported on Windows (docs/guide.md, "UDP")');
     const pc = await listenPacket('udp', '127.0.0.1:0');
     const { port } = pc.address();
     const results = [];

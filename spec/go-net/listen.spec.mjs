@@ -83,7 +83,7 @@ for (const [name, proto, open] of [
   describe(name, function () {
     before(function () {
       if (proto === 'udp' && process.platform === 'win32')
-        skip(this, 'listenPacket is not supported on Windows (README, "UDP")');
+        skip(this, 'listenPacket is not supported on Windows (docs/guide.md, "UDP")');
     });
     // Single and double listen on the same family, address and port: the
     // second must fail.
@@ -133,7 +133,7 @@ for (const [name, proto, open] of [
   describe(name, function () {
     before(function () {
       if (proto === 'udp' && process.platform === 'win32')
-        skip(this, 'listenPacket is not supported on Windows (README, "UDP")');
+        skip(this, 'listenPacket is not supported on Windows (docs/guide.md, "UDP")');
     });
     for (const [n1, a1, n2, a2, inUse] of dualStackTests(proto)) {
       it(`${n1} ${JSON.stringify(a1)} then ${n2} ${JSON.stringify(a2)} on its port: ${inUse ? 'EADDRINUSE' : 'both listen'}`, async function () {
@@ -320,7 +320,7 @@ describe('TestListenConfigControl', function () {
     for (const network of ['tcp', 'tcp4', 'tcp6', 'unix', 'unixpacket']) {
       it(network, async function () {
         if (network === 'unix' && process.platform === 'win32')
-          skip(this, 'unix listeners are not supported on Windows (README, "Unix sockets")');
+          skip(this, 'unix listeners are not supported on Windows (docs/guide.md, "Unix sockets")');
         if (network === 'unixpacket')
           skip(this, 'unixpacket listeners are the message-socket branch (issue 18, part 3); enable after its merge');
         const ln = await lc.listen(network, localAddress(network, dir));
@@ -332,7 +332,7 @@ describe('TestListenConfigControl', function () {
   describe('PacketListen', function () {
     for (const network of ['udp', 'udp4', 'udp6', 'unixgram']) {
       it(network, async function () {
-        if (process.platform === 'win32') skip(this, 'listenPacket is not supported on Windows (README, "UDP")');
+        if (process.platform === 'win32') skip(this, 'listenPacket is not supported on Windows (docs/guide.md, "UDP")');
         if (network === 'unixgram')
           skip(
             this,

@@ -7,7 +7,7 @@
 import { expect } from '../expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { ListenConfig, multipathTCP, syscallConn, constants, getsockopt } from 'listenconfig';
-import { within } from '../helpers.mjs';
+import { missingTools, within } from '../helpers.mjs';
 
 function skip(ctx, why) {
   console.log(`    skipped: ${why}`);
@@ -49,8 +49,9 @@ s.close()`;
 describe('TestMultiPathTCP', function () {
   before(function () {
     if (process.platform !== 'linux') skip(this, `MPTCP is Linux's; this is ${process.platform}`);
-    if (!canCreateMPTCPSocket())
-      skip(this, 'cannot create MPTCP sockets here (no MPTCP, net.mptcp.enabled=0, or no python3)');
+    const tools = missingTools('python3');
+    if (tools !== undefined) skip(this, `${tools}: python3 makes the MPTCP client`);
+    if (!canCreateMPTCPSocket()) skip(this, 'cannot create MPTCP sockets here (no MPTCP, or net.mptcp.enabled=0)');
   });
   for (const envVar of [false, true]) {
     it(`GODEBUG=multipathtcp=${envVar ? 1 : 0}`, async function () {

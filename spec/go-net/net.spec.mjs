@@ -24,7 +24,7 @@ describe('TestListenerClose', function () {
       if (network === 'unixpacket')
         skip(this, 'unixpacket listeners are the message-socket branch (issue 18, part 3); enable after its merge');
       if (network === 'unix' && process.platform === 'win32')
-        skip(this, 'unix listeners are not supported on Windows (README, "Unix sockets")');
+        skip(this, 'unix listeners are not supported on Windows (docs/guide.md, "Unix sockets")');
       const ln = await listen(network, network === 'tcp' ? '127.0.0.1:0' : join(dir, 'close.sock'));
       await ln.close();
       const e = await ln.accept().then(

@@ -19,7 +19,8 @@ function linuxOnly(ctx) {
 }
 
 function unixOnly(ctx) {
-  if (process.platform === 'win32') skip(ctx, 'unix listeners are not supported on Windows (README, "Unix sockets")');
+  if (process.platform === 'win32')
+    skip(ctx, 'unix listeners are not supported on Windows (docs/guide.md, "Unix sockets")');
 }
 
 describe('TestUnixAutobindClose', function () {

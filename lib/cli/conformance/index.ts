@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CliError, emit, parse, type Command, type Io } from '../command';
 import { Runner, type Result } from './runner';
 
-const help = `Usage: listenconfig conformance [--grep PATTERN] [--json] [FILE.spec.mjs …]
+const help = `Usage: listenconfig conformance [--grep PATTERN] [--list] [--json] [FILE.spec.mjs …]
 
 Runs the conformance suite shipped in this package (spec/*.spec.mjs, Go's
 own net tests ported in spec/go-net/; on Windows spec/windows/ too) on this
@@ -20,6 +20,7 @@ FILE arguments run those spec files instead of the shipped ones.
 
 Options:
   --grep PATTERN   only the behaviours whose suite and title match (a regular expression)
+  --list           name the behaviours it would run, and run none
   --json           one JSON document with every result on stdout
   -h, --help       this text`;
 
@@ -45,7 +46,7 @@ export function specFiles(platform: string = process.platform): string[] {
 const mark = { pass: 'pass', fail: 'FAIL', skip: 'skip' } as const;
 
 async function conformance(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { grep: { type: 'string' } }, true);
+  const { values, positionals } = parse(args, { grep: { type: 'string' }, list: { type: 'boolean' } }, true);
   if (values.help) {
     io.stdout.write(help + '\n');
     return 0;
@@ -76,6 +77,20 @@ async function conformance(args: string[], io: Io): Promise<number> {
     );
   const runner = new Runner(grep, onResult);
   await runner.load(files);
+  if (values.list) {
+    const behaviours = runner.list();
+    if (grep && behaviours.length === 0)
+      throw new CliError(`--grep ${JSON.stringify(values.grep)} matches no behaviour`);
+    emit(
+      io,
+      json,
+      { platform: process.platform, files: files.length, count: behaviours.length, behaviours },
+      () =>
+        behaviours.map((b) => `${path.basename(b.file)}: ${[...b.suite, b.test].join(' › ')}`).join('\n') +
+        `\n\n${behaviours.length} behaviours in ${files.length} spec files`,
+    );
+    return 0;
+  }
   const results = await runner.run();
   const count = (s: Result['status']) => results.filter((r) => r.status === s).length;
   const summary = { passed: count('pass'), failed: count('fail'), skipped: count('skip') };

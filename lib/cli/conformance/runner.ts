@@ -281,6 +281,11 @@ export class Runner {
     else this.report(t, 'fail', this.reasonOf(outcome.error), ms);
   }
 
+  /** The loaded behaviours the grep selects, without running anything. */
+  list(): Array<{ file: string; suite: string[]; test: string }> {
+    return this.all(this.root).map((t) => ({ file: t.suite.file, suite: this.titles(t.suite), test: t.title }));
+  }
+
   /** Runs every loaded suite. Spec output is kept back; "skipped: …" lines become reasons. */
   async run(): Promise<Result[]> {
     const log = console.log;

@@ -4,6 +4,7 @@
 // connections that arrive between two accepts at burst rate.
 import * as os from 'node:os';
 import { ListenConfig } from '../../listen-config';
+import type { TCPListener } from '../../tcpsock';
 import { computeMaxListenerBacklog } from '../../backlog/index';
 import { CliError, durationOption, emit, intOption, parse, type Command, type Io } from '../command';
 import * as linux from './linux';
@@ -109,7 +110,7 @@ async function probeListener(
   backlog: number | undefined,
   max: DoctorReport['maxListenerBacklog'],
 ): Promise<DoctorReport['listener']> {
-  let ln;
+  let ln: TCPListener;
   try {
     ln = await new ListenConfig(backlog === undefined ? {} : { backlog }).listen('tcp', '127.0.0.1:0');
   } catch (e) {

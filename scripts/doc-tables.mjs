@@ -1,0 +1,258 @@
+#!/usr/bin/env node
+// The numbers of the docs that come from a measurement or from the code,
+// written between markers so that nobody types them:
+//
+//   <!-- generated:NAME -->
+//   …written by this script…
+//   <!-- /generated:NAME -->
+//
+// The benchmark tables of docs/benchmarks.md and the burst figures of
+// README.md come from the committed bench/results/latest.json; the count of behaviours in docs/cli.md from
+// `listenconfig conformance --list` (the shipped spec files, this OS).
+//
+//   node scripts/doc-tables.mjs --write    rewrite them (npm run docs does)
+//   node scripts/doc-tables.mjs            check: exit 1 and name each block that differs
+//
+// test/docs.test.mjs runs the check. After `npm run bench`, or after adding
+// a spec, run `npm run docs` and commit what it wrote.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const results = () => JSON.parse(fs.readFileSync(path.join(root, 'bench', 'results', 'latest.json'), 'utf8'));
+
+// 12937 -> "12 937", as the tables have always written thousands.
+const grouped = (x) => String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+const fixed = (x, d) => x.toFixed(d);
+const spread = (s, f) => `${f(s.median)} [${f(s.min)}–${f(s.max)}]`;
+const times = (s) => `${fixed(s.median, 2)}× [${fixed(s.min, 2)}–${fixed(s.max, 2)}]`;
+// Milliseconds: one decimal below 100, whole above.
+const ms = (x) => (x < 100 ? fixed(x, 1) : String(Math.round(x)));
+const table = (head, rows) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+
+const burstNames = {
+  listenconfig: '**ListenConfig default**',
+  'net.Server': 'net.Server default (511)',
+  'net.Server backlog 4096': 'net.Server, backlog 4096',
+};
+
+function burstTable(b, skipN = []) {
+  const rows = b.cases
+    .filter((c) => !skipN.includes(c.n))
+    .map((c) => {
+      const ours = c.contender === 'listenconfig';
+      const delayed = String(c.delayed.median);
+      return [
+        String(c.n),
+        burstNames[c.contender] ?? c.contender,
+        String(c.failed.median),
+        ours ? `**${delayed}**` : delayed,
+        ms(c.p50Ms.median),
+        ms(c.p99Ms.median),
+        // The worst connect of all rounds.
+        String(Math.round(c.maxMs.max)),
+      ];
+    });
+  return table(['N', 'server', 'failed', 'delayed > 0.9 s', 'p50 ms', 'p99 ms', 'max ms'], rows);
+}
+
+const acceptNames = {
+  listenconfig: "ListenConfig `accept()` loop (keep-alive + `TCP_NODELAY`, Go's defaults)",
+  'listenconfig for await': 'ListenConfig `for await`',
+  'listenconfig { fd }': 'ListenConfig, public `{ fd }` adoption (`--pending-deprecation`)',
+  'net.Server': 'net.Server (defaults: neither option)',
+  'net.Server+ka+nodelay': 'net.Server `{ keepAlive, noDelay }`',
+  Go: 'Go accept loop',
+  'C epoll': "C epoll loop (the machine's limit)",
+};
+const acceptOrder = Object.keys(acceptNames);
+
+const ratioNames = {
+  'listenconfig / net.Server': 'ListenConfig / net.Server',
+  'listenconfig for await / net.Server': 'ListenConfig `for await` / net.Server',
+  'listenconfig / net.Server+ka+nodelay': 'ListenConfig / net.Server with the same options',
+  'listenconfig { fd } / net.Server': 'ListenConfig `{ fd }` / net.Server',
+};
+
+/** NAME -> () => the text between its markers. */
+export const generators = {
+  'bench-machine': () => {
+    const r = results();
+    const m = r.machine;
+    return (
+      `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node}` +
+      `${m.go ? `, ${m.go.split(' ')[0]}` : ''}, \`net.core.somaxconn\` ${m.somaxconn}; run of ${r.date}, ` +
+      `${Math.round(r.seconds)} s (\`bench/results/latest.json\`).`
+    );
+  },
+  'bench-burst': () => burstTable(results().burst, [500]),
+  'readme-burst': () => {
+    const b = results().burst;
+    const at = (contender) => b.cases.find((c) => c.n === 1000 && c.contender === contender);
+    const node = at('net.Server');
+    const big = at('net.Server backlog 4096');
+    const ours = at('listenconfig');
+    const none = (c) => (c.delayed.median === 0 ? 'none' : String(c.delayed.median));
+    return (
+      `In the committed bench run, 1000 clients connecting during a ${b.busyMs / 1000} s busy loop left ` +
+      `${node.delayed.median} of them waiting a second for a SYN retransmit; with the backlog at 4096, ` +
+      `${none(big)}, and with this package's default, ${none(ours)} ([benchmarks](docs/benchmarks.md)).`
+    );
+  },
+  'bench-accept': () => {
+    const a = results().accept;
+    const rows = acceptOrder
+      .filter((k) => a.contenders[k])
+      .map((k) => {
+        const c = a.contenders[k];
+        return [
+          acceptNames[k],
+          spread(c.connPerSec, grouped),
+          spread(c.cpuUsPerConn, (x) => fixed(x, 1)),
+          c.heapBytesPerConn?.n ? grouped(c.heapBytesPerConn.median) : '–',
+        ];
+      });
+    return table(['server', 'conn/s', 'CPU µs per connection', 'heap B per connection'], rows);
+  },
+  'bench-accept-ratios': () => {
+    const q = results().accept.ratios;
+    const rows = Object.entries(ratioNames)
+      .filter(([k]) => q[k])
+      .map(([k, name]) => [name, times(q[k].connPerSec), times(q[k].cpuUsPerConn)]);
+    return table(['ratio', 'conn/s', 'CPU per connection'], rows);
+  },
+  'bench-overload': () => {
+    const o = results().overload.contenders;
+    const names = {
+      'serve() K=2000': '`serve()`, K = 2000',
+      'net.Server': 'net.Server (511)',
+      'net.Server backlog 4096': 'net.Server, backlog 4096',
+    };
+    const idle = Object.values(o).flatMap((c) => [c.idleRssMB.min, c.idleRssMB.max]);
+    const rows = Object.entries(o).map(([k, c]) => [
+      names[k] ?? k,
+      c.peakOpen.min === c.peakOpen.max ? String(c.peakOpen.median) : spread(c.peakOpen, String),
+      String(Math.round(c.peakRssMB.median - c.idleRssMB.median)),
+      fixed(c.peakLiveHeapMB.median, 1),
+      String(c.unserved.median),
+      String(Math.round(c.p50Ms.median)),
+      String(Math.round(c.p99Ms.median)),
+    ]);
+    const rss = `RSS growth MB (idle ${Math.floor(Math.min(...idle))}–${Math.ceil(Math.max(...idle))})`;
+    return table(['server', 'peak open', rss, 'live heap MB', 'unserved', 'p50 ms', 'p99 ms'], rows);
+  },
+  'bench-http': () => {
+    const h = results().http.modes;
+    const rows = Object.entries(h).map(([mode, m]) => [
+      mode === 'keep-alive' ? 'keep-alive' : `\`${mode}\``,
+      spread(m.contenders.listenconfig.rps, grouped),
+      spread(m.contenders['server.listen'].rps, grouped),
+      times(m.ratio),
+    ]);
+    return table(['mode', '`serve()` req/s', 'server.listen req/s', 'ratio'], rows);
+  },
+  'bench-growth': () => {
+    const g = results().growth;
+    const side = (c, level) => [
+      fixed(c[level].cpuUsPerConn.median, 1),
+      `${fixed(c[level].vs32.median, 2)}×`,
+      String(Math.round(c[level].heapBytesPerConn.median)),
+    ];
+    const rows = g.levels.map((level) => [
+      level.replace('10000', '10,000'),
+      ...side(g.contenders.listenconfig, level),
+      ...side(g.contenders['net.Server'], level),
+    ]);
+    return table(
+      [
+        'clients',
+        'ListenConfig CPU µs/conn',
+        'vs its 32',
+        'heap B/conn',
+        'net.Server CPU µs/conn',
+        'vs its 32',
+        'heap B/conn',
+      ],
+      rows,
+    );
+  },
+  'bench-burst-scale': () => burstTable(results()['burst-scale']),
+  'bench-cores': () => {
+    const c = results().cores.contenders;
+    const names = {
+      'listenconfig, 2 worker threads': 'ListenConfig, 2 worker threads',
+      'listenconfig, 2 cluster workers': 'ListenConfig, 2 cluster workers',
+      'Node cluster, 2 workers': 'Node `cluster`, 2 workers',
+      'Go, 2 listeners': 'Go, 2 listeners',
+    };
+    const rows = Object.entries(c).map(([k, v]) => [
+      names[k] ?? k,
+      spread(v.connPerSec, grouped),
+      fixed(v.cpuUsPerConn.median, 1),
+    ]);
+    return table(['server', 'conn/s', 'CPU µs per connection'], rows);
+  },
+  'conformance-count': () => {
+    const out = execFileSync(
+      process.execPath,
+      [path.join(root, 'dist', 'cli', 'main.js'), 'conformance', '--list', '--json'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
+    const { count, files, platform } = JSON.parse(out);
+    return `On ${platform} the shipped suite has ${count} behaviours in ${files} spec files.`;
+  },
+};
+
+/** The files holding markers. */
+export const docs = ['README.md', 'docs/benchmarks.md', 'docs/cli.md'];
+
+const marker = /<!-- generated:([\w-]+) -->\n([\s\S]*?)<!-- \/generated:\1 -->/g;
+
+/** Returns { text, stale: [names], unknown: [names] } for one file's text. */
+export function regenerate(text) {
+  const stale = [];
+  const unknown = [];
+  const out = text.replace(marker, (all, name, body) => {
+    const gen = generators[name];
+    if (!gen) {
+      unknown.push(name);
+      return all;
+    }
+    const fresh = `${gen()}\n`;
+    if (fresh !== body) stale.push(name);
+    return `<!-- generated:${name} -->\n${fresh}<!-- /generated:${name} -->`;
+  });
+  return { text: out, stale, unknown };
+}
+
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const write = process.argv.includes('--write');
+  let bad = 0;
+  for (const f of docs) {
+    const p = path.join(root, f);
+    const { text, stale, unknown } = regenerate(fs.readFileSync(p, 'utf8'));
+    for (const n of unknown) {
+      console.log(`${f}: unknown generated block "${n}"`);
+      bad++;
+    }
+    if (write) {
+      fs.writeFileSync(p, text);
+      for (const n of stale) console.log(`${f}: rewrote ${n}`);
+    } else
+      for (const n of stale) {
+        console.log(`${f}: ${n} differs from what scripts/doc-tables.mjs writes (run npm run docs)`);
+        bad++;
+      }
+  }
+  process.exitCode = bad > 0 ? 1 : 0;
+}
