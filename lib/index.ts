@@ -6,6 +6,10 @@ export type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
 export { TCPListener, TCPAddr } from './tcpsock';
 export { UnixListener, UnixAddr } from './unixsock';
 export type { UnixNetwork } from './unixsock';
+export { IPConn, IPAddr } from './iprawsock';
+export type { IPNetwork } from './listen-config';
+export { UnixConn, dialUnix, unixRights, parseUnixRights } from './unixconn';
+export type { ReadFromResult, ReadMsgResult, PeerCredentials, DialUnixOptions } from './unixconn';
 export type { UDPNetwork } from './udpsock';
 export { syscallConn } from './syscallconn';
 export { multipathTCP } from './mptcp';
@@ -22,6 +26,7 @@ export {
   UnknownNetworkError,
   AbortError,
   ErrClosed,
+  ErrDeadlineExceeded,
   retryableAcceptError,
 } from './errors';
 export type { Addr } from './errors';

@@ -2,7 +2,7 @@
 // rejections nobody awaits, to retried accept errors nobody watches, and to
 // a Listener nobody references.
 import type { OpError } from './errors';
-import type { NativeAcceptor } from './native';
+import type { NativeAcceptor, NativeWatcher } from './native';
 
 // Rejections of a close the caller may not await: `ln.close(); ln.close();`
 // in shutdown code, or an accept() left pending on purpose. Awaiting still
@@ -31,14 +31,16 @@ export function warnAcceptError(err: OpError, retryInMs: number): void {
 // Acceptor weakly: V8 may run registry callbacks late (seen on Node 20
 // with thousands of registrations: not within seconds), and the socket
 // must not wait for that.
+// Message sockets (msgconn.ts) are registered the same way, as 'socket'.
 interface Dropped {
-  acceptor: WeakRef<NativeAcceptor>;
+  acceptor: WeakRef<NativeAcceptor | NativeWatcher>;
   what: string;
+  kind?: 'listener' | 'socket';
 }
-export const dropped = new FinalizationRegistry<Dropped>(({ acceptor, what }) => {
+export const dropped = new FinalizationRegistry<Dropped>(({ acceptor, what, kind = 'listener' }) => {
   acceptor.deref()?.close();
-  process.emitWarning(`Closed listener ${what} on garbage collection; call close() on a listener no longer in use`, {
+  process.emitWarning(`Closed ${kind} ${what} on garbage collection; call close() on a ${kind} no longer in use`, {
     type: 'ListenConfigWarning',
-    code: 'LISTENCONFIG_LISTENER_GC',
+    code: kind === 'socket' ? 'LISTENCONFIG_SOCKET_GC' : 'LISTENCONFIG_LISTENER_GC',
   });
 });

@@ -11,6 +11,8 @@ import { TCPAddr, listenTCP, type TCPListener, type TCPListenParams } from './tc
 import { listenUDP, type UDPListenParams, type UDPNetwork } from './udpsock';
 import { UnixAddr, listenUnix, type UnixListener, type UnixListenParams } from './unixsock';
 import { listenMultipathTCP } from './godebug';
+import { listenUnixgram, type UnixConn } from './unixconn';
+import { listenIP, type IPConn } from './iprawsock';
 import {
   MULTIPATH_TCP,
   validateBooleanArg,
@@ -18,6 +20,9 @@ import {
   validateListenOptions,
   validateNetworkAddress,
 } from './validate';
+
+/** Go's raw IP networks: 'ip', 'ip4' or 'ip6', a colon, a protocol name or number. */
+export type IPNetwork = `ip:${string}` | `ip4:${string}` | `ip6:${string}`;
 
 export type { Control } from './sock';
 
@@ -118,15 +123,23 @@ export class ListenConfig {
    */
   listen(network: TCPNetwork, address: string, options?: ListenOptions): Promise<TCPListener>;
   listen(network: 'unix', address: string, options?: ListenOptions): Promise<UnixListener>;
+  /** 'unixpacket' (SOCK_SEQPACKET): accept() yields message connections, UnixConns. */
+  listen(network: 'unixpacket', address: string, options?: ListenOptions): Promise<UnixListener<UnixConn>>;
   listen(network: StreamNetwork, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener>;
-  async listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener> {
+  async listen(
+    network: string,
+    address: string,
+    options?: ListenOptions,
+  ): Promise<TCPListener | UnixListener | UnixListener<UnixConn>> {
     // Argument errors reject, as from Node's promise APIs (timers/promises),
     // before any lookup or socket: this body runs synchronously up to the
     // first await.
     validateNetworkAddress('listen', network, address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
-    if (/^(unix|unixgram|unixpacket)$/.test(network)) return listenUnix(this.#unix, network, address, signal);
+    if (/^(unix|unixgram|unixpacket)$/.test(network)) {
+      return listenUnix(this.#unix, network, address, signal) as Promise<UnixListener>;
+    }
     if (/^ip[46]?(:|$)/.test(network)) {
       // Raw IP: Go knows it, this package does not listen on it.
       throw unsupportedNetwork(
@@ -161,21 +174,32 @@ export class ListenConfig {
    * dual-stack rules: 'udp' on a wildcard is one AF_INET6 socket with
    * IPV6_V6ONLY=0, Control sees ('udp6', …). A multicast address binds the
    * wildcard on the group's port with SO_REUSEADDR (join with
-   * addMembership()). 'unixgram' is refused: Node's dgram has no unix
-   * datagram sockets. Not on Windows (Node's dgram cannot adopt a SOCKET).
+   * addMembership()). 'unixgram' and raw IP are the overloads below (Node's
+   * dgram has UDP only). Not on Windows (Node's dgram cannot adopt a SOCKET).
    */
   listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket>;
-  async listenPacket(network: string, address: string, options?: ListenOptions): Promise<dgram.Socket> {
+  /**
+   * 'unixgram': a bound unix datagram socket, a UnixConn (readFrom,
+   * writeTo…). The address is a path, '@name' (Linux's abstract
+   * namespace), or '' for an abstract name the kernel picks (Linux).
+   */
+  listenPacket(network: 'unixgram', address: string, options?: ListenOptions): Promise<UnixConn>;
+  /**
+   * Go's raw IP networks, 'ip4:icmp', 'ip6:ipv6-icmp', 'ip:17' (a protocol
+   * name of /etc/protocols or a number): a SOCK_RAW socket, an IPConn.
+   * Needs root or CAP_NET_RAW (Linux); else Go's `socket: operation not
+   * permitted`.
+   */
+  listenPacket(network: IPNetwork, address: string, options?: ListenOptions): Promise<IPConn>;
+  async listenPacket(
+    network: string,
+    address: string,
+    options?: ListenOptions,
+  ): Promise<dgram.Socket | UnixConn | IPConn> {
     validateNetworkAddress('listenPacket', network, address);
     const signal = validateListenOptions(options);
     if (signal?.aborted) throw new AbortError(signal);
-    if (network === 'unixgram') {
-      throw unsupportedNetwork(
-        network,
-        new UnixAddr(address, 'unixgram'),
-        "network unixgram is not supported: Node's dgram module has UDP sockets only",
-      );
-    }
+    if (network === 'unixgram') return listenUnixgram(this.#unix, address, signal);
     if (network === 'unix' || network === 'unixpacket') {
       // Go 1.19 makes a stream socket here and returns it as a PacketConn.
       throw unsupportedNetwork(
@@ -184,8 +208,7 @@ export class ListenConfig {
         `network ${network} is a stream network: use listen()`,
       );
     }
-    if (/^ip[46]?(:|$)/.test(network))
-      throw unsupportedNetwork(network, undefined, `network ${network} is not supported (udp, udp4 and udp6 are)`);
+    if (/^ip[46]?(:|$)/.test(network)) return listenIP(this.#unix, network, address, signal);
     let la: TCPAddrParts;
     try {
       la = await resolveListenAddr(network, address, signal);
@@ -214,19 +237,35 @@ export class ListenConfig {
 }
 
 /** Go's net.ListenPacket: the zero ListenConfig. */
-export function listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket> {
-  return new ListenConfig().listenPacket(network, address, options);
+export function listenPacket(network: UDPNetwork, address: string, options?: ListenOptions): Promise<dgram.Socket>;
+export function listenPacket(network: 'unixgram', address: string, options?: ListenOptions): Promise<UnixConn>;
+export function listenPacket(network: IPNetwork, address: string, options?: ListenOptions): Promise<IPConn>;
+export function listenPacket(
+  network: string,
+  address: string,
+  options?: ListenOptions,
+): Promise<dgram.Socket | UnixConn | IPConn> {
+  return new ListenConfig().listenPacket(network as UDPNetwork, address, options);
 }
 
 /** Go's net.Listen: the zero ListenConfig. */
 export function listen(network: TCPNetwork, address: string, options?: ListenOptions): Promise<TCPListener>;
 export function listen(network: 'unix', address: string, options?: ListenOptions): Promise<UnixListener>;
 export function listen(
+  network: 'unixpacket',
+  address: string,
+  options?: ListenOptions,
+): Promise<UnixListener<UnixConn>>;
+export function listen(
   network: StreamNetwork,
   address: string,
   options?: ListenOptions,
 ): Promise<TCPListener | UnixListener>;
-export function listen(network: string, address: string, options?: ListenOptions): Promise<TCPListener | UnixListener> {
+export function listen(
+  network: string,
+  address: string,
+  options?: ListenOptions,
+): Promise<TCPListener | UnixListener | UnixListener<UnixConn>> {
   // Any string at run time, as from JavaScript: Go's errors say what is wrong.
   return new ListenConfig().listen(network as StreamNetwork, address, options);
 }

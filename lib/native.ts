@@ -36,6 +36,23 @@ export interface NativeAcceptorConstructor {
   ): NativeAcceptor;
 }
 
+/** The readiness watcher of a message socket (src-native/addon.cc, Watcher). */
+export interface NativeWatcher {
+  /** Watches for READABLE (1) and/or WRITABLE (2); 0 stops. 0 or -err. */
+  start(events: number): number;
+  ref(): void;
+  unref(): void;
+  /** Stops watching and closes the socket: 0 or -err. */
+  close(): number;
+}
+
+export interface NativeWatcherConstructor {
+  new (sock: Sock, onReady: (status: number, events: number) => void): NativeWatcher;
+}
+
+/** recvmsg's result: bytes, msg_flags, ancillary bytes, the sender (null: none). */
+export type RecvMsgResult = [n: number, flags: number, oobn: number, from: SockAddr | null];
+
 export interface Binding {
   socket(domain: number, type: number, protocol: number): number;
   /** Go's setDefaultSockopts: IPV6_V6ONLY, SO_BROADCAST on datagram sockets. */
@@ -50,6 +67,19 @@ export interface Binding {
   listen(sock: Sock, backlog: number): number;
   getsockname(sock: Sock): SockAddr | number;
   close(sock: Sock): number;
+  connect(sock: Sock, domain: number, host: string, zone: string, port: number): number;
+  getpeername(sock: Sock): SockAddr | number;
+  recvmsg(sock: Sock, buf: Uint8Array, oob: Uint8Array | null): RecvMsgResult | number;
+  /** domain 0: to the connected peer. */
+  sendmsg(
+    sock: Sock,
+    buf: Uint8Array,
+    oob: Uint8Array | null,
+    domain: number,
+    host: string,
+    zone: string,
+    port: number,
+  ): number;
   listenQueue(sock: Sock): [queued: number, backlog: number] | number;
   /**
    * Sets, before listen(), those options the OS copies into accepted
@@ -61,6 +91,7 @@ export interface Binding {
   sysctlUint32(name: string): number;
   strerror(err: number): string;
   Acceptor: NativeAcceptorConstructor;
+  Watcher: NativeWatcherConstructor;
   constants: Record<string, number>;
 }
 

@@ -30,7 +30,14 @@ export interface SocketRequest {
   ctrlAddress: string;
   control: Control | undefined;
   signal: AbortSignal | undefined;
-  bind: Omit<SockAddr, 'domain'>;
+  /** The address to bind; absent for a dial without a local address (Go's DialUnix with laddr nil). */
+  bind: Omit<SockAddr, 'domain'> | undefined;
+  /** For a dial (Go's socket() with a raddr): the peer to connect to after bind. */
+  connect?: Omit<SockAddr, 'domain'>;
+  /** The OpError's op: 'listen' (the default) or 'dial'. */
+  op?: 'listen' | 'dial';
+  /** The OpError's Source: a dial's local address, as Go reports it. */
+  source?: Addr;
   /**
    * For a stream listener: the listen(2) argument, and what to set between
    * bind() and listen() (options the kernel copies into accepted sockets).
@@ -57,7 +64,13 @@ export async function socket(req: SocketRequest): Promise<BoundSocket> {
   // Go's Control returns an error; a thrown non-Error (a string, say) is
   // wrapped so the message reads as Go's, and kept as that error's cause.
   const fail = (e: unknown) =>
-    new OpError('listen', network, laddr, e instanceof Error ? e : new Error(String(e), { cause: e }));
+    new OpError(
+      req.op ?? 'listen',
+      network,
+      laddr,
+      e instanceof Error ? e : new Error(String(e), { cause: e }),
+      req.source,
+    );
   const s = binding.socket(req.domain, req.type, req.protocol);
   if (s < 0) throw fail(new SyscallError('socket', s));
   const sock: Sock = s;
@@ -80,7 +93,13 @@ export async function socket(req: SocketRequest): Promise<BoundSocket> {
       }
     }
     if (req.signal?.aborted) throw new AbortError(req.signal);
-    check('bind', binding.bind(sock, req.domain, req.bind.host, req.bind.zone, req.bind.port));
+    if (req.bind !== undefined) {
+      check('bind', binding.bind(sock, req.domain, req.bind.host, req.bind.zone, req.bind.port));
+    }
+    if (req.connect !== undefined) {
+      const c = req.connect;
+      check('connect', binding.connect(sock, req.domain, c.host, c.zone, c.port));
+    }
     if (req.listen !== undefined) {
       req.listen.beforeListen?.(sock);
       check('listen', binding.listen(sock, req.listen.arg));

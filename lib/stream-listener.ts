@@ -5,10 +5,11 @@
 // queue and the backlog is exactly what listen(2) was given.
 import type * as net from 'node:net';
 import { Pauses } from './backoff';
-import { ConnectionIterator, connectionsOnError } from './connections';
+import { type AcceptSource, ConnectionIterator, connectionsOnError } from './connections';
 import { dropped, handled, warnAcceptError } from './lifecycle';
-import { AbortError, ErrClosed, OpError, SyscallError, type Addr } from './errors';
-import type { AcceptOptions, Backlog, ConnectionsOptions, Listener } from './listener';
+import { Deadline, validateDeadline } from './deadline';
+import { AbortError, ErrClosed, ErrDeadlineExceeded, OpError, SyscallError, type Addr } from './errors';
+import type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
 import { binding, type NativeAcceptor, type Sock } from './native';
 import { validateListenOptions } from './validate';
 import { ValidRawConn, type RawConn } from './rawconn';
@@ -18,23 +19,33 @@ import { ValidRawConn, type RawConn } from './rawconn';
 const POLL_SYSCALL =
   process.platform === 'linux' ? 'epoll_ctl' : process.platform === 'win32' ? 'uv_poll_start' : 'kevent';
 
+// resolve takes the listener's connection type C (net.Socket, or a UnixConn
+// for unixpacket), erased to unknown so that the record and the listener's
+// type stay independent of C; only #adoptSlot's C reaches it.
 interface Pending {
-  resolve: (s: net.Socket) => void;
+  resolve: (s: unknown) => void;
   reject: (e: Error) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
-  promise: Promise<net.Socket> | undefined;
+  promise: Promise<unknown> | undefined;
 }
 
 // new Promise(capture) hands its resolving functions over in `captured`,
 // a fresh Pending record that accept() takes at once.
+// `never`: the resolve of a Promise<C>, whatever C, fits the parameter.
 let captured: Pending | undefined;
-function capture(resolve: (s: net.Socket) => void, reject: (e: Error) => void): void {
-  captured = { resolve, reject, signal: undefined, onAbort: undefined, promise: undefined };
+function capture(resolve: (s: never) => void, reject: (e: Error) => void): void {
+  captured = {
+    resolve: resolve as (s: unknown) => void,
+    reject,
+    signal: undefined,
+    onAbort: undefined,
+    promise: undefined,
+  };
 }
 
 /** @internal what a network's listen hands to the engine. */
-export interface StreamListenerInit<A extends Addr> {
+export interface StreamListenerInit<A extends Addr, C = net.Socket> {
   sock: Sock;
   network: string;
   addr: A;
@@ -42,8 +53,8 @@ export interface StreamListenerInit<A extends Addr> {
   acceptOptions: [number, number, number, number, boolean];
   /** The kernel's accept queue now, where the OS says (TCP on Linux). */
   queue: () => number | undefined;
-  /** An accepted descriptor -> net.Socket (a TCP or a pipe handle); see adopt.ts. */
-  adopt: (fd: Sock, slots: Int32Array, slot: number) => net.Socket;
+  /** An accepted descriptor -> net.Socket (a TCP or a pipe handle, adopt.ts), or a UnixConn (unixpacket). */
+  adopt: (fd: Sock, slots: Int32Array, slot: number) => C;
 }
 
 /**
@@ -55,7 +66,9 @@ export interface StreamListenerInit<A extends Addr> {
  * connections, so at most `acceptBatch - 1` wait in this object ahead of an
  * accept() call (they count in `queued()`, and are closed by `close()`).
  */
-export abstract class StreamListener<A extends Addr = Addr> implements Listener {
+// C is net.Socket but for unixpacket, whose connections are UnixConns: a
+// StreamListener<A, net.Socket> is a Listener (tcpsock.ts says so).
+export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
   /** Connections taken from the kernel per wake-up at most. */
   static readonly acceptBatch: number = binding.Acceptor.batch;
 
@@ -70,7 +83,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
   readonly #sock: Sock;
   readonly #network: string;
   readonly #addr: A;
-  readonly #adopt: StreamListenerInit<A>['adopt'];
+  readonly #adopt: StreamListenerInit<A, C>['adopt'];
   readonly #acceptor: NativeAcceptor;
   // The last batch, written by the native acceptor. Slots [#readyAt,
   // #readyEnd) hold sockets taken from the kernel and not yet handed out.
@@ -88,7 +101,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
   #ref = true;
 
   /** @internal use ListenConfig.listen. */
-  constructor(init: StreamListenerInit<A>) {
+  constructor(init: StreamListenerInit<A, C>) {
     this.#sock = init.sock;
     this.#network = init.network;
     this.#addr = init.addr;
@@ -118,7 +131,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
    * (`ln.accept().then(f)`) rejects as chained promises do, so such code
    * wants a catch, or `connections()`, which ends quietly on close.
    */
-  accept(options?: AcceptOptions): Promise<net.Socket> {
+  accept(options?: AcceptOptions): Promise<C> {
     let signal: AbortSignal | undefined;
     try {
       // The same rules as listen()'s: a look-alike signal would fail later,
@@ -129,6 +142,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
     }
     if (this.#closed) return handled(Promise.reject(this.closedError('accept')));
     if (signal?.aborted) return Promise.reject(new AbortError(signal));
+    if (this.#deadline.expired()) return Promise.reject(this.#timeoutError());
     if (this.#readyAt < this.#readyEnd) {
       try {
         return Promise.resolve(this.#adoptSlot(this.#readyAt++));
@@ -140,7 +154,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
     // closure, so a pending accept allocates the promise, its resolving
     // functions and the Pending record only (issue 13: at one client every
     // accept waits).
-    const promise = new Promise<net.Socket>(capture);
+    const promise = new Promise<C>(capture);
     const p = captured!;
     captured = undefined;
     p.signal = signal;
@@ -156,10 +170,11 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
    * has one already). Called from the native callback or synchronously;
    * no signal.
    */
-  acceptInto(resolve: (s: net.Socket) => void, reject: (e: Error) => void): void {
+  acceptInto(resolve: (s: C) => void, reject: (e: Error) => void): void {
     if (this.#closed) return reject(this.closedError('accept'));
+    if (this.#deadline.expired()) return reject(this.#timeoutError());
     if (this.#readyAt < this.#readyEnd) {
-      let conn: net.Socket;
+      let conn: C;
       try {
         conn = this.#adoptSlot(this.#readyAt++);
       } catch (e) {
@@ -167,7 +182,13 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
       }
       return resolve(conn);
     }
-    this.#wait({ resolve, reject, signal: undefined, onAbort: undefined, promise: undefined });
+    this.#wait({
+      resolve: resolve as (s: unknown) => void,
+      reject,
+      signal: undefined,
+      onAbort: undefined,
+      promise: undefined,
+    });
   }
 
   // Queues pending accept p and starts the watcher; a watcher that cannot
@@ -212,7 +233,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
         break;
       }
       this.#settle(p);
-      let conn: net.Socket;
+      let conn: C;
       try {
         conn = this.#adoptSlot(i);
       } catch (e) {
@@ -237,7 +258,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
   // handle owns the socket, before the net.Socket constructor runs: a
   // worker terminated inside it must leave the socket to the handle alone,
   // not also to the native cleanup of uncleared slots (a double close).
-  #adoptSlot(i: number): net.Socket {
+  #adoptSlot(i: number): C {
     const fd = this.#out[i];
     const out = this.#out;
     try {
@@ -251,6 +272,42 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
     }
   }
 
+  readonly #deadline = new Deadline(() => this.#expire());
+
+  /**
+   * Go's SetDeadline: a pending or later accept() fails with Go's
+   * `accept tcp ADDR: i/o timeout` (an OpError wrapping
+   * ErrDeadlineExceeded, `timeout()` true, code 'ETIMEDOUT') once `t`
+   * has passed; a time already past fails them at once; null removes the
+   * deadline. A timed-out accept takes nothing from the kernel's queue:
+   * the connection waits there for the next accept(). Throws ErrClosed
+   * itself (`use of closed network connection`, no OpError around it) on a
+   * closed listener, as Go 1.27's TCPListener.SetDeadline returns the
+   * poller's error unwrapped (Go 1.19 wrapped it as `set tcp ADDR: …`).
+   */
+  setDeadline(t: Date | null): void {
+    if (this.#closed) {
+      validateDeadline('t', t);
+      throw ErrClosed;
+    }
+    this.#deadline.set(t, 't');
+  }
+
+  #timeoutError(): OpError {
+    return new OpError('accept', this.#network, this.#addr, ErrDeadlineExceeded);
+  }
+
+  // The deadline passed: every pending accept times out, and the watcher
+  // stops before any connection leaves the kernel's queue.
+  #expire(): void {
+    if (this.#pending.length === 0) return;
+    this.#acceptor.stop();
+    for (const p of this.#pending.splice(0)) {
+      this.#settle(p);
+      p.reject(this.#timeoutError());
+    }
+  }
+
   #settle(p: Pending): void {
     if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
   }
@@ -261,7 +318,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
   }
 
   /** `for await (const conn of ln)`: `connections()` with its defaults. */
-  [Symbol.asyncIterator](): AsyncIterator<net.Socket> {
+  [Symbol.asyncIterator](): AsyncIterator<C> {
     return this.connections()[Symbol.asyncIterator]();
   }
 
@@ -277,9 +334,14 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
    * connection accepted then goes to it, so do not race `next()` against a
    * timer and walk away; close the listener, or pass `accept()` a signal.
    */
-  connections(options: ConnectionsOptions = {}): AsyncIterable<net.Socket> {
+  connections(options: ConnectionsOptions = {}): AsyncIterable<C> {
     const onError = connectionsOnError(options, warnAcceptError);
-    return { [Symbol.asyncIterator]: () => new ConnectionIterator(this, onError, (ms) => this.#pauseUnlessClosed(ms)) };
+    // ConnectionIterator is typed for net.Sockets; it only passes C along.
+    const source = this as unknown as AcceptSource;
+    return {
+      [Symbol.asyncIterator]: () =>
+        new ConnectionIterator(source, onError, (ms) => this.#pauseUnlessClosed(ms)) as unknown as AsyncIterator<C>,
+    };
   }
 
   readonly #pauses = new Pauses();
@@ -298,6 +360,7 @@ export abstract class StreamListener<A extends Addr = Addr> implements Listener 
   close(): Promise<void> {
     if (this.#closed) return handled(Promise.reject(this.closedError('close')));
     this.#closed = true;
+    this.#deadline.clear();
     dropped.unregister(this);
     // Closes the batch's sockets not yet handed out, too.
     const r = this.#acceptor.close();

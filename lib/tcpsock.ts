@@ -7,6 +7,7 @@ import { adopt } from './adopt';
 import { listenBacklog } from './backlog/listen';
 import { AbortError, OpError, check } from './errors';
 import { ipString } from './ip';
+import type { Listener } from './listener';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { binding, type Sock } from './native';
 import { socket, type BoundSocket, type Control, type SocketRequest } from './sock';
@@ -23,7 +24,7 @@ export class TCPAddr extends IPPortAddr {
  * `ListenConfig.listen('tcp', …)`. Accepted connections are net.Sockets
  * with Go's keep-alive and TCP_NODELAY set.
  */
-export class TCPListener extends StreamListener<TCPAddr> {
+export class TCPListener extends StreamListener<TCPAddr> implements Listener {
   readonly #mptcp: boolean;
 
   /** @internal use ListenConfig.listen. */

@@ -4,11 +4,13 @@
 // created it (Go's SetUnlinkOnClose). Accepted connections are net.Sockets
 // on a pipe handle, what net.Server makes for a path.
 import * as fs from 'node:fs';
+import type * as net from 'node:net';
 import { adoptUnix } from './adopt';
 import { listenBacklog } from './backlog/listen';
 import { OpError, UnknownNetworkError, unsupportedNetwork, type Addr } from './errors';
 import { NO_ACCEPT_OPTIONS } from './keepalive';
-import { StreamListener } from './stream-listener';
+import { StreamListener, type StreamListenerInit } from './stream-listener';
+import { adoptUnixpacket } from './unixconn';
 import { binding } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
@@ -37,7 +39,7 @@ export class UnixAddr implements Addr {
  * it created, unless `setUnlinkOnClose(false)`; an abstract name ('@…') has
  * no file.
  */
-export class UnixListener extends StreamListener<UnixAddr> {
+export class UnixListener<C = net.Socket> extends StreamListener<UnixAddr, C> {
   #unlink = true;
   #unlinked = false;
 
@@ -81,28 +83,18 @@ export async function listenUnix(
   network: string,
   address: string,
   signal: AbortSignal | undefined,
-): Promise<UnixListener> {
+): Promise<UnixListener<unknown>> {
   if (network !== 'unix' && network !== 'unixgram' && network !== 'unixpacket') {
     throw new OpError('listen', network, undefined, new UnknownNetworkError(network));
   }
   const laddr = new UnixAddr(address, network);
-  if (network === 'unixpacket') {
-    // SOCK_SEQPACKET keeps message boundaries; a net.Socket is a byte
-    // stream and would merge them (libuv does not even take the descriptor
-    // as a pipe). Refused rather than served as a stream.
-    throw unsupportedNetwork(
-      network,
-      laddr,
-      'network unixpacket is not supported: a net.Socket cannot keep SOCK_SEQPACKET message boundaries',
-    );
-  }
   if (network === 'unixgram') {
     // Go 1.19 returns a UnixListener over a datagram socket here, whose
     // Accept can only fail; a datagram socket is ListenPacket's.
     throw unsupportedNetwork(
       network,
       laddr,
-      "network unixgram is a datagram network: it has no listener (Go's ListenPacket); listenPacket refuses it too, since Node's dgram module has UDP sockets only",
+      "network unixgram is a datagram network: it has no listener; listenPacket('unixgram', address) opens one (Go's ListenPacket)",
     );
   }
   if (process.platform === 'win32') {
@@ -111,7 +103,9 @@ export async function listenUnix(
     throw unsupportedNetwork(
       network,
       laddr,
-      "network unix is not supported on Windows: Node's pipes there are named pipes, which cannot carry an AF_UNIX socket",
+      network === 'unixpacket'
+        ? "network unixpacket is not supported on Windows: Winsock's AF_UNIX has stream sockets only"
+        : "network unix is not supported on Windows: Node's pipes there are named pipes, which cannot carry an AF_UNIX socket",
     );
   }
   const { requested, arg, effective } = listenBacklog(p.backlog);
@@ -119,7 +113,9 @@ export async function listenUnix(
     network,
     laddr,
     domain: constants.AF_UNIX,
-    type: constants.SOCK_STREAM,
+    // SOCK_SEQPACKET keeps message boundaries, which a net.Socket (a byte
+    // stream) would merge: its connections are UnixConns (unixconn.ts).
+    type: network === 'unixpacket' ? (constants.SOCK_SEQPACKET as number) : constants.SOCK_STREAM,
     protocol: 0,
     v6only: false,
     ctrlNetwork: network,
@@ -137,7 +133,10 @@ export async function listenUnix(
       backlog: { requested, effective },
       acceptOptions: NO_ACCEPT_OPTIONS,
       queue: () => undefined,
-      adopt: adoptUnix,
+      adopt: (network === 'unixpacket' ? adoptUnixpacket(network) : adoptUnix) as StreamListenerInit<
+        UnixAddr,
+        net.Socket
+      >['adopt'],
     });
   } catch (e) {
     binding.close(sock);

@@ -7,7 +7,7 @@
 // among them, so they run as a user's program built with that Go would.
 import { expect } from './expect.mjs';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ import {
   setsockopt,
 } from 'listenconfig';
 import { oursMPTCP } from './fixtures/mptcp-ours.mjs';
-import { inNetns, netnsSkipReason } from './helpers.mjs';
+import { findGo, goEnv, inNetns, netnsSkipReason } from './helpers.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const cases = JSON.parse(readFileSync(here('./go/cases.json'), 'utf8'));
@@ -63,58 +63,6 @@ const unfill = (s) =>
         .replaceAll(fit, '$FIT')
         .replace(/(^| )@[0-9a-f]{5}(:|$)/, '$1@AUTOBIND$2');
 const isUnix = (c) => c.network.startsWith('unix');
-
-// The reference release: the `go` line of spec/go/go.mod.
-const goMod = readFileSync(here('./go/go.mod'), 'utf8');
-const wantMinor = Number(/^go 1\.(\d+)/m.exec(goMod)[1]);
-
-// The Go that builds spec/go: scripts/install-go.sh's (.cache/go1.N, what
-// .ci/run installs), `go` on PATH, or Debian's /usr/lib/go-1.N; the newest
-// that is at least go.mod's release. Returns { go, minor } or, when there
-// is none, { why }.
-function findGo() {
-  const candidates = [];
-  const cache = fileURLToPath(new URL('../.cache/', import.meta.url));
-  const dirs = (d) => {
-    try {
-      return readdirSync(d);
-    } catch {
-      return [];
-    }
-  };
-  for (const d of dirs(cache))
-    for (const v of dirs(join(cache, d, 'usr/lib'))) candidates.push(join(cache, d, 'usr/lib', v, 'bin/go'));
-  candidates.push('go');
-  for (const d of dirs('/usr/lib')) if (/^go-1\.\d+$/.test(d)) candidates.push(join('/usr/lib', d, 'bin', 'go'));
-  let best;
-  const seen = [];
-  for (const go of candidates) {
-    const v = spawnSync(go, ['version'], { encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' } });
-    const m = v.status === 0 ? /go1\.(\d+)/.exec(v.stdout) : null;
-    if (m === null) continue;
-    seen.push(`go1.${m[1]} (${go})`);
-    if (Number(m[1]) >= wantMinor && (best === undefined || Number(m[1]) > best.minor))
-      best = { go, minor: Number(m[1]) };
-  }
-  if (best !== undefined) {
-    // Without a C compiler Go builds without cgo, and its pure-Go resolver
-    // answers service lookups differently (docs/go-compat.md); the package
-    // follows the cgo one, Linux's default.
-    const cgo = spawnSync(best.go, ['env', 'CGO_ENABLED'], { encoding: 'utf8', env: goEnv });
-    if (process.platform === 'linux' && cgo.stdout?.trim() !== '1')
-      return {
-        why: `go1.${best.minor} (${best.go}) has cgo off (no C compiler?): its resolver is not the one the package follows`,
-      };
-    return best;
-  }
-  return {
-    why: `no Go 1.${wantMinor} or later (found: ${seen.join(', ') || 'none'}); bash scripts/install-go.sh (shipped in this package) installs it into .cache/ (.ci/run does)`,
-  };
-}
-
-// Module mode in spec/go whatever the user's environment says, and no
-// toolchain download: the Go found is the reference.
-const goEnv = { ...process.env, GO111MODULE: 'on', GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
 
 // Go names the DNS server it asked ("lookup x on 10.0.0.53:53: no such
 // host"); Node's resolver does not say which server answered.

@@ -86,4 +86,46 @@ describe('worker threads', function () {
       expect(socketsOnPort(port), `descriptors left open on port ${port}`).to.equal(0);
     }
   });
+
+  it('a worker terminated with unixgram and unixpacket reads pending closes their sockets, without an abort', async function () {
+    if (process.platform === 'win32') {
+      console.log('    skipped: unix message sockets are refused on Windows');
+      this.skip();
+    }
+    const { listenPacket, dialUnix } = await import('listenconfig');
+    const src = `
+const { parentPort, threadId } = require('node:worker_threads');
+const { listenPacket, listen } = require(${JSON.stringify(repoRoot)});
+(async () => {
+  const g = await listenPacket('unixgram', '');
+  const path = require('node:os').tmpdir() + '/lc-worker-' + process.pid + '-' + threadId + '.sock';
+  const ln = await listen('unixpacket', path);
+  parentPort.postMessage({ gram: String(g.localAddr()), packet: path });
+  const c = await ln.accept();
+  g.readFrom(Buffer.alloc(8));
+  c.read(Buffer.alloc(8));
+  parentPort.postMessage({ reading: true });
+})();`;
+    const before = fdCount();
+    for (let round = 0; round < 3; round++) {
+      const w = new Worker(src, { eval: true });
+      const next = () => new Promise((r) => w.once('message', r));
+      const exit = new Promise((r) => w.once('exit', r));
+      const { gram, packet } = await within(next(), 5000, 'the worker sockets');
+      const c = await dialUnix('unixpacket', packet);
+      await within(next(), 5000, 'the worker reading');
+      await w.terminate();
+      expect(await exit).to.equal(1);
+      // The worker's sockets are gone: its unixgram name refuses, its
+      // connection reads end of file.
+      const s = await listenPacket('unixgram', '');
+      const e = await s.writeTo(Buffer.from('x'), gram).catch((e) => e);
+      expect(e.code).to.equal('ECONNREFUSED');
+      expect(await within(c.read(Buffer.alloc(8)), 3000, 'EOF from the dead worker')).to.equal(0);
+      await s.close();
+      await c.close();
+      (await import('node:fs')).rmSync(packet, { force: true });
+    }
+    await until(() => fdCount() <= before + 2, 3000, 'descriptors released');
+  });
 });

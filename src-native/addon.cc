@@ -24,7 +24,7 @@ namespace {
 
 using lc::sock_t;
 
-constexpr size_t kMaxArgs = 6;
+constexpr size_t kMaxArgs = 7;
 
 struct Args {
   napi_value argv[kMaxArgs];
@@ -203,14 +203,8 @@ napi_value Listen(napi_env env, napi_callback_info info) {
   return Num(env, lc::Listen(s, backlog));
 }
 
-// getsockname(sock) -> { domain, host, zone, port } | -err
-napi_value GetSockName(napi_env env, napi_callback_info info) {
-  Args a;
-  sock_t s;
-  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "getsockname(sock)");
-  lc::SockAddr sa;
-  int r = lc::GetSockName(s, &sa);
-  if (r < 0) return Num(env, r);
+// { domain, host, zone, port } for a SockAddr, or nullptr.
+napi_value MakeSockAddr(napi_env env, const lc::SockAddr& sa) {
   napi_value o, host, zone;
   if (napi_create_object(env, &o) != napi_ok ||
       napi_create_string_utf8(env, sa.host.c_str(), sa.host.size(), &host) != napi_ok ||
@@ -220,6 +214,97 @@ napi_value GetSockName(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   return o;
+}
+
+// getsockname(sock) -> { domain, host, zone, port } | -err
+napi_value GetSockName(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "getsockname(sock)");
+  lc::SockAddr sa;
+  int r = lc::GetSockName(s, &sa);
+  if (r < 0) return Num(env, r);
+  return MakeSockAddr(env, sa);
+}
+
+// getpeername(sock) -> { domain, host, zone, port } | -err
+napi_value GetPeerName(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "getpeername(sock)");
+  lc::SockAddr sa;
+  int r = lc::GetPeerName(s, &sa);
+  if (r < 0) return Num(env, r);
+  return MakeSockAddr(env, sa);
+}
+
+// connect(sock, domain, host, zone, port) -> 0 | -err
+napi_value Connect(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  lc::SockAddr addr;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToSockAddr(env, a.argv + 1, &addr)) {
+    return Misuse(env, "connect(sock, domain, host, zone, port)");
+  }
+  return Num(env, lc::Connect(s, addr));
+}
+
+// A Uint8Array, or null/undefined for none.
+bool ToOptionalBytes(napi_env env, napi_value v, void** data, size_t* len) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return false;
+  if (t == napi_undefined || t == napi_null) {
+    *data = nullptr;
+    *len = 0;
+    return true;
+  }
+  return ToBytes(env, v, data, len);
+}
+
+// recvmsg(sock, buf, oob | null) -> [n, flags, oobn, from | null] | -err
+napi_value RecvMsg(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  void *buf, *oob;
+  size_t len, ooblen;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToBytes(env, a.argv[1], &buf, &len) ||
+      !ToOptionalBytes(env, a.argv[2], &oob, &ooblen)) {
+    return Misuse(env, "recvmsg(sock, Uint8Array, Uint8Array | null)");
+  }
+  int flags = 0;
+  size_t oobn = 0;
+  lc::SockAddr from;
+  int64_t n = lc::RecvMsg(s, buf, len, oob, ooblen, &flags, &oobn, &from);
+  if (n < 0) return Num(env, (double)n);
+  napi_value arr, addr = nullptr;
+  if (from.domain == 0) {
+    napi_get_null(env, &addr);
+  } else {
+    addr = MakeSockAddr(env, from);
+  }
+  if (addr == nullptr || napi_create_array_with_length(env, 4, &arr) != napi_ok ||
+      napi_set_element(env, arr, 0, Num(env, (double)n)) != napi_ok ||
+      napi_set_element(env, arr, 1, Num(env, flags)) != napi_ok ||
+      napi_set_element(env, arr, 2, Num(env, (double)oobn)) != napi_ok ||
+      napi_set_element(env, arr, 3, addr) != napi_ok) {
+    return nullptr;
+  }
+  return arr;
+}
+
+// sendmsg(sock, buf, oob | null, domain, host, zone, port) -> n | -err;
+// domain 0 sends to the connected peer.
+napi_value SendMsg(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  void *buf, *oob;
+  size_t len, ooblen;
+  lc::SockAddr to;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToBytes(env, a.argv[1], &buf, &len) ||
+      !ToOptionalBytes(env, a.argv[2], &oob, &ooblen) || !ToSockAddr(env, a.argv + 3, &to)) {
+    return Misuse(env, "sendmsg(sock, Uint8Array, Uint8Array | null, domain, host, zone, port)");
+  }
+  return Num(env, (double)lc::SendMsg(s, buf, len, oob, ooblen, to.domain == 0 ? nullptr : &to));
 }
 
 // close(sock) -> 0 | -err
@@ -454,6 +539,7 @@ class Acceptor {
     return ran;
   }
 
+  friend class Watcher;
   // Node-API refuses calls that need JavaScript once an environment stops
   // (napi_define_properties checks that first). Defining an own property
   // of a fresh object runs no user code: a setter on Object.prototype
@@ -551,6 +637,194 @@ class Acceptor {
   napi_async_context async_ = nullptr;
 };
 
+// new Watcher(sock, callback)
+//
+// The readiness watcher of a message socket (lib/msgconn.ts), owning the
+// socket from then on. start(events) watches for UV_READABLE (1) and/or
+// UV_WRITABLE (2) and calls callback(status, events) on readiness; start(0)
+// stops. As with Acceptor, the callback is held strongly only while
+// something is watched (a pending read keeps its socket alive, as a
+// goroutine blocked in Read does), weakly otherwise, so a dropped socket is
+// collected and the finalizer closes it; a worker's cleanup hook closes it
+// too.
+class Watcher {
+ public:
+  static napi_value Define(napi_env env) {
+    napi_property_descriptor props[] = {
+        {"start", nullptr, Method<&Watcher::Start>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"ref", nullptr, Method<&Watcher::Ref>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"unref", nullptr, Method<&Watcher::Unref>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"close", nullptr, Method<&Watcher::CloseJs>, nullptr, nullptr, nullptr, napi_default, nullptr},
+    };
+    napi_value cons = nullptr;
+    napi_define_class(env, "Watcher", NAPI_AUTO_LENGTH, New, nullptr, sizeof props / sizeof props[0], props, &cons);
+    return cons;
+  }
+
+ private:
+  explicit Watcher(napi_env env) : env_(env) {}
+
+  static napi_value New(napi_env env, napi_callback_info info) {
+    Args a;
+    sock_t s;
+    napi_valuetype t;
+    if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || napi_typeof(env, a.argv[1], &t) != napi_ok ||
+        t != napi_function) {
+      return Misuse(env, "new Watcher(sock, callback)");
+    }
+    Watcher* self = new Watcher(env);
+    if (napi_wrap(env, a.self, self, Finalize, nullptr, &self->wrapper_) != napi_ok) {
+      delete self;
+      return nullptr;
+    }
+    napi_value name;
+    if (napi_create_reference(env, a.argv[1], 0, &self->cb_) != napi_ok ||
+        napi_create_string_utf8(env, "listenconfig:message", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_async_init(env, nullptr, name, &self->async_) != napi_ok) {
+      return nullptr;
+    }
+    uv_loop_t* loop = nullptr;
+    int err = 0;
+    if (napi_get_uv_event_loop(env, &loop) == napi_ok) self->w_ = lc::ReadyWatcher::New(loop, s, OnReady, self, &err);
+    if (self->w_ == nullptr) {
+      napi_value msg, code, e;
+      std::string text = "uv_poll_init failed: " + std::to_string(err);
+      if (napi_create_string_utf8(env, text.c_str(), text.size(), &msg) == napi_ok &&
+          napi_create_string_utf8(env, "ERR_LISTENCONFIG_POLL", NAPI_AUTO_LENGTH, &code) == napi_ok &&
+          napi_create_error(env, code, msg, &e) == napi_ok) {
+        SetNamed(env, e, "errno", Num(env, err));
+        napi_throw(env, e);
+      }
+      return nullptr;
+    }
+    napi_add_async_cleanup_hook(env, OnEnvCleanup, self, &self->hook_);
+    return a.self;
+  }
+
+  static void Finalize(napi_env env, void* data, void* hint) {
+    (void)hint;
+    Watcher* self = static_cast<Watcher*>(data);
+    if (self->w_ != nullptr) self->ReleaseWatcher();
+    self->StopHolding();
+    if (self->async_ != nullptr) napi_async_destroy(env, self->async_);
+    if (self->wrapper_ != nullptr) napi_delete_reference(env, self->wrapper_);
+    delete self;
+  }
+
+  template <napi_value (Watcher::*M)(napi_env, napi_value)>
+  static napi_value Method(napi_env env, napi_callback_info info) {
+    napi_value self_js, arg;
+    size_t argc = 1;
+    void* p = nullptr;
+    if (napi_get_cb_info(env, info, &argc, &arg, &self_js, nullptr) != napi_ok ||
+        napi_unwrap(env, self_js, &p) != napi_ok || p == nullptr) {
+      return nullptr;
+    }
+    if (argc < 1) napi_get_undefined(env, &arg);
+    return (static_cast<Watcher*>(p)->*M)(env, arg);
+  }
+
+  static void OnReady(void* ctx, int status, int events) {
+    Watcher* self = static_cast<Watcher*>(ctx);
+    if (!self->CallJs(status, events)) {
+      // The environment is going away: watch nothing more.
+      if (self->w_ != nullptr) self->w_->Start(0);
+      self->StopHolding();
+    }
+  }
+
+  // As Acceptor::CallJs.
+  bool CallJs(int status, int events) {
+    napi_env env = env_;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return false;
+    bool ran = false;
+    napi_value cb = nullptr, recv = nullptr, argv[2], result;
+    if (cb_ != nullptr && napi_get_reference_value(env, cb_, &cb) == napi_ok && cb != nullptr &&
+        napi_get_reference_value(env, wrapper_, &recv) == napi_ok && recv != nullptr &&
+        napi_create_int32(env, status, &argv[0]) == napi_ok && napi_create_int32(env, events, &argv[1]) == napi_ok) {
+      napi_status st = napi_make_callback(env, async_, recv, cb, 2, argv, &result);
+      if (st == napi_ok) {
+        ran = true;
+      } else {
+        bool pending = false;
+        napi_value exc = nullptr;
+        if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+          napi_get_and_clear_last_exception(env, &exc);
+        }
+        if (exc != nullptr && Acceptor::JsCanRun(env)) {
+          napi_fatal_exception(env, exc);
+          ran = true;
+        }
+      }
+    }
+    napi_close_handle_scope(env, scope);
+    return ran;
+  }
+
+  void StopHolding() {
+    if (cb_ != nullptr) napi_delete_reference(env_, cb_);
+    cb_ = nullptr;
+    strong_ = false;
+  }
+
+  static void OnEnvCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+    Watcher* self = static_cast<Watcher*>(arg);
+    self->hook_ = nullptr;
+    lc::ReadyWatcher* w = self->w_;
+    self->w_ = nullptr;
+    w->Close([](void* h) { napi_remove_async_cleanup_hook(static_cast<napi_async_cleanup_hook_handle>(h)); }, handle);
+  }
+
+  int ReleaseWatcher() {
+    lc::ReadyWatcher* w = w_;
+    w_ = nullptr;
+    if (hook_ != nullptr) {
+      napi_remove_async_cleanup_hook(hook_);
+      hook_ = nullptr;
+    }
+    return w->Close();
+  }
+
+  // start(events) -> 0 | -err
+  napi_value Start(napi_env env, napi_value arg) {
+    int32_t events = 0;
+    if (!ToInt(env, arg, &events)) return Misuse(env, "start(events)");
+    if (w_ == nullptr || cb_ == nullptr) return Num(env, -1);
+    int r = w_->Start(events);
+    uint32_t count;
+    if (r == 0 && events != 0 && !strong_) {
+      if (napi_reference_ref(env, cb_, &count) == napi_ok) strong_ = true;
+    } else if (r == 0 && events == 0 && strong_) {
+      napi_reference_unref(env, cb_, &count);
+      strong_ = false;
+    }
+    return Num(env, r);
+  }
+  napi_value Ref(napi_env env, napi_value) {
+    if (w_ != nullptr) w_->Ref();
+    return Undefined(env);
+  }
+  napi_value Unref(napi_env env, napi_value) {
+    if (w_ != nullptr) w_->Unref();
+    return Undefined(env);
+  }
+  // close() -> 0 | -err (closing the socket)
+  napi_value CloseJs(napi_env env, napi_value) {
+    int r = w_ == nullptr ? 0 : ReleaseWatcher();
+    StopHolding();
+    return Num(env, r);
+  }
+
+  napi_env env_;
+  napi_ref wrapper_ = nullptr;
+  lc::ReadyWatcher* w_ = nullptr;
+  napi_async_cleanup_hook_handle hook_ = nullptr;
+  napi_ref cb_ = nullptr;
+  bool strong_ = false;
+  napi_async_context async_ = nullptr;
+};
+
 bool Export(napi_env env, napi_value exports, const char* name, napi_callback fn) {
   napi_value f;
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f) == napi_ok &&
@@ -569,7 +843,10 @@ NAPI_MODULE_INIT() {
       !Export(env, exports, "sysctlUint32", SysctlUint32) ||
       !Export(env, exports, "inheritAcceptOptions", InheritAcceptOptions) ||
       !Export(env, exports, "listenQueue", ListenQueue) || !Export(env, exports, "strerror", StrError) ||
-      !SetNamed(env, exports, "Acceptor", Acceptor::Define(env))) {
+      !Export(env, exports, "connect", Connect) || !Export(env, exports, "getpeername", GetPeerName) ||
+      !Export(env, exports, "recvmsg", RecvMsg) || !Export(env, exports, "sendmsg", SendMsg) ||
+      !SetNamed(env, exports, "Acceptor", Acceptor::Define(env)) ||
+      !SetNamed(env, exports, "Watcher", Watcher::Define(env))) {
     return nullptr;
   }
   napi_value c;

@@ -118,4 +118,77 @@ void AcceptWatcher::OnPoll(uv_poll_t* h, int status, int events) {
   w->cb_(w->ctx_, socks, n, err);
 }
 
+ReadyWatcher* ReadyWatcher::New(uv_loop_t* loop, sock_t s, OnReady cb, void* ctx, int* err) {
+  ReadyWatcher* w = new ReadyWatcher();
+  memset(&w->poll_, 0, sizeof w->poll_);
+#ifdef _WIN32
+  int r = uv_poll_init_socket(loop, &w->poll_, s);
+#else
+  int r = uv_poll_init(loop, &w->poll_, s);
+#endif
+  w->poll_.data = w;
+  if (r != 0) {
+    *err = r;
+    // As in AcceptWatcher::New: only a handle libuv linked may be closed.
+    if (w->poll_.type == UV_POLL) {
+      w->closed_ = true;
+      uv_close(reinterpret_cast<uv_handle_t*>(&w->poll_), OnClosed);
+    } else {
+      delete w;
+    }
+    return nullptr;
+  }
+  w->sock_ = s;
+  w->cb_ = cb;
+  w->ctx_ = ctx;
+  return w;
+}
+
+int ReadyWatcher::Start(int events) {
+  if (closed_ || events == events_) return 0;
+  if (events == 0) {
+    uv_poll_stop(&poll_);
+    events_ = 0;
+    return 0;
+  }
+  int r = uv_poll_start(&poll_, events, OnPoll);
+  if (r != 0) return r;
+  events_ = events;
+  return 0;
+}
+
+void ReadyWatcher::Ref() {
+  if (!closed_) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
+}
+
+void ReadyWatcher::Unref() {
+  if (!closed_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+}
+
+int ReadyWatcher::Close(void (*done)(void*), void* arg) {
+  if (closed_) return 0;
+  closed_ = true;
+  done_ = done;
+  done_arg_ = arg;
+  events_ = 0;
+  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnClosed);
+  return lc::Close(sock_);
+}
+
+void ReadyWatcher::OnClosed(uv_handle_t* h) {
+  ReadyWatcher* w = static_cast<ReadyWatcher*>(h->data);
+  void (*done)(void*) = w->done_;
+  void* arg = w->done_arg_;
+  delete w;
+  if (done != nullptr) done(arg);
+}
+
+void ReadyWatcher::OnPoll(uv_poll_t* h, int status, int events) {
+  ReadyWatcher* w = static_cast<ReadyWatcher*>(h->data);
+  if (w->closed_) return;
+  // libuv stops the poll itself on an error.
+  if (status < 0) w->events_ = 0;
+  w->cb_(w->ctx_, status, events);
+}
+
 }  // namespace lc

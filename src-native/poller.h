@@ -67,6 +67,41 @@ class AcceptWatcher {
   bool closed_ = false;
 };
 
+// The readiness watcher of a message socket (unixgram, unixpacket, raw IP):
+// a uv_poll_t started only while JavaScript has a read or a write pending,
+// for the events it waits for; the I/O itself is JavaScript's (one
+// recvmsg/sendmsg per message), as Go's poller only says when to retry.
+class ReadyWatcher {
+ public:
+  // status: 0 or a libuv error; events: UV_READABLE | UV_WRITABLE.
+  typedef void (*OnReady)(void* ctx, int status, int events);
+
+  // Takes ownership of s. Returns nullptr and sets *err if the loop refuses it.
+  static ReadyWatcher* New(uv_loop_t* loop, sock_t s, OnReady cb, void* ctx, int* err);
+
+  // uv_poll_start for events; 0 stops (uv_poll_stop). Idempotent.
+  int Start(int events);
+  void Ref();
+  void Unref();
+  // As AcceptWatcher::Close: no callback after it; the socket is closed.
+  int Close(void (*done)(void*) = nullptr, void* arg = nullptr);
+  bool closed() const { return closed_; }
+
+ private:
+  ReadyWatcher() = default;
+  static void OnPoll(uv_poll_t* h, int status, int events);
+  static void OnClosed(uv_handle_t* h);
+
+  uv_poll_t poll_;
+  sock_t sock_;
+  OnReady cb_ = nullptr;
+  void* ctx_ = nullptr;
+  void (*done_)(void*) = nullptr;
+  void* done_arg_ = nullptr;
+  int events_ = 0;
+  bool closed_ = false;
+};
+
 }  // namespace lc
 
 #endif  // LISTENCONFIG_POLLER_H_

@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__) || defined(__DragonFly__)
 #include <sys/types.h>
 #include <sys/sysctl.h>
@@ -153,6 +154,79 @@ int Close(sock_t s) {
   return close(s) < 0 && errno != EINTR ? -errno : 0;
 }
 
+int Connect(sock_t s, const SockAddr& addr) {
+  sockaddr_storage ss;
+  socklen_t len;
+  int r = ToSockaddr(addr, &ss, &len);
+  if (r < 0) return r;
+  return connect(s, reinterpret_cast<sockaddr*>(&ss), len) < 0 ? -errno : 0;
+}
+
+int GetPeerName(sock_t s, SockAddr* out) {
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  if (getpeername(s, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return -errno;
+  return FromSockaddr(ss, len, out);
+}
+
+int64_t RecvMsg(sock_t s, void* buf, size_t len, void* oob, size_t ooblen, int* flags, size_t* oobn, SockAddr* from) {
+  sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  iovec iov = {buf, len};
+  msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_name = &ss;
+  m.msg_namelen = sizeof ss;
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = ooblen > 0 ? oob : nullptr;
+  m.msg_controllen = ooblen;
+  int f = 0;
+#ifdef MSG_CMSG_CLOEXEC
+  f |= MSG_CMSG_CLOEXEC;
+#endif
+  ssize_t n = recvmsg(s, &m, f);
+  if (n < 0) return -errno;
+  *flags = m.msg_flags;
+#ifdef MSG_CMSG_CLOEXEC
+  // Linux echoes the request flag back; it says nothing about the message.
+  *flags &= ~MSG_CMSG_CLOEXEC;
+#endif
+  *oobn = m.msg_controllen;
+  from->domain = 0;
+  from->host.clear();
+  from->zone.clear();
+  from->port = 0;
+  // An unnamed unix peer has a name of the family only (or none at all).
+  if (m.msg_namelen > 0) FromSockaddr(ss, m.msg_namelen, from);
+  return n;
+}
+
+int64_t SendMsg(sock_t s, const void* buf, size_t len, const void* oob, size_t ooblen, const SockAddr* to) {
+  sockaddr_storage ss;
+  socklen_t sslen = 0;
+  if (to != nullptr) {
+    int r = ToSockaddr(*to, &ss, &sslen);
+    if (r < 0) return r;
+  }
+  iovec iov = {const_cast<void*>(buf), len};
+  msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_name = to != nullptr ? &ss : nullptr;
+  m.msg_namelen = sslen;
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = ooblen > 0 ? const_cast<void*>(oob) : nullptr;
+  m.msg_controllen = ooblen;
+  int f = 0;
+#ifdef MSG_NOSIGNAL
+  f |= MSG_NOSIGNAL;
+#endif
+  ssize_t n = sendmsg(s, &m, f);
+  return n < 0 ? -errno : n;
+}
+
 int ListenQueue(sock_t s, uint32_t* queued, uint32_t* backlog) {
 #ifdef __linux__
   // For a socket in LISTEN state the kernel reuses two fields of tcp_info:
@@ -248,12 +322,18 @@ std::string StrError(int err) {
 
 #define LC_CONST(x) {#x, x},
 static const Constant kConstants[] = {
-    LC_CONST(AF_INET) LC_CONST(AF_INET6) LC_CONST(AF_UNIX) LC_CONST(SOCK_STREAM) LC_CONST(SOCK_DGRAM) LC_CONST(
-        SOCK_SEQPACKET) LC_CONST(SOL_SOCKET) LC_CONST(IPPROTO_IP) LC_CONST(IPPROTO_IPV6) LC_CONST(IPPROTO_TCP)
-        LC_CONST(SO_REUSEADDR) LC_CONST(SO_KEEPALIVE) LC_CONST(SO_RCVBUF) LC_CONST(SO_SNDBUF) LC_CONST(
-            SO_LINGER) LC_CONST(SO_BROADCAST) LC_CONST(SO_ERROR) LC_CONST(SO_TYPE) LC_CONST(SO_RCVLOWAT)
-            LC_CONST(SO_SNDLOWAT) LC_CONST(SO_ACCEPTCONN) LC_CONST(TCP_NODELAY) LC_CONST(IPV6_V6ONLY) LC_CONST(
-                IP_TOS) LC_CONST(IP_TTL) LC_CONST(IPV6_UNICAST_HOPS)
+    LC_CONST(AF_INET) LC_CONST(AF_INET6) LC_CONST(AF_UNIX) LC_CONST(SOCK_STREAM) LC_CONST(SOCK_DGRAM)
+        LC_CONST(SOCK_SEQPACKET) LC_CONST(SOCK_RAW) LC_CONST(IPPROTO_ICMP) LC_CONST(IPPROTO_ICMPV6) LC_CONST(SCM_RIGHTS)
+            LC_CONST(MSG_TRUNC) LC_CONST(MSG_CTRUNC)
+    // The cmsg(3) layout, for UnixRights/ParseUnixRights in JavaScript: the
+    // header's length and the alignment of what follows it.
+    {"CMSG_HDRLEN", (int)CMSG_LEN(0)},
+    {"CMSG_ALIGNTO", (int)(CMSG_SPACE(1) - CMSG_SPACE(0))},
+    LC_CONST(SOL_SOCKET) LC_CONST(IPPROTO_IP) LC_CONST(IPPROTO_IPV6) LC_CONST(IPPROTO_TCP) LC_CONST(SO_REUSEADDR)
+        LC_CONST(SO_KEEPALIVE) LC_CONST(SO_RCVBUF) LC_CONST(SO_SNDBUF) LC_CONST(SO_LINGER) LC_CONST(
+            SO_BROADCAST) LC_CONST(SO_ERROR) LC_CONST(SO_TYPE) LC_CONST(SO_RCVLOWAT) LC_CONST(SO_SNDLOWAT)
+            LC_CONST(SO_ACCEPTCONN) LC_CONST(TCP_NODELAY) LC_CONST(IPV6_V6ONLY) LC_CONST(IP_TOS) LC_CONST(
+                IP_TTL) LC_CONST(IPV6_UNICAST_HOPS)
 #ifdef SO_PROTOCOL
                 LC_CONST(SO_PROTOCOL)
 #endif

@@ -67,6 +67,27 @@ int GetSockName(sock_t s, SockAddr* out);
 // close(2).
 int Close(sock_t s);
 
+// connect(2), for a message socket's fixed peer (Go's DialUnix). A
+// non-blocking unix connect either completes or fails at once (EAGAIN: the
+// peer's queue is full), so no wait for writability follows.
+int Connect(sock_t s, const SockAddr& addr);
+
+// getpeername(2).
+int GetPeerName(sock_t s, SockAddr* out);
+
+// recvmsg(2) of one message: its bytes into buf, ancillary data into oob,
+// the sender's address into *from (domain 0 when the socket has none).
+// Received descriptors are close-on-exec (MSG_CMSG_CLOEXEC) where the OS
+// can say so. Returns the byte count (the message's part that fit) or a
+// negative error; *flags gets msg_flags (MSG_TRUNC, MSG_CTRUNC), *oobn the
+// ancillary bytes written.
+int64_t RecvMsg(sock_t s, void* buf, size_t len, void* oob, size_t ooblen, int* flags, size_t* oobn, SockAddr* from);
+
+// sendmsg(2) of one message to `to`, or to the connected peer when `to` is
+// nullptr. MSG_NOSIGNAL where the OS has it: a closed peer is EPIPE, not a
+// signal. Returns the bytes sent or a negative error.
+int64_t SendMsg(sock_t s, const void* buf, size_t len, const void* oob, size_t ooblen, const SockAddr* to);
+
 // The accept queue of a listening socket: connections waiting now and the
 // effective backlog after the kernel's clamp. Linux reports both through
 // getsockopt(TCP_INFO) (tcpi_unacked, tcpi_sacked); elsewhere this returns

@@ -214,6 +214,37 @@ int Close(sock_t s) {
   return closesocket(S(s)) == 0 ? 0 : LastError();
 }
 
+// connect.
+int Connect(sock_t s, const SockAddr& addr) {
+  sockaddr_storage ss;
+  socklen_t len;
+  int r = ToSockaddr(addr, &ss, &len);
+  if (r < 0) return r;
+  return connect(S(s), reinterpret_cast<sockaddr*>(&ss), len) == 0 ? 0 : LastError();
+}
+
+// getpeername, converted by sockaddr.cc.
+int GetPeerName(sock_t s, SockAddr* out) {
+  sockaddr_storage ss;
+  int len = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  if (getpeername(S(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return LastError();
+  return FromSockaddr(ss, len, out);
+}
+
+// Message sockets (unixgram, unixpacket, raw IP) are refused on Windows
+// before a socket exists (lib/unixconn.ts says why); WSARecvMsg is not
+// wired up.
+int64_t RecvMsg(sock_t s, void* buf, size_t len, void* oob, size_t ooblen, int* flags, size_t* oobn, SockAddr* from) {
+  (void)s, (void)buf, (void)len, (void)oob, (void)ooblen, (void)flags, (void)oobn, (void)from;
+  return -WSAEOPNOTSUPP;
+}
+
+int64_t SendMsg(sock_t s, const void* buf, size_t len, const void* oob, size_t ooblen, const SockAddr* to) {
+  (void)s, (void)buf, (void)len, (void)oob, (void)ooblen, (void)to;
+  return -WSAEOPNOTSUPP;
+}
+
 // Windows has no way to read a listening socket's queue or its effective
 // backlog (Go issue 39000, and the listen() documentation).
 int ListenQueue(sock_t s, uint32_t* queued, uint32_t* backlog) {

@@ -14,6 +14,17 @@ export const ErrClosed: Error & { code: string } = Object.assign(new Error('use 
   code: 'ERR_SOCKET_CLOSED',
 });
 
+/**
+ * Go's os.ErrDeadlineExceeded, wrapped in an OpError by an accept(), read
+ * or write whose deadline passed: `accept tcp 127.0.0.1:8080: i/o timeout`.
+ * Its `code` is Node's for a timed-out operation, 'ETIMEDOUT'; `timeout()`
+ * and `temporary()` of the OpError are true, as Go's.
+ */
+export const ErrDeadlineExceeded: Error & { code: string; timeout(): boolean; temporary(): boolean } = Object.assign(
+  new Error('i/o timeout'),
+  { code: 'ETIMEDOUT', timeout: () => true, temporary: () => true },
+);
+
 /** Go's *net.AddrError: `address 127.0.0.1: missing port in address`. */
 export class AddrError extends Error {
   override name = 'AddrError';
@@ -149,14 +160,19 @@ export class OpError extends Error {
   readonly code: string | undefined;
   readonly errno: number | undefined;
   readonly syscall: string | undefined;
-  constructor(op: string, net: string, addr: Addr | undefined, err: Error) {
+  /** Go's OpError.Source: a connection's local address, where Go reports it (`read unixgram /a->/b: …`). */
+  declare readonly source?: Addr;
+  constructor(op: string, net: string, addr: Addr | undefined, err: Error, source?: Addr) {
     let s = op;
     if (net !== '') s += ' ' + net;
-    if (addr !== undefined) s += ' ' + addr.toString();
+    if (source !== undefined) s += ' ' + source.toString();
+    if (addr !== undefined) s += (source !== undefined ? '->' : ' ') + addr.toString();
     super(`${s}: ${err.message}`, { cause: err });
     this.op = op;
     this.net = net;
     this.addr = addr;
+    // Absent unless given, so listeners' errors keep exactly their fields.
+    if (source !== undefined) (this as { source?: Addr }).source = source;
     this.err = err;
     const e = err as { code?: unknown; errno?: unknown; syscall?: unknown };
     this.code = typeof e.code === 'string' ? e.code : undefined;
@@ -165,10 +181,11 @@ export class OpError extends Error {
   }
 
   /**
-   * Go's OpError.Timeout: the system error is EAGAIN, EWOULDBLOCK or
-   * ETIMEDOUT.
+   * Go's OpError.Timeout: a deadline passed (ErrDeadlineExceeded), or the
+   * system error is EAGAIN, EWOULDBLOCK or ETIMEDOUT.
    */
   timeout(): boolean {
+    if (this.err === ErrDeadlineExceeded) return true;
     return this.err instanceof SyscallError && TIMEOUT_CODES.has(this.err.code);
   }
 
@@ -179,6 +196,7 @@ export class OpError extends Error {
    * temporary in Go's sense, and this package keeps Go's answer here.
    */
   temporary(): boolean {
+    if (this.err === ErrDeadlineExceeded) return true;
     if (!(this.err instanceof SyscallError)) return false;
     const c = this.err.code;
     if (this.op === 'accept' && CONN_CODES.has(c)) return true;

@@ -7,6 +7,7 @@ import {
   ListenConfig,
   listen,
   listenPacket,
+  dialUnix,
   maxListenerBacklog,
   multipathTCP,
   syscallConn,
@@ -134,6 +135,22 @@ describe('Windows: listen with SOMAXCONN_HINT and the Backlog knob', function ()
     expect(e.message).to.equal(
       "listen unix C:\\listenconfig-unix.sock: network unix is not supported on Windows: Node's pipes there are named pipes, which cannot carry an AF_UNIX socket",
     );
+  });
+
+  it('unixgram, unixpacket, dialUnix and raw IP are refused with ERR_UNSUPPORTED_NETWORK, saying why', async function () {
+    const why = "is not supported on Windows: Winsock's AF_UNIX has stream sockets only";
+    const gram = await listenPacket('unixgram', 'C:\\lc-gram.sock').catch((err) => err);
+    expect(gram?.code).to.equal('ERR_UNSUPPORTED_NETWORK');
+    expect(gram.message).to.equal(`listen unixgram C:\\lc-gram.sock: network unixgram ${why}`);
+    const packet = await listen('unixpacket', 'C:\\lc-packet.sock').catch((err) => err);
+    expect(packet?.code).to.equal('ERR_UNSUPPORTED_NETWORK');
+    expect(packet.message).to.equal(`listen unixpacket C:\\lc-packet.sock: network unixpacket ${why}`);
+    const dialed = await dialUnix('unixgram', 'C:\\lc-gram.sock').catch((err) => err);
+    expect(dialed?.code).to.equal('ERR_UNSUPPORTED_NETWORK');
+    expect(dialed.message).to.equal(`dial unixgram C:\\lc-gram.sock: network unixgram ${why}`);
+    const raw = await listenPacket('ip4:icmp', '127.0.0.1').catch((err) => err);
+    expect(raw?.code).to.equal('ERR_UNSUPPORTED_NETWORK');
+    expect(raw.message).to.equal('listen ip4:icmp: network ip4:icmp is not supported on Windows');
   });
 
   it('listenPacket is refused with ERR_UNSUPPORTED_NETWORK, saying why', async function () {

@@ -64,8 +64,8 @@ await mln.close();
 // Networks a call does not take do not compile (Go's errors answer JavaScript at run time).
 // @ts-expect-error: udp is listenPacket's
 void lc.listen('udp', ':0');
-// @ts-expect-error: unixpacket is refused
-void listen('unixpacket', '/tmp/x');
+// @ts-expect-error: unixgram is listenPacket's
+void listen('unixgram', '/tmp/x');
 // @ts-expect-error: tcp is listen's
 void listenPacket('tcp', ':0');
 const dyn: 'tcp' | 'unix' = Math.random() > 0.5 ? 'tcp' : 'unix';
@@ -76,3 +76,39 @@ const portable: number = constants.SOL_SOCKET;
 // @ts-expect-error: SO_REUSEPORT may be undefined (Windows)
 const maybe: number = constants.SO_REUSEPORT;
 console.log(portable, maybe);
+// Message sockets: unixgram (listenPacket), unixpacket (listen), dialUnix, deadlines.
+import {
+  type UnixConn,
+  dialUnix,
+  unixRights,
+  parseUnixRights,
+  ErrDeadlineExceeded,
+  type ReadFromResult,
+  type ReadMsgResult,
+  type PeerCredentials,
+} from 'listenconfig';
+const gram: UnixConn = await listenPacket('unixgram', '');
+const from: ReadFromResult = await gram.readFrom(Buffer.alloc(64));
+if (from.addr !== null) await gram.writeTo(Buffer.from('x'), from.addr);
+gram.setReadDeadline(new Date(Date.now() + 100));
+gram.setDeadline(null);
+// @ts-expect-error: a deadline is a Date or null
+gram.setDeadline(100);
+const pln: UnixListener<UnixConn> = await listen('unixpacket', '/tmp/listenconfig-types-p.sock');
+pln.setDeadline(new Date());
+const pconn: UnixConn = await pln.accept();
+const msg: ReadMsgResult = await pconn.readMsgUnix(Buffer.alloc(64), Buffer.alloc(64));
+const fds: number[] = parseUnixRights(Buffer.alloc(0), msg.oobn);
+const cred: PeerCredentials = pconn.peerCredentials();
+const dialed: UnixConn = await dialUnix('unixgram', '/tmp/x', { laddr: '' });
+await dialed.writeMsgUnix(Buffer.from('x'), unixRights(0, 1, 2));
+ln.setDeadline(null);
+console.log(fds, cred.uid, ErrDeadlineExceeded.message, await dialed.write(Buffer.from('y')));
+// Raw IP: Go's 'ip4:icmp' and friends are IPConns.
+import { type IPConn, IPAddr, type IPNetwork } from 'listenconfig';
+const rawNet: IPNetwork = 'ip4:icmp';
+const raw: IPConn = await listenPacket(rawNet, '127.0.0.1');
+const rr: { n: number; addr: IPAddr | null } = await raw.readFrom(Buffer.alloc(1500));
+await raw.writeTo(Buffer.alloc(8), new IPAddr('127.0.0.1'));
+console.log(rr.n);
+await raw.close();
