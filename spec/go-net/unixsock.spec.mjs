@@ -1,12 +1,11 @@
 // Go's unix socket listener tests (Go 1.27, src/net/unixsock_test.go and
-// unixsock_linux_test.go), ported: the stream-listener parts. The
-// unixgram tests need the message-socket branch (issue 18, part 3) and
-// skip until it is merged.
+// unixsock_linux_test.go), ported: the stream-listener parts and the
+// unixgram ones.
 import { expect } from '../expect.mjs';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listen } from 'listenconfig';
+import { listen, listenPacket, dialUnix } from 'listenconfig';
 
 function skip(ctx, why) {
   console.log(`    skipped: ${why}`);
@@ -46,17 +45,50 @@ describe('TestUnixAbstractLongNameNulStart', function () {
 });
 
 describe('TestUnixgramAutobind', function () {
-  it('two autobound unixgram sockets talk', function () {
-    skip(this, 'unixgram packet sockets are the message-socket branch (issue 18, part 3); enable after its merge');
+  it("an autobound unixgram socket's address is one a client dials: its RemoteAddr equals the LocalAddr", async function () {
+    linuxOnly(this);
+    const c1 = await listenPacket('unixgram', '');
+    try {
+      const auto = c1.localAddr();
+      expect(auto.name.length, `autobind address ${auto}`).to.be.above(1);
+      expect(auto.name[0], `autobind address ${auto}`).to.equal('@');
+      const c2 = await dialUnix('unixgram', String(auto));
+      try {
+        expect(c2.remoteAddr()).to.deep.equal(c1.localAddr());
+        expect(String(c2.remoteAddr())).to.equal(String(auto));
+      } finally {
+        await c2.close();
+      }
+    } finally {
+      await c1.close();
+    }
   });
 });
 
 describe('TestUnixgramLinuxAbstractLongName', function () {
-  it('a 108-byte abstract unixgram name receives a datagram', function () {
-    skip(
-      this,
-      'unixgram packet sockets and read deadlines are the message-socket branch (issue 18, parts 3-4); enable after its merge',
-    );
+  it('a 108-byte abstract unixgram name receives a datagram from an unnamed sender, whose address is null', async function () {
+    linuxOnly(this);
+    // Go copies "@abstract_test" into sun_path's 108 bytes, NULs after it;
+    // the process id keeps two runs on one machine apart.
+    const addr = `@abstract_test-${process.pid}`.padEnd(108, '\0');
+    const c = await listenPacket('unixgram', addr);
+    try {
+      // Go sends with a raw unbound socket; an unbound dialed socket is one.
+      const s = await dialUnix('unixgram', addr);
+      const data = Buffer.from([1, 2, 3, 4, 5]);
+      try {
+        await s.write(data);
+      } finally {
+        await s.close();
+      }
+      const b = Buffer.alloc(64);
+      c.setReadDeadline(new Date(Date.now() + 100));
+      const { n, addr: from } = await c.readFrom(b);
+      expect(from, 'the peer address').to.equal(null);
+      expect(b.subarray(0, n)).to.deep.equal(data);
+    } finally {
+      await c.close();
+    }
   });
 });
 
