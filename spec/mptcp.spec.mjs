@@ -45,6 +45,17 @@ sys.stdin.read()`;
 
 const protocolOf = (raw) => raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_PROTOCOL));
 
+// Why this process cannot make an MPTCP socket, or undefined when it can:
+// asked of the package itself (an explicit multipathTCP listener that
+// says it is one), with GODEBUG out of the way.
+async function mptcpSocketSkipReason() {
+  if (process.platform !== 'linux') return `MPTCP sockets are Linux's; this is ${process.platform}`;
+  const ln = await new ListenConfig({ multipathTCP: true }).listen('tcp', '127.0.0.1:0');
+  const using = ln.multipathTCP();
+  await ln.close();
+  return using ? undefined : 'an MPTCP socket cannot be made here (no MPTCP, or net.mptcp.enabled is 0)';
+}
+
 // Runs f with GODEBUG set to value (undefined: unset), then restores it.
 async function withGodebug(value, f) {
   const saved = process.env.GODEBUG;
@@ -147,6 +158,22 @@ describe('Multipath TCP (ListenConfig.SetMultipathTCP, on by default as Go 1.24+
     } finally {
       await holder.close();
     }
+  });
+
+  it("the default listener, where an MPTCP socket can be made: Control runs twice with Go's spelling, and a bind error is the plain attempt's", async function () {
+    const why = await mptcpSocketSkipReason();
+    if (why !== undefined) skip(this, why);
+    const seen = [];
+    const lc = new ListenConfig({
+      control: (network, address, raw) => void seen.push([network, address, protocolOf(raw)]),
+    });
+    const e = await withGodebug(undefined, () => lc.listen('tcp', '[::1.2.3.4]:0').catch((e) => e));
+    // The failed MPTCP attempt (Go 1.24+'s default), then plain TCP.
+    expect(seen).to.deep.equal([
+      ['tcp6', '[::102:304]:0', constants.IPPROTO_MPTCP],
+      ['tcp6', '[::102:304]:0', 6],
+    ]);
+    expect(e.message).to.match(/^listen tcp \[::102:304\]:0: bind: /); // the errno text is the OS's
   });
 
   it('GODEBUG=multipathtcp as Go reads it: 0 and 3 turn the default off, 1, 2 and others leave it on, the last setting wins, setMultipathTCP() wins over it', async function () {
