@@ -267,8 +267,20 @@ export function findGo() {
 
 /** Whether this machine can listen on the IPv6 loopback, ::1. */
 export function hasIPv6Loopback() {
+  return canListenOn('::1');
+}
+
+/**
+ * Whether this machine makes AF_INET6 sockets at all (a listen on ::). It
+ * can without ::1, when IPv6 is disabled on the loopback only.
+ */
+export function hasIPv6() {
+  return canListenOn('::');
+}
+
+function canListenOn(host) {
   return new Promise((resolve) => {
     const s = net.createServer().once('error', () => resolve(false));
-    s.listen(0, '::1', () => s.close(() => resolve(true)));
+    s.listen(0, host, () => s.close(() => resolve(true)));
   });
 }

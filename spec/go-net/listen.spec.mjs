@@ -17,6 +17,7 @@ import {
   getsockopt,
   setsockopt,
 } from 'listenconfig';
+import { hasIPv6, hasIPv6Loopback } from '../helpers.mjs';
 
 function skip(ctx, why) {
   console.log(`    skipped: ${why}`);
@@ -47,9 +48,23 @@ const hostFamily = (host) => (host.includes(':') && !host.startsWith('::ffff:') 
 // Go's checkFirstListener: a wildcard 'tcp' (or 'udp') listener is one
 // AF_INET6 socket (IPv4-mapped, Linux, macOS and Windows all map), any other
 // the family of its address; tcp4/udp4 AF_INET, tcp6/udp6 AF_INET6.
+const wantFamily = (network, host) =>
+  network.endsWith('4') ? 4 : network.endsWith('6') ? 6 : isWildcard(host) ? 6 : hostFamily(host);
 function checkFirstListener(network, host, ln) {
-  const want = network.endsWith('4') ? 4 : network.endsWith('6') ? 6 : isWildcard(host) ? 6 : hostFamily(host);
-  expect(familyOf(ln), `${network} ${JSON.stringify(host)}: the socket's family`).to.equal(want);
+  expect(familyOf(ln), `${network} ${JSON.stringify(host)}: the socket's family`).to.equal(wantFamily(network, host));
+}
+
+// Go's supportsIPv6 (a listen on [::1]:0): Go's testableNetwork and
+// testableListenArgs skip tcp6/udp6 and IPv6 addresses without it. The
+// ports skip a row that uses ::1 when the loopback lacks it, and a row that
+// makes any AF_INET6 socket when the machine has no IPv6 at all. Asked once.
+const ipv6 = Promise.all([hasIPv6(), hasIPv6Loopback()]);
+async function skipWithoutIPv6(ctx, ...rows) {
+  const [any, loopback] = await ipv6;
+  if (!any && rows.some(([network, host]) => wantFamily(network, host) === 6))
+    skip(ctx, 'this machine makes no AF_INET6 sockets, and the row needs one (Go skips it too)');
+  if (!loopback && rows.some(([, host]) => host === '::1'))
+    skip(ctx, 'this machine has no IPv6 loopback (::1), and the row listens on it (Go skips it too)');
 }
 
 async function settle(p) {
@@ -91,6 +106,7 @@ for (const [name, proto, open] of [
     // second must fail.
     for (const [network, host] of listenerTests(proto)) {
       it(`${network} ${JSON.stringify(host)}: the first listens with Go's family, the second on its port fails`, async function () {
+        await skipWithoutIPv6(this, [network, host]);
         const ln1 = await open(network, joinHostPort(host, 0));
         try {
           checkFirstListener(network, host, ln1);
@@ -139,6 +155,7 @@ for (const [name, proto, open] of [
     });
     for (const [n1, a1, n2, a2, inUse] of dualStackTests(proto)) {
       it(`${n1} ${JSON.stringify(a1)} then ${n2} ${JSON.stringify(a2)} on its port: ${inUse ? 'EADDRINUSE' : 'both listen'}`, async function () {
+        await skipWithoutIPv6(this, [n1, a1], [n2, a2]);
         // As Go: a port free on both families (a dual-stack wildcard
         // listener's), tried up to five times, since another process may
         // take it in between.
@@ -255,6 +272,7 @@ describe('TestIPv6MulticastListener', function () {
         if (process.platform !== 'linux')
           skip(this, `the multicast table is read from /proc/net/igmp6 (Linux); this is ${process.platform}`);
         if (process.getuid?.() !== 0) skip(this, 'Go runs this test as root only');
+        await skipWithoutIPv6(this, [network, group]);
         const cs = [];
         try {
           for (let i = 0; i < 2; i++) {
@@ -323,6 +341,7 @@ describe('TestListenConfigControl', function () {
       it(network, async function () {
         if (network.startsWith('unix') && process.platform === 'win32')
           skip(this, 'unix listeners are not supported on Windows (docs/guide.md, "Unix sockets")');
+        if (network === 'tcp6') await skipWithoutIPv6(this, [network, '::1']);
         const ln = await lc.listen(network, localAddress(network, dir));
         await ln.close();
       });
@@ -333,6 +352,7 @@ describe('TestListenConfigControl', function () {
     for (const network of ['udp', 'udp4', 'udp6', 'unixgram']) {
       it(network, async function () {
         if (process.platform === 'win32') skip(this, 'listenPacket is not supported on Windows (docs/guide.md, "UDP")');
+        if (network === 'udp6') await skipWithoutIPv6(this, [network, '::1']);
         const c = await lc.listenPacket(network, localAddress(network, dir));
         await closeAny(c);
       });
