@@ -5,7 +5,11 @@
 # apt state (own sources list, lists and cache) downloads the -go and -src
 # packages; dpkg-deb -x unpacks both into one folder, whose bin/go then finds
 # its GOROOT (share/go) on its own. Needs apt-get and dpkg-deb, not root.
-# Prints the go binary's path on success.
+# Both are unpacked into a temporary folder beside the destination and
+# moved into place only when the Go there runs and has its standard
+# library, so an interrupted run leaves nothing that looks installed; an
+# install without GOROOT/src/runtime (the -src package missing) counts as
+# none and is replaced. Prints the go binary's path on success.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minor=${GO_MINOR:-27}
@@ -13,14 +17,24 @@ minor=${GO_MINOR:-27}
 # GO_MINOR=19 GO_SUITE=bookworm.
 suite=${GO_SUITE:-sid}
 dest=${GO_DEST:-$PWD/.cache/go1.$minor}
-go="$dest/usr/lib/go-1.$minor/bin/go"
-if [ -x "$go" ] && "$go" version >/dev/null 2>&1; then
+rel=usr/lib/go-1.$minor/bin/go
+go="$dest/$rel"
+# A Go that runs and finds its standard library (GOROOT/src/runtime).
+complete() {
+  [ -x "$1" ] && "$1" version >/dev/null 2>&1 || return 1
+  local root
+  root=$(GOTOOLCHAIN=local "$1" env GOROOT 2>/dev/null) || return 1
+  [ -n "$root" ] && [ -d "$root/src/runtime" ]
+}
+if complete "$go"; then
   echo "$go"
   exit 0
 fi
+mkdir -p "$(dirname "$dest")"
 state=$(mktemp -d)
-trap 'rm -rf "$state"' EXIT
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$dest"
+unpacked=$(mktemp -d "$dest.partial.XXXXXX")
+trap 'rm -rf "$state" "$unpacked"' EXIT
+mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
 echo "deb http://deb.debian.org/debian $suite main" >"$state/sources.list"
 opts=(
   -o Dir::Etc::sourcelist="$state/sources.list"
@@ -33,6 +47,13 @@ opts=(
 )
 apt-get "${opts[@]}" update -qq >&2
 (cd "$state" && apt-get "${opts[@]}" download "golang-1.$minor-go" "golang-1.$minor-src" >&2)
-for deb in "$state"/*.deb; do dpkg-deb -x "$deb" "$dest"; done
+for deb in "$state"/*.deb; do dpkg-deb -x "$deb" "$unpacked"; done
+if ! complete "$unpacked/$rel"; then
+  echo "install-go.sh: the unpacked Go 1.$minor does not run or lacks src/runtime" >&2
+  exit 1
+fi
+# Replace what was there (an incomplete install) only now.
+rm -rf "$dest"
+mv "$unpacked" "$dest"
 "$go" version >&2
 echo "$go"
