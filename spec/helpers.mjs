@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as dns from 'node:dns';
 import { fileURLToPath } from 'node:url';
 
 /** The package root (this repository, or node_modules/listenconfig when installed). */
@@ -283,4 +284,24 @@ function canListenOn(host) {
     const s = net.createServer().once('error', () => resolve(false));
     s.listen(0, host, () => s.close(() => resolve(true)));
   });
+}
+
+/**
+ * Why DNS cannot answer the cases that ask it (a host such as `%` or
+ * nosuchhost.invalid), or undefined when it can: a name under .invalid
+ * must fail with "no such host" (ENOTFOUND) within 5 s. Without a reachable
+ * resolver the answer is EAI_AGAIN or nothing, and Go's text names the
+ * failure instead ("server misbehaving", "i/o timeout"). Asked once.
+ */
+let resolverProbe;
+export function resolverSkipReason() {
+  resolverProbe ??= new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('DNS did not answer a .invalid lookup within 5 s'), 5000);
+    dns.lookup(`listenconfig-probe-${process.pid}.invalid`, (err) => {
+      clearTimeout(timer);
+      if (err?.code === 'ENOTFOUND') resolve(undefined);
+      else resolve(`DNS is unavailable: a .invalid lookup answered ${err ? err.code : 'an address'}, not ENOTFOUND`);
+    });
+  });
+  return resolverProbe;
 }
