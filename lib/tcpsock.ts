@@ -87,7 +87,9 @@ export async function listenTCP(
       // Go sets keep-alive and TCP_NODELAY on each accepted connection.
       // Where the kernel copies them from the listener (Linux, posix.cc),
       // they are set once, before listen() so no connection can be cloned
-      // without them; the native acceptor sets the rest per connection.
+      // without them; the native acceptor sets per connection the rest and
+      // whatever the listener refused (read back: an MPTCP socket on
+      // kernels before mid-2024 refuses the keep-alive timings).
       beforeListen: (s) => void check('setsockopt', binding.inheritAcceptOptions(s, p.acceptOptions)),
     },
   };

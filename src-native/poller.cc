@@ -31,7 +31,7 @@ AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s, const AcceptOptions
   }
   w->sock_ = s;
   // What the listener did not carry into its connections (socket.h).
-  w->opts_ = PerConnectionOptions(o);
+  w->opts_ = PerConnectionOptions(s, o);
   w->cb_ = cb;
   w->ctx_ = ctx;
   return w;

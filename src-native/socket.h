@@ -111,10 +111,11 @@ struct AcceptOptions {
 // elsewhere). Returns 0 or a negative error.
 int InheritAcceptOptions(sock_t s, const AcceptOptions& opts);
 
-// What InheritAcceptOptions leaves to be set on each accepted connection:
-// the accept batch sets these. Together the two say, in the one place the
-// OS fact lives, which options travel with the listener.
-AcceptOptions PerConnectionOptions(const AcceptOptions& opts);
+// What InheritAcceptOptions leaves to be set on each accepted connection
+// of the listening socket listener: the accept batch sets these. Together
+// the two say, in the one place the OS fact lives, which options travel
+// with the listener; on Linux, those the listener really holds (read back).
+AcceptOptions PerConnectionOptions(sock_t listener, const AcceptOptions& opts);
 
 // accept4(2) up to max times, until the queue is empty. Returns how many
 // connections were accepted into out; *err is 0, or the negative error that
