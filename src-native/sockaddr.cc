@@ -26,13 +26,22 @@ namespace lc {
 namespace {
 
 // if_nametoindex, else a decimal index, else 0 (see ToSockaddr).
+// Go's ipv6ZoneCache.index: the interface of that name, else, as its last
+// resort, dtoi of the zone: the leading decimal digits, whatever follows
+// ("1abc" is 1), capped at 0xFFFFFF (dtoi's big: "99999999999" is
+// 0xFFFFFF, which names no interface: ENODEV), and 0 without a digit.
 unsigned ZoneIndex(const std::string& zone) {
   if (zone.empty()) return 0;
   unsigned idx = if_nametoindex(zone.c_str());
   if (idx != 0) return idx;
-  char* end;
-  unsigned long n = strtoul(zone.c_str(), &end, 10);
-  return *end == '\0' && n <= 0xffffffffUL ? (unsigned)n : 0;
+  const unsigned big = 0xFFFFFF;
+  unsigned n = 0;
+  for (char c : zone) {
+    if (c < '0' || c > '9') break;
+    n = n * 10 + (unsigned)(c - '0');
+    if (n >= big) return big;
+  }
+  return n;
 }
 
 std::string ZoneName(unsigned idx) {
