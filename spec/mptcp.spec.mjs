@@ -191,6 +191,12 @@ describe('Multipath TCP (ListenConfig.SetMultipathTCP, on by default as Go 1.24+
       'multipathtcp',
       ' multipathtcp=0',
       '',
+      'multipathtcp=0#y',
+      'multipathtcp=0#n',
+      'multipathtcp=0#!n',
+      'multipathtcp=0#-y',
+      'multipathtcp=0#x',
+      'multipathtcp=0#101',
     ])
       answers[v] = await withGodebug(v, () => new ListenConfig().multipathTCP());
     expect(answers).to.deep.equal({
@@ -206,6 +212,15 @@ describe('Multipath TCP (ListenConfig.SetMultipathTCP, on by default as Go 1.24+
       multipathtcp: true,
       ' multipathtcp=0': true,
       '': true,
+      // Bisect patterns: y matches every call site, n none (the value is
+      // then unset); x alone is invalid, so the value applies; hash bits
+      // select by Go's call stack, taken as no match (docs/go-compat.md).
+      'multipathtcp=0#y': false,
+      'multipathtcp=0#n': true,
+      'multipathtcp=0#!n': false,
+      'multipathtcp=0#-y': true,
+      'multipathtcp=0#x': false,
+      'multipathtcp=0#101': true,
     });
     await withGodebug('multipathtcp=0', async () => {
       expect(new ListenConfig({ multipathTCP: true }).multipathTCP()).to.equal(true);
