@@ -145,6 +145,8 @@ function services(proto: string): Map<string, number> {
 // without leading white space.
 const NUMERIC_SERVICE = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/;
 
+// glibc's rule on every OS; musl, macOS and the BSDs answer otherwise in
+// Go (docs/go-compat.md, "Those service rules are glibc's").
 function numericService(service: string): number | undefined {
   const m = NUMERIC_SERVICE.exec(service);
   if (m === null) return undefined;
