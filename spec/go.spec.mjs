@@ -514,6 +514,10 @@ const mptcpOffCases = [
   { network: 'tcp', address: ':0', clients: true },
   { network: 'tcp6', address: '[::1]:0', clients: true },
   { network: 'tcp', address: '127.0.0.1:0', controlError: 'boom' },
+  // The default (no SetMultipathTCP: Go 1.24+'s MPTCP), where the kernel
+  // refuses MPTCP: the fallback, and with Control failing, Control's calls.
+  { network: 'tcp', address: '127.0.0.1:0', default: true, clients: true },
+  { network: 'tcp', address: '127.0.0.1:0', default: true, controlError: 'boom' },
 ];
 
 // A case that needs IPv6: one that listens on ::1 or has clients dial it
