@@ -7,7 +7,7 @@ import { resolveListenAddr, type Network, type Network as TCPNetwork, type TCPAd
 import { AbortError, AddrError, OpError, unsupportedNetwork } from './errors';
 import { acceptOptions, type KeepAliveConfig } from './keepalive';
 import type { Control } from './sock';
-import { TCPAddr, listenTCP, type TCPListener, type TCPListenParams } from './tcpsock';
+import { TCPAddr, listenTCP, listenTCPSync, type TCPListener, type TCPListenParams } from './tcpsock';
 import { listenUDP, type UDPListenParams, type UDPNetwork } from './udpsock';
 import { UnixAddr, listenUnix, type UnixListener, type UnixListenParams } from './unixsock';
 import { listenMultipathTCP } from './godebug';
@@ -93,6 +93,7 @@ export class ListenConfig {
       control: this.control,
       acceptOptions: acceptOptions(this.keepAlive, o.keepAliveConfig),
       multipathTCP: o.multipathTCP,
+      keepAliveSet: o.keepAlive !== undefined || o.keepAliveConfig !== undefined,
     };
   }
 
@@ -165,6 +166,14 @@ export class ListenConfig {
       );
     }
     return listenTCP(this.#tcp, network as Network, la, signal);
+  }
+
+  /**
+   * @internal The register hook's listen: TCP on a numeric address Node
+   * already resolved, in the caller's turn. Needs a config without Control.
+   */
+  listenTCPSync(network: TCPNetwork, la: TCPAddrParts): TCPListener {
+    return listenTCPSync(this.#tcp, network, la);
   }
 
   /**

@@ -10,7 +10,7 @@ import { ipString } from './ip';
 import type { Listener } from './listener';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { binding, type Sock } from './native';
-import { socket, type BoundSocket, type Control, type SocketRequest } from './sock';
+import { socket, socketSync, type BoundSocket, type Control, type SocketRequest } from './sock';
 import { constants } from './sockopt';
 import { listenMultipathTCP } from './godebug';
 
@@ -26,11 +26,21 @@ export class TCPAddr extends IPPortAddr {
  */
 export class TCPListener extends StreamListener<TCPAddr> implements Listener {
   readonly #mptcp: boolean;
+  /**
+   * @internal Whether the ListenConfig named a keep-alive (keepAlive or
+   * keepAliveConfig): serve() then keeps Go's options on its connections;
+   * otherwise a server's own settings apply (lib/serve.ts).
+   */
+  readonly keepAliveSet: boolean;
+  /** @internal The port asked for (0: any), for serve()'s `_connectionKey`, which net keys by it. */
+  readonly requestedPort: number;
 
   /** @internal use ListenConfig.listen. */
-  constructor(init: StreamListenerInit<TCPAddr>, mptcp: boolean) {
+  constructor(init: StreamListenerInit<TCPAddr>, mptcp: boolean, keepAliveSet = false, requestedPort = 0) {
     super(init);
     this.#mptcp = mptcp;
+    this.keepAliveSet = keepAliveSet;
+    this.requestedPort = requestedPort;
   }
 
   /**
@@ -50,6 +60,8 @@ export interface TCPListenParams {
   acceptOptions: [number, number, number, number, boolean];
   /** SetMultipathTCP's value; undefined is Go 1.24+'s default (lib/godebug.ts). */
   multipathTCP: boolean | undefined;
+  /** keepAlive or keepAliveConfig given (TCPListener.keepAliveSet). */
+  keepAliveSet: boolean;
 }
 
 function queueOf(sock: Sock): [number, number] | undefined {
@@ -64,6 +76,56 @@ export async function listenTCP(
   la: TCPAddrParts,
   signal: AbortSignal | undefined,
 ): Promise<TCPListener> {
+  const t = tcpRequest(p, network, la, signal);
+  // MPTCP is Linux's (Go's mptcpsock_stub.go listens with plain TCP
+  // elsewhere). Go's listenMPTCP retries with plain TCP after any failure
+  // of the MPTCP attempt, not only socket()'s refusal (ENOPROTOOPT when
+  // net.mptcp.enabled = 0, EPROTONOSUPPORT without MPTCP): a Control error
+  // or a bind error runs Control a second time, on the TCP socket, and the
+  // error reported is the second one. An abort is not retried.
+  let bound: BoundSocket | undefined;
+  if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
+    try {
+      bound = await socket({ ...t.req, protocol: constants.IPPROTO_MPTCP });
+    } catch (e) {
+      if (e instanceof AbortError) throw e;
+    }
+  }
+  const mptcp = bound !== undefined;
+  return tcpListener(p, network, la, t, bound ?? (await socket(t.req)), mptcp);
+}
+
+/**
+ * @internal listenTCP without Control, in the caller's turn (sock.ts,
+ * socketSync): for the register hook, whose address Node has resolved.
+ */
+export function listenTCPSync(p: TCPListenParams, network: Network, la: TCPAddrParts): TCPListener {
+  const t = tcpRequest(p, network, la, undefined);
+  let bound: BoundSocket | undefined;
+  if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
+    try {
+      bound = socketSync({ ...t.req, protocol: constants.IPPROTO_MPTCP });
+    } catch {
+      // Go's fallback to plain TCP, as above.
+    }
+  }
+  const mptcp = bound !== undefined;
+  return tcpListener(p, network, la, t, bound ?? socketSync(t.req), mptcp);
+}
+
+interface TCPRequest {
+  req: SocketRequest;
+  laddr: TCPAddr;
+  requested: number;
+  computed: number;
+}
+
+function tcpRequest(
+  p: TCPListenParams,
+  network: Network,
+  la: TCPAddrParts,
+  signal: AbortSignal | undefined,
+): TCPRequest {
   const { family, v6only } = favoriteAddrFamily(network, la);
   // On Windows arg is SOMAXCONN_HINT(n) from 200 on (lib/backlog/windows.ts).
   const { requested, arg, effective: computed } = listenBacklog(p.backlog);
@@ -93,42 +155,39 @@ export async function listenTCP(
       beforeListen: (s) => void check('setsockopt', binding.inheritAcceptOptions(s, p.acceptOptions)),
     },
   };
-  // MPTCP is Linux's (Go's mptcpsock_stub.go listens with plain TCP
-  // elsewhere). Go's listenMPTCP retries with plain TCP after any failure
-  // of the MPTCP attempt, not only socket()'s refusal (ENOPROTOOPT when
-  // net.mptcp.enabled = 0, EPROTONOSUPPORT without MPTCP): a Control error
-  // or a bind error runs Control a second time, on the TCP socket, and the
-  // error reported is the second one. An abort is not retried.
-  let bound: BoundSocket | undefined;
-  if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
-    try {
-      bound = await socket({ ...req, protocol: constants.IPPROTO_MPTCP });
-    } catch (e) {
-      if (e instanceof AbortError) throw e;
-    }
-  }
-  const mptcp = bound !== undefined;
-  const { sock, name } = bound ?? (await socket(req));
+  return { req, laddr, requested, computed };
+}
+
+function tcpListener(
+  p: TCPListenParams,
+  network: Network,
+  la: TCPAddrParts,
+  t: TCPRequest,
+  { sock, name }: BoundSocket,
+  mptcp: boolean,
+): TCPListener {
   try {
     const q = queueOf(sock);
     // Without a kernel report, the clamp is computed: BSD and macOS clamp
     // to somaxconn as Linux does; Windows to 65535 (SOMAXCONN_HINT).
-    const effective = q !== undefined ? q[1] : computed;
+    const effective = q !== undefined ? q[1] : t.computed;
     return new TCPListener(
       {
         sock,
         network,
         // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
         addr: new TCPAddr(ipString(name.host), name.port, name.zone),
-        backlog: { requested, effective },
+        backlog: { requested: t.requested, effective },
         acceptOptions: p.acceptOptions,
         queue: () => queueOf(sock)?.[0],
         adopt,
       },
       mptcp,
+      p.keepAliveSet,
+      la.port,
     );
   } catch (e) {
     binding.close(sock);
-    throw new OpError('listen', network, laddr, e as Error);
+    throw new OpError('listen', network, t.laddr, e as Error);
   }
 }

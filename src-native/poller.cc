@@ -37,6 +37,10 @@ AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s, const AcceptOptions
   return w;
 }
 
+void AcceptWatcher::SetOptions(const AcceptOptions& o) {
+  opts_ = PerConnectionOptions(sock_, o);
+}
+
 int AcceptWatcher::Start() {
   if (closed_) return 0;
   if (!active_) {

@@ -281,7 +281,9 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   // (EOPNOTSUPP), so the fallback can be tested on a newer kernel.
   const char* refuse = getenv("LC_TEST_LISTENER_REFUSES_KEEPALIVE");
   if (refuse != nullptr && refuse[0] == '1') o.idle = o.interval = o.count = -1;
+  if (o.keepalive < 0) o.keepalive = 0;
   ApplyAcceptOptions(s, o);
+  if (!o.nodelay) SetInt(s, IPPROTO_TCP, TCP_NODELAY, 0);
 #else
   (void)s;
   (void)opts;

@@ -106,9 +106,11 @@ struct AcceptOptions {
   bool nodelay = false;
 };
 
-// Sets on a listening socket, before listen(2), those of opts that the OS
-// copies into every connection it accepts (all of them on Linux, none
-// elsewhere). Returns 0 or a negative error.
+// Sets on a listening socket those of opts that the OS copies into every
+// connection it accepts (all of them on Linux, none elsewhere): before
+// listen(2), or later to change what new connections get (serve() does,
+// lib/serve.ts). Keep-alive and TCP_NODELAY that opts leaves off are turned
+// off, so a second call undoes the first. Returns 0 or a negative error.
 int InheritAcceptOptions(sock_t s, const AcceptOptions& opts);
 
 // What InheritAcceptOptions leaves to be set on each accepted connection
