@@ -49,14 +49,18 @@ function pendingDeprecation(): boolean {
  * terminated between that moment and the caller's bookkeeping must not
  * leave the socket to be closed twice). Throws if Node refuses it; the
  * socket is then still the caller's to close unless its slot reads -1.
+ * `options` is serve()'s: the net.Socket constructor options net.Server's
+ * onconnection gives; such a socket gets no default 'error' listener (the
+ * server attaches its own, as under server.listen()). Without `options`
+ * (accept(), for await) it gets errorStaysOnTheSocket.
  */
-export function adopt(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
+export function adopt(fd: Sock, slots?: Int32Array, slot = 0, options?: net.SocketConstructorOpts): net.Socket {
   if (adoptPath() === 'fd') {
-    return adoptFd(fd, slots, slot);
+    return adoptFd(fd, slots, slot, options);
   }
-  const s = openSocket(fd, slots, slot);
+  const s = openSocket(fd, slots, slot, options);
   if (typeof s === 'number') throw new SyscallError('uv_tcp_open', s);
-  return s.on('error', errorStaysOnTheSocket);
+  return options === undefined ? s.on('error', errorStaysOnTheSocket) : s;
 }
 
 /**
@@ -68,6 +72,8 @@ export function adopt(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
  * still receive every error, as before; without one, the error stays on
  * the socket: 'close' fires with hadError true and socket.errored holds
  * it. `conn.removeAllListeners('error')` restores Node's default.
+ * Not on sockets serve() hands to a net.Server: those are made exactly as
+ * net.Server makes them, and the server attaches its own 'error' listener.
  */
 function errorStaysOnTheSocket(): void {}
 
@@ -78,8 +84,8 @@ function errorStaysOnTheSocket(): void {}
  * cleared just before, as for TCP's `{ fd }` path: an interruption can leak
  * the descriptor but never close it twice.
  */
-export function adoptUnix(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
-  return adoptFd(fd, slots, slot);
+export function adoptUnix(fd: Sock, slots?: Int32Array, slot = 0, options?: net.SocketConstructorOpts): net.Socket {
+  return adoptFd(fd, slots, slot, options);
 }
 
 // Node's { fd } constructor owns the descriptor only once its handle
@@ -88,10 +94,16 @@ export function adoptUnix(fd: Sock, slots?: Int32Array, slot = 0): net.Socket {
 // that come before the handle owns it (a descriptor type libuv does not
 // take, a failed uv_*_open) give it back to the slot, for the caller to
 // close; after those, a throw leaves it to the handle.
-function adoptFd(fd: Sock, slots: Int32Array | undefined, slot: number): net.Socket {
+function adoptFd(
+  fd: Sock,
+  slots: Int32Array | undefined,
+  slot: number,
+  options: net.SocketConstructorOpts | undefined,
+): net.Socket {
   if (slots !== undefined) slots[slot] = -1;
   try {
-    return new net.Socket({ fd, readable: true, writable: true }).on('error', errorStaysOnTheSocket);
+    const s = new net.Socket({ ...options, fd, readable: true, writable: true });
+    return options === undefined ? s.on('error', errorStaysOnTheSocket) : s;
   } catch (e) {
     const err = e as { code?: unknown; syscall?: unknown } | null;
     if (slots !== undefined && (err?.code === 'ERR_INVALID_FD_TYPE' || err?.syscall === 'open')) slots[slot] = fd;

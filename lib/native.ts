@@ -29,6 +29,8 @@ export interface NativeAcceptor {
   ref(): void;
   unref(): void;
   close(): number;
+  /** What each connection accepted from now on gets (the part the listener does not pass on). */
+  setOptions(options: [keepalive: number, idle: number, interval: number, count: number, nodelay: boolean]): void;
 }
 
 export interface NativeAcceptorConstructor {
@@ -104,9 +106,10 @@ export interface Binding {
   ): number;
   listenQueue(sock: Sock): [queued: number, backlog: number] | number;
   /**
-   * Sets, before listen(), those options the OS copies into accepted
-   * sockets; the Acceptor sets the rest per connection (the native side
-   * knows which). 0 or -err.
+   * Sets, before listen() or later, those options the OS copies into
+   * accepted sockets, turning off keep-alive and TCP_NODELAY where opts
+   * leaves them off; the Acceptor sets the rest per connection (the native
+   * side knows which). 0 or -err.
    */
   inheritAcceptOptions(sock: Sock, opts: [number, number, number, number, boolean]): number;
   /** sysctlbyname(3) of a uint32 (macOS, BSD), or a negative error. */

@@ -24,6 +24,8 @@ import {
   validateCount,
   validateListener,
 } from './listener-args';
+import { StreamListener } from './stream-listener';
+import { TCPListener } from './tcpsock';
 import { IdleCloser, untilAborted } from './shutdown';
 import {
   countConnection,
@@ -82,15 +84,21 @@ class ServeLoop implements Serving {
   readonly #onError: ServeOptions['onError'];
   readonly #handle: StandInHandle;
   readonly #conns = new Set<net.Socket>();
-  // Every connection's 'close' listener, one function for all: a closure
-  // and a once() wrapper per connection were ~300 heap bytes of garbage
-  // each (issue 13). 'close' comes once, so on() is enough.
+  // Forgets a connection as it is destroyed: one function for all, put in
+  // place of the socket's _destroy rather than a 'close' listener, which
+  // user code could count or remove (a socket http detaches for CONNECT
+  // or an upgrade must show Node's listener counts, #20).
   readonly #forget = (() => {
     const conns = this.#conns;
-    return function (this: net.Socket): void {
+    const destroy = net.Socket.prototype._destroy;
+    return function (this: net.Socket, err: Error | null, cb: (err?: Error | null) => void): void {
       conns.delete(this);
+      destroy.call(this, err, cb);
     };
   })();
+  // net.Server's keepAlive is applied per connection, as onconnection does;
+  // not when the ListenConfig set keep-alive itself (serve()'s comment).
+  readonly #serverKeepAlive: boolean;
   readonly #sessions = new Set<Http2SessionLike>();
   readonly #drained: Promise<void>;
   #stopped = false;
@@ -100,8 +108,15 @@ class ServeLoop implements Serving {
   #closing: Promise<void> | undefined;
   readonly #idle: IdleCloser;
 
-  constructor(ln: Listener, server: net.Server, onError: ServeOptions['onError']) {
+  constructor(
+    ln: Listener,
+    server: net.Server,
+    onError: ServeOptions['onError'],
+    serverKeepAlive: boolean,
+    keyPort: number | undefined,
+  ) {
     this.#ln = ln;
+    this.#serverKeepAlive = serverKeepAlive;
     this.#server = server;
     this.#onError = onError;
     this.#idle = new IdleCloser(server, () => this.#conns.size);
@@ -134,7 +149,8 @@ class ServeLoop implements Serving {
       delete this.#handle.getsockname;
       installPipeHandle(server, this.#handle, addr.name);
     } else {
-      installHandle(server, this.#handle, family, ip, port);
+      // net keys a listening server by the port it asked for ('…:0').
+      installHandle(server, this.#handle, family, ip, keyPort ?? port);
     }
     // HTTP/2 sessions, so shutdown() can send each a GOAWAY (Node 24's
     // close() does it, earlier releases leave them open).
@@ -219,16 +235,16 @@ class ServeLoop implements Serving {
         return;
       }
     }
-    // http.Server wants half-open sockets (its own code ends them); the
-    // Listener made this one with net.Socket's default, false.
-    conn.allowHalfOpen = (server as { allowHalfOpen?: boolean }).allowHalfOpen === true;
-    // TCP_NODELAY and keep-alive are already set as the ListenConfig said;
-    // a server asking for keep-alive itself gets it, as net does.
-    const s = server as { keepAlive?: boolean; keepAliveInitialDelay?: number };
-    if (s.keepAlive === true) conn.setKeepAlive(true, s.keepAliveInitialDelay ?? 0);
+    // http.Server wants half-open sockets (its own code ends them); a
+    // Listener of another kind made this one with net.Socket's default.
+    const s = server as NetServerFields;
+    conn.allowHalfOpen = s.allowHalfOpen === true;
+    // onconnection's setKeepAlive on the handle, recorded on the socket;
+    // the server keeps the delay in seconds.
+    if (this.#serverKeepAlive && s.keepAlive === true) conn.setKeepAlive(true, (s.keepAliveInitialDelay ?? 0) * 1000);
     countConnection(server, conn);
     this.#conns.add(conn);
-    conn.on('close', this.#forget);
+    conn._destroy = this.#forget;
     server.emit('connection', conn);
     if (socketChannel.hasSubscribers) socketChannel.publish({ socket: conn });
   }
@@ -358,15 +374,74 @@ export function serve(ln: Listener, server: net.Server, options: ServeOptions = 
       code: 'ERR_SERVER_ALREADY_LISTEN',
     });
   }
-  // net's pauseOnConnect stops the handle before it reads; a Listener's
-  // socket is already reading, and only internals could stop it unread.
-  if ((server as { pauseOnConnect?: boolean }).pauseOnConnect === true) {
+  // net's pauseOnConnect stops the handle before it reads: only this
+  // package's listeners make their sockets with the server's options; a
+  // socket from another Listener is already reading.
+  if ((server as NetServerFields).pauseOnConnect === true && !(ln instanceof StreamListener)) {
     throw argError(
       Error,
       'ERR_LISTENCONFIG_PAUSE_ON_CONNECT',
-      'serve() cannot honour a server created with pauseOnConnect: true',
+      'serve() honours pauseOnConnect: true only with a listener made by ListenConfig',
     );
   }
   assertOpen(ln);
-  return new ServeLoop(max === undefined ? ln : limitListener(ln, max), server, options.onError);
+  const serverKeepAlive = socketsAsServer(ln, server);
+  const keyPort = ln instanceof TCPListener ? ln.requestedPort : undefined;
+  return new ServeLoop(
+    max === undefined ? ln : limitListener(ln, max),
+    server,
+    options.onError,
+    serverKeepAlive,
+    keyPort,
+  );
+}
+
+interface NetServerFields {
+  allowHalfOpen?: boolean;
+  pauseOnConnect?: boolean;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  highWaterMark?: number;
+}
+
+// Makes `ln`'s sockets as net.Server's onconnection makes them: the
+// server's allowHalfOpen, pauseOnConnect and highWaterMark given to the
+// net.Socket constructor, TCP_NODELAY and keep-alive set and recorded on
+// the socket (so a later setNoDelay(true) is not issued again). Which
+// options win (docs/register.md, "Socket options"): a ListenConfig that
+// named a keep-alive keeps Go's options (its keep-alive, TCP_NODELAY on),
+// recorded as such; one that named none is the server's: the listener is
+// reset to set TCP_NODELAY only if the server's noDelay says so and no
+// keep-alive, once, on the listening socket where Linux passes them on.
+// Returns whether the server's keepAlive is to be applied per connection.
+function socketsAsServer(ln: Listener, server: net.Server): boolean {
+  if (!(ln instanceof StreamListener)) return true;
+  const s = server as NetServerFields;
+  const o: net.SocketConstructorOpts & Record<string, unknown> = { allowHalfOpen: s.allowHalfOpen === true };
+  if (s.pauseOnConnect === true) o.pauseOnCreate = true;
+  if (typeof s.highWaterMark === 'number') {
+    o.readableHighWaterMark = s.highWaterMark;
+    o.writableHighWaterMark = s.highWaterMark;
+  }
+  let serverKeepAlive = true;
+  if (ln instanceof TCPListener) {
+    if (ln.keepAliveSet) {
+      const [ka, idle] = ln.acceptOptions;
+      o.noDelay = true;
+      if (ka === 1) {
+        o.keepAlive = true;
+        o.keepAliveInitialDelay = Math.max(idle, 0) * 1000;
+      }
+      serverKeepAlive = false;
+    } else {
+      const noDelay = s.noDelay === true;
+      ln.setAcceptOptions([-1, -1, -1, -1, noDelay]);
+      // TCP_NODELAY is on from accept(2): recorded, as onconnection records
+      // its setNoDelay(true), with no system call per connection.
+      if (noDelay) o.noDelay = true;
+    }
+  }
+  ln.setSocketOptions(o);
+  return serverKeepAlive;
 }

@@ -60,38 +60,75 @@ export interface BoundSocket {
  * thrown as it is.
  */
 export async function socket(req: SocketRequest): Promise<BoundSocket> {
-  const { network, laddr } = req;
-  // Go's Control returns an error; a thrown non-Error (a string, say) is
-  // wrapped so the message reads as Go's, and kept as that error's cause.
-  const fail = (e: unknown) =>
-    new OpError(
-      req.op ?? 'listen',
-      network,
-      laddr,
-      e instanceof Error ? e : new Error(String(e), { cause: e }),
-      req.source,
-    );
-  const s = binding.socket(req.domain, req.type, req.protocol);
-  if (s < 0) throw fail(new SyscallError('socket', s));
-  const sock: Sock = s;
-  let owned = true; // until the caller owns the socket
-  try {
-    check('setsockopt', binding.setDefaultSockopts(sock, req.domain, req.type, req.v6only));
-    if (req.listen !== undefined) check('setsockopt', binding.setDefaultListenerSockopts(sock));
-    if (req.multicast === true) check('setsockopt', binding.setDefaultMulticastSockopts(sock));
-    if (req.control !== undefined) {
-      let done = false;
-      const rawConn = new ValidRawConn(sock, () =>
-        done
-          ? new OpError('raw-control', network, laddr, new Error('use of RawConn after Control returned'))
-          : undefined,
-      );
-      try {
-        await req.control(req.ctrlNetwork, req.ctrlAddress, rawConn);
-      } finally {
-        done = true;
-      }
+  const sock = create(req);
+  if (req.control !== undefined) {
+    try {
+      await runControl(req, sock);
+    } catch (e) {
+      binding.close(sock);
+      throw e instanceof AbortError ? e : failure(req, e);
     }
+  }
+  return complete(req, sock);
+}
+
+/**
+ * @internal socket() for a request without Control, in the caller's turn:
+ * the system calls are synchronous, only Control may not be. The register
+ * hook (register.ts) binds this way, so `address()` answers right after
+ * `listen()`, as Node's own handle does.
+ */
+export function socketSync(req: SocketRequest): BoundSocket {
+  if (req.control !== undefined) throw new Error('socketSync: a request with Control must use socket()');
+  return complete(req, create(req));
+}
+
+// Go's Control returns an error; a thrown non-Error (a string, say) is
+// wrapped so the message reads as Go's, and kept as that error's cause.
+function failure(req: SocketRequest, e: unknown): OpError {
+  return new OpError(
+    req.op ?? 'listen',
+    req.network,
+    req.laddr,
+    e instanceof Error ? e : new Error(String(e), { cause: e }),
+    req.source,
+  );
+}
+
+// socket() and the default options; the socket is closed if they fail.
+function create(req: SocketRequest): Sock {
+  const s = binding.socket(req.domain, req.type, req.protocol);
+  if (s < 0) throw failure(req, new SyscallError('socket', s));
+  try {
+    check('setsockopt', binding.setDefaultSockopts(s, req.domain, req.type, req.v6only));
+    if (req.listen !== undefined) check('setsockopt', binding.setDefaultListenerSockopts(s));
+    if (req.multicast === true) check('setsockopt', binding.setDefaultMulticastSockopts(s));
+  } catch (e) {
+    binding.close(s);
+    throw failure(req, e);
+  }
+  return s;
+}
+
+async function runControl(req: SocketRequest, sock: Sock): Promise<void> {
+  let done = false;
+  const rawConn = new ValidRawConn(sock, () =>
+    done
+      ? new OpError('raw-control', req.network, req.laddr, new Error('use of RawConn after Control returned'))
+      : undefined,
+  );
+  try {
+    await req.control!(req.ctrlNetwork, req.ctrlAddress, rawConn);
+  } finally {
+    done = true;
+  }
+}
+
+// bind(), listen() for a listener, getsockname(); the socket is closed on
+// failure and becomes the caller's on success.
+function complete(req: SocketRequest, sock: Sock): BoundSocket {
+  let owned = true;
+  try {
     if (req.signal?.aborted) throw new AbortError(req.signal);
     if (req.bind !== undefined) {
       check('bind', binding.bind(sock, req.domain, req.bind.host, req.bind.zone, req.bind.port));
@@ -110,7 +147,7 @@ export async function socket(req: SocketRequest): Promise<BoundSocket> {
     return { sock, name };
   } catch (e) {
     if (e instanceof AbortError) throw e;
-    throw fail(e);
+    throw failure(req, e);
   } finally {
     if (owned) binding.close(sock);
   }

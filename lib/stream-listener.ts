@@ -53,8 +53,11 @@ export interface StreamListenerInit<A extends Addr, C = net.Socket> {
   acceptOptions: [number, number, number, number, boolean];
   /** The kernel's accept queue now, where the OS says (TCP on Linux). */
   queue: () => number | undefined;
-  /** An accepted descriptor -> net.Socket (a TCP or a pipe handle, adopt.ts), or a UnixConn (unixpacket). */
-  adopt: (fd: Sock, slots: Int32Array, slot: number) => C;
+  /**
+   * An accepted descriptor -> net.Socket (a TCP or a pipe handle, adopt.ts),
+   * or a UnixConn (unixpacket). `options`: serve()'s net.Server options.
+   */
+  adopt: (fd: Sock, slots: Int32Array, slot: number, options?: net.SocketConstructorOpts) => C;
 }
 
 /**
@@ -97,6 +100,8 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
   #readyEnd = 0;
   readonly #pending: Pending[] = [];
   readonly #queue: () => number | undefined;
+  #acceptOptions: [number, number, number, number, boolean];
+  #socketOptions: net.SocketConstructorOpts | undefined;
   #closed = false;
   #ref = true;
 
@@ -108,6 +113,7 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
     this.#adopt = init.adopt;
     this.backlog = Object.freeze({ ...init.backlog });
     this.#queue = init.queue;
+    this.#acceptOptions = init.acceptOptions;
     this.#acceptor = new binding.Acceptor(init.sock, init.acceptOptions, this.#out, this.#onAccept);
     dropped.register(
       this,
@@ -264,7 +270,7 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
     const fd = this.#out[i];
     const out = this.#out;
     try {
-      return this.#adopt(fd, out, i);
+      return this.#adopt(fd, out, i, this.#socketOptions);
     } catch (e) {
       if (out[i] === fd) {
         binding.close(fd);
@@ -282,13 +288,15 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
    * ErrDeadlineExceeded, `timeout()` true, code 'ETIMEDOUT') once `t`
    * has passed; a time already past fails them at once; null removes the
    * deadline. A timed-out accept takes nothing from the kernel's queue:
-   * the connection waits there for the next accept(). Throws Go's `set tcp
-   * ADDR: use of closed network connection` on a closed listener.
+   * the connection waits there for the next accept(). Throws ErrClosed
+   * itself (`use of closed network connection`, no OpError around it) on a
+   * closed listener, as Go 1.27's TCPListener.SetDeadline returns the
+   * poller's error unwrapped (Go 1.19 wrapped it as `set tcp ADDR: …`).
    */
   setDeadline(t: Date | null): void {
     if (this.#closed) {
       validateDeadline('t', t);
-      throw this.closedError('set');
+      throw ErrClosed;
     }
     this.#deadline.set(t, 't');
   }
@@ -396,6 +404,29 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
     if (this.#closed) return undefined;
     const q = this.#queue();
     return q === undefined ? undefined : q + (this.#readyEnd - this.#readyAt);
+  }
+
+  /** @internal [SO_KEEPALIVE, TCP_KEEPIDLE s, TCP_KEEPINTVL s, TCP_KEEPCNT, TCP_NODELAY] of accepted connections (keepalive.ts). */
+  get acceptOptions(): readonly [number, number, number, number, boolean] {
+    return this.#acceptOptions;
+  }
+
+  /**
+   * @internal serve(): the options of every connection accepted from now
+   * on, set once on the listening socket where the OS passes them on
+   * (Linux), per connection elsewhere.
+   */
+  setAcceptOptions(options: [number, number, number, number, boolean]): void {
+    if (this.#closed) return;
+    const r = binding.inheritAcceptOptions(this.#sock, options);
+    if (r < 0) throw new OpError('set', this.#network, this.#addr, new SyscallError('setsockopt', r));
+    this.#acceptor.setOptions(options);
+    this.#acceptOptions = options;
+  }
+
+  /** @internal serve(): what the net.Socket constructor is given for each accepted connection (net.Server's onconnection options). */
+  setSocketOptions(options: net.SocketConstructorOpts | undefined): void {
+    this.#socketOptions = options;
   }
 
   /** A pending accept keeps the event loop alive (the default). */

@@ -84,9 +84,15 @@ export class NoTCPWrapError extends Error {
  * owns the socket, `slots[slot]` is set to -1 at once, with no call in
  * between where V8 could act on a worker's termination: from then on the
  * caller must not close it, even if the net.Socket constructor throws or
- * is interrupted (the handle's close closes the socket).
+ * is interrupted (the handle's close closes the socket). `options` go to
+ * the net.Socket constructor (serve() passes net.Server's, lib/serve.ts).
  */
-export function openSocket(sock: number, slots?: Int32Array, slot = 0): net.Socket | number {
+export function openSocket(
+  sock: number,
+  slots?: Int32Array,
+  slot = 0,
+  options?: net.SocketConstructorOpts,
+): net.Socket | number {
   const tw = tcpWrap();
   if (tw === undefined) throw new NoTCPWrapError();
   const handle = new tw.TCP(tw.constants.SOCKET);
@@ -98,7 +104,7 @@ export function openSocket(sock: number, slots?: Int32Array, slot = 0): net.Sock
   if (slots !== undefined) slots[slot] = -1;
   let conn: net.Socket;
   try {
-    conn = new net.Socket({ handle, readable: true, writable: true } as net.SocketConstructorOpts);
+    conn = new net.Socket({ ...options, handle, readable: true, writable: true } as net.SocketConstructorOpts);
   } catch (e) {
     handle.close();
     throw e;

@@ -10,8 +10,9 @@ import { ipString } from './ip';
 import type { Listener } from './listener';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { binding, type Sock } from './native';
-import { socket, type BoundSocket, type Control, type SocketRequest } from './sock';
+import { socket, socketSync, type BoundSocket, type Control, type SocketRequest } from './sock';
 import { constants } from './sockopt';
+import { listenMultipathTCP } from './godebug';
 
 /** Go's *net.TCPAddr; `toString()` gives `127.0.0.1:8080` or `[::]:8080`. */
 export class TCPAddr extends IPPortAddr {
@@ -25,17 +26,27 @@ export class TCPAddr extends IPPortAddr {
  */
 export class TCPListener extends StreamListener<TCPAddr> implements Listener {
   readonly #mptcp: boolean;
+  /**
+   * @internal Whether the ListenConfig named a keep-alive (keepAlive or
+   * keepAliveConfig): serve() then keeps Go's options on its connections;
+   * otherwise a server's own settings apply (lib/serve.ts).
+   */
+  readonly keepAliveSet: boolean;
+  /** @internal The port asked for (0: any), for serve()'s `_connectionKey`, which net keys by it. */
+  readonly requestedPort: number;
 
   /** @internal use ListenConfig.listen. */
-  constructor(init: StreamListenerInit<TCPAddr>, mptcp: boolean) {
+  constructor(init: StreamListenerInit<TCPAddr>, mptcp: boolean, keepAliveSet = false, requestedPort = 0) {
     super(init);
     this.#mptcp = mptcp;
+    this.keepAliveSet = keepAliveSet;
+    this.requestedPort = requestedPort;
   }
 
   /**
    * Whether this listener's socket is Multipath TCP (IPPROTO_MPTCP): true
-   * only when the config asked for it (`multipathTCP`) and the kernel gave
-   * it; false after Go's fallback to plain TCP.
+   * when the config asked for it (the default since Go 1.24) and the kernel
+   * gave it; false after Go's fallback to plain TCP.
    */
   multipathTCP(): boolean {
     return this.#mptcp;
@@ -47,8 +58,10 @@ export interface TCPListenParams {
   backlog: number;
   control: Control | undefined;
   acceptOptions: [number, number, number, number, boolean];
-  /** Go 1.21's SetMultipathTCP: try IPPROTO_MPTCP first (Linux). */
-  multipathTCP: boolean;
+  /** SetMultipathTCP's value; undefined is Go 1.24+'s default (lib/godebug.ts). */
+  multipathTCP: boolean | undefined;
+  /** keepAlive or keepAliveConfig given (TCPListener.keepAliveSet). */
+  keepAliveSet: boolean;
 }
 
 function queueOf(sock: Sock): [number, number] | undefined {
@@ -63,6 +76,56 @@ export async function listenTCP(
   la: TCPAddrParts,
   signal: AbortSignal | undefined,
 ): Promise<TCPListener> {
+  const t = tcpRequest(p, network, la, signal);
+  // MPTCP is Linux's (Go's mptcpsock_stub.go listens with plain TCP
+  // elsewhere). Go's listenMPTCP retries with plain TCP after any failure
+  // of the MPTCP attempt, not only socket()'s refusal (ENOPROTOOPT when
+  // net.mptcp.enabled = 0, EPROTONOSUPPORT without MPTCP): a Control error
+  // or a bind error runs Control a second time, on the TCP socket, and the
+  // error reported is the second one. An abort is not retried.
+  let bound: BoundSocket | undefined;
+  if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
+    try {
+      bound = await socket({ ...t.req, protocol: constants.IPPROTO_MPTCP });
+    } catch (e) {
+      if (e instanceof AbortError) throw e;
+    }
+  }
+  const mptcp = bound !== undefined;
+  return tcpListener(p, network, la, t, bound ?? (await socket(t.req)), mptcp);
+}
+
+/**
+ * @internal listenTCP without Control, in the caller's turn (sock.ts,
+ * socketSync): for the register hook, whose address Node has resolved.
+ */
+export function listenTCPSync(p: TCPListenParams, network: Network, la: TCPAddrParts): TCPListener {
+  const t = tcpRequest(p, network, la, undefined);
+  let bound: BoundSocket | undefined;
+  if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
+    try {
+      bound = socketSync({ ...t.req, protocol: constants.IPPROTO_MPTCP });
+    } catch {
+      // Go's fallback to plain TCP, as above.
+    }
+  }
+  const mptcp = bound !== undefined;
+  return tcpListener(p, network, la, t, bound ?? socketSync(t.req), mptcp);
+}
+
+interface TCPRequest {
+  req: SocketRequest;
+  laddr: TCPAddr;
+  requested: number;
+  computed: number;
+}
+
+function tcpRequest(
+  p: TCPListenParams,
+  network: Network,
+  la: TCPAddrParts,
+  signal: AbortSignal | undefined,
+): TCPRequest {
   const { family, v6only } = favoriteAddrFamily(network, la);
   // On Windows arg is SOMAXCONN_HINT(n) from 200 on (lib/backlog/windows.ts).
   const { requested, arg, effective: computed } = listenBacklog(p.backlog);
@@ -86,46 +149,45 @@ export async function listenTCP(
       // Go sets keep-alive and TCP_NODELAY on each accepted connection.
       // Where the kernel copies them from the listener (Linux, posix.cc),
       // they are set once, before listen() so no connection can be cloned
-      // without them; the native acceptor sets the rest per connection.
+      // without them; the native acceptor sets per connection the rest and
+      // whatever the listener refused (read back: an MPTCP socket on
+      // kernels before mid-2024 refuses the keep-alive timings).
       beforeListen: (s) => void check('setsockopt', binding.inheritAcceptOptions(s, p.acceptOptions)),
     },
   };
-  // MPTCP is Linux's (Go's mptcpsock_stub.go listens with plain TCP
-  // elsewhere). Go's listenMPTCP retries with plain TCP after any failure
-  // of the MPTCP attempt, not only socket()'s refusal (ENOPROTOOPT when
-  // net.mptcp.enabled = 0, EPROTONOSUPPORT without MPTCP): a Control error
-  // or a bind error runs Control a second time, on the TCP socket, and the
-  // error reported is the second one. An abort is not retried.
-  let bound: BoundSocket | undefined;
-  if (p.multipathTCP && constants.IPPROTO_MPTCP !== undefined) {
-    try {
-      bound = await socket({ ...req, protocol: constants.IPPROTO_MPTCP });
-    } catch (e) {
-      if (e instanceof AbortError) throw e;
-    }
-  }
-  const mptcp = bound !== undefined;
-  const { sock, name } = bound ?? (await socket(req));
+  return { req, laddr, requested, computed };
+}
+
+function tcpListener(
+  p: TCPListenParams,
+  network: Network,
+  la: TCPAddrParts,
+  t: TCPRequest,
+  { sock, name }: BoundSocket,
+  mptcp: boolean,
+): TCPListener {
   try {
     const q = queueOf(sock);
     // Without a kernel report, the clamp is computed: BSD and macOS clamp
     // to somaxconn as Linux does; Windows to 65535 (SOMAXCONN_HINT).
-    const effective = q !== undefined ? q[1] : computed;
+    const effective = q !== undefined ? q[1] : t.computed;
     return new TCPListener(
       {
         sock,
         network,
         // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
         addr: new TCPAddr(ipString(name.host), name.port, name.zone),
-        backlog: { requested, effective },
+        backlog: { requested: t.requested, effective },
         acceptOptions: p.acceptOptions,
         queue: () => queueOf(sock)?.[0],
         adopt,
       },
       mptcp,
+      p.keepAliveSet,
+      la.port,
     );
   } catch (e) {
     binding.close(sock);
-    throw new OpError('listen', network, laddr, e as Error);
+    throw new OpError('listen', network, t.laddr, e as Error);
   }
 }

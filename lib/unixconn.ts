@@ -57,7 +57,7 @@ function addrArg(name: string, v: unknown, network: string): UnixAddr {
 }
 
 // getsockname/getpeername of an unnamed unix socket: Go's Linux
-// anyToSockaddr reads the empty name as '@' (measured with Go 1.19:
+// anyToSockaddr reads the empty name as '@' (measured with Go 1.19 and 1.27:
 // a dialed client's LocalAddr, an accepted conn's RemoteAddr).
 function boundName(sa: SockAddr | number, network: string): UnixAddr | undefined {
   if (typeof sa === 'number') return undefined;

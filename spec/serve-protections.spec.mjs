@@ -4,7 +4,7 @@
 import { expect } from './expect.mjs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { listen, serve, OpError, ErrClosed } from 'listenconfig';
+import { listen, serve, limitListener, OpError, ErrClosed } from 'listenconfig';
 import { within, until } from './helpers.mjs';
 
 const connections = (server) =>
@@ -269,7 +269,8 @@ describe('serve(): the protections listen() gives', function () {
         /maxConcurrent/,
       ],
       [
-        () => serve(ln2, net.createServer({ pauseOnConnect: true })),
+        // Only ListenConfig's own listeners make sockets paused (serve-sockets.spec.mjs).
+        () => serve(limitListener(ln2, 4), net.createServer({ pauseOnConnect: true })),
         Error,
         'ERR_LISTENCONFIG_PAUSE_ON_CONNECT',
         /pauseOnConnect/,

@@ -420,6 +420,7 @@ class Acceptor {
         {"ref", nullptr, Method<&Acceptor::Ref>, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"unref", nullptr, Method<&Acceptor::Unref>, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"close", nullptr, Method<&Acceptor::CloseJs>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"setOptions", nullptr, SetOptions, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"batch", nullptr, nullptr, nullptr, nullptr, batch, napi_static, nullptr},
     };
     napi_value cons = nullptr;
@@ -488,6 +489,21 @@ class Acceptor {
     // goes away; Node keeps the loop running until libuv has released it.
     napi_add_async_cleanup_hook(env, OnEnvCleanup, self, &self->hook_);
     return a.self;
+  }
+
+  // acceptor.setOptions([keepalive, idle, interval, count, nodelay]): what
+  // each connection accepted from now on gets (socket.h, PerConnectionOptions).
+  static napi_value SetOptions(napi_env env, napi_callback_info info) {
+    Args a;
+    void* p = nullptr;
+    lc::AcceptOptions opts;
+    if (!GetArgs(env, info, &a) || napi_unwrap(env, a.self, &p) != napi_ok || p == nullptr ||
+        !ToAcceptOptions(env, a.argv[0], &opts)) {
+      return Misuse(env, "acceptor.setOptions(options)");
+    }
+    Acceptor* self = static_cast<Acceptor*>(p);
+    if (self->w_ != nullptr) self->w_->SetOptions(opts);
+    return nullptr;
   }
 
   // The Listener and this object were collected (the Listener was dropped

@@ -35,6 +35,9 @@ class AcceptWatcher {
   // if the loop refuses the socket.
   static AcceptWatcher* New(uv_loop_t* loop, sock_t s, const AcceptOptions& o, OnAccept cb, void* ctx, int* err);
 
+  // The options set on each accepted connection from now on (of opts, what
+  // the listener does not carry: PerConnectionOptions).
+  void SetOptions(const AcceptOptions& o);
   int Start();  // arms; uv_poll_start(UV_READABLE) unless still polling
   void Stop();  // disarms: no accept until Start(); idempotent
   // Whether an armed watcher keeps the loop alive (a disarmed one never does).

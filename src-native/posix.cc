@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -40,6 +41,23 @@ namespace {
 int SetInt(sock_t s, int level, int name, int v) {
   return setsockopt(s, level, name, &v, sizeof v);
 }
+
+#if defined(__linux__)
+// getsockopt(2) of an int option; false when the socket refuses it.
+bool GetInt(sock_t s, int level, int name, int* v) {
+  socklen_t len = sizeof *v;
+  return getsockopt(s, level, name, v, &len) == 0 && len == sizeof *v;
+}
+
+// Whether the listening socket s holds want for an option (a flag: only
+// on or off counts): an option it refused, or cannot report, is not
+// inherited by its connections.
+bool Holds(sock_t s, int level, int name, int want, bool flag = false) {
+  int v;
+  if (!GetInt(s, level, name, &v)) return false;
+  return flag ? (v != 0) == (want != 0) : v == want;
+}
+#endif
 
 #if !defined(__linux__) && !defined(__FreeBSD__) && !defined(__NetBSD__) && !defined(__OpenBSD__) && \
     !defined(__DragonFly__)
@@ -293,8 +311,17 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   // TCP_NODELAY carry over, and the child's keep-alive timer is armed when
   // SO_KEEPALIVE is set. Setting them once here saves five setsockopt(2)
   // calls per connection; spec/keepalive.spec.mjs reads them back on
-  // accepted sockets. On a listening socket they start no timer.
-  ApplyAcceptOptions(s, opts);
+  // accepted sockets. On a listening socket they start no timer. An option
+  // the socket refuses is left to each connection (PerConnectionOptions).
+  AcceptOptions o = opts;
+  // Test hook (test/keepalive-inherit.test.mjs): refuse the keep-alive
+  // timings as an MPTCP socket does on kernels before mid-2024
+  // (EOPNOTSUPP), so the fallback can be tested on a newer kernel.
+  const char* refuse = getenv("LC_TEST_LISTENER_REFUSES_KEEPALIVE");
+  if (refuse != nullptr && refuse[0] == '1') o.idle = o.interval = o.count = -1;
+  if (o.keepalive < 0) o.keepalive = 0;
+  ApplyAcceptOptions(s, o);
+  if (!o.nodelay) SetInt(s, IPPROTO_TCP, TCP_NODELAY, 0);
 #else
   (void)s;
   (void)opts;
@@ -302,11 +329,23 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   return 0;
 }
 
-AcceptOptions PerConnectionOptions(const AcceptOptions& opts) {
+AcceptOptions PerConnectionOptions(sock_t listener, const AcceptOptions& opts) {
 #if defined(__linux__)
-  (void)opts;
-  return AcceptOptions();  // all inherited from the listener
+  // Inherited is what the listening socket holds, read back: an MPTCP
+  // socket on kernels before mid-2024 refuses TCP_KEEPIDLE, TCP_KEEPINTVL
+  // and TCP_KEEPCNT (EOPNOTSUPP, for set and get alike), and without
+  // this its connections would silently keep the system's timings. What
+  // the listener lacks is set on each connection, as Go does.
+  AcceptOptions per;
+  if (opts.nodelay && !Holds(listener, IPPROTO_TCP, TCP_NODELAY, 1, true)) per.nodelay = true;
+  if (opts.keepalive >= 0 && !Holds(listener, SOL_SOCKET, SO_KEEPALIVE, opts.keepalive, true))
+    per.keepalive = opts.keepalive;
+  if (opts.idle >= 0 && !Holds(listener, IPPROTO_TCP, TCP_KEEPIDLE, opts.idle)) per.idle = opts.idle;
+  if (opts.interval >= 0 && !Holds(listener, IPPROTO_TCP, TCP_KEEPINTVL, opts.interval)) per.interval = opts.interval;
+  if (opts.count >= 0 && !Holds(listener, IPPROTO_TCP, TCP_KEEPCNT, opts.count)) per.count = opts.count;
+  return per;
 #else
+  (void)listener;
   // BSD and macOS copy some of these in sonewconn()/syncache, not all, and
   // nothing here tests them: keep Go's per-connection calls.
   return opts;

@@ -111,15 +111,18 @@ struct AcceptOptions {
   bool nodelay = false;
 };
 
-// Sets on a listening socket, before listen(2), those of opts that the OS
-// copies into every connection it accepts (all of them on Linux, none
-// elsewhere). Returns 0 or a negative error.
+// Sets on a listening socket those of opts that the OS copies into every
+// connection it accepts (all of them on Linux, none elsewhere): before
+// listen(2), or later to change what new connections get (serve() does,
+// lib/serve.ts). Keep-alive and TCP_NODELAY that opts leaves off are turned
+// off, so a second call undoes the first. Returns 0 or a negative error.
 int InheritAcceptOptions(sock_t s, const AcceptOptions& opts);
 
-// What InheritAcceptOptions leaves to be set on each accepted connection:
-// the accept batch sets these. Together the two say, in the one place the
-// OS fact lives, which options travel with the listener.
-AcceptOptions PerConnectionOptions(const AcceptOptions& opts);
+// What InheritAcceptOptions leaves to be set on each accepted connection
+// of the listening socket listener: the accept batch sets these. Together
+// the two say, in the one place the OS fact lives, which options travel
+// with the listener; on Linux, those the listener really holds (read back).
+AcceptOptions PerConnectionOptions(sock_t listener, const AcceptOptions& opts);
 
 // accept4(2) up to max times, until the queue is empty. Returns how many
 // connections were accepted into out; *err is 0, or the negative error that

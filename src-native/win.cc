@@ -265,7 +265,8 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   return 0;
 }
 
-AcceptOptions PerConnectionOptions(const AcceptOptions& opts) {
+AcceptOptions PerConnectionOptions(sock_t listener, const AcceptOptions& opts) {
+  (void)listener;
   return opts;
 }
 

@@ -1,5 +1,6 @@
 // One list of supported Node releases (node-versions.json): package.json's
-// engines, the hosted CI matrix and scripts/test-node-versions.sh all follow
+// engines, the hosted CI matrix, scripts/test-node-versions.sh and
+// scripts/test-node-suite.sh all follow
 // it, and every installed dependency accepts its oldest release (npm ci on
 // it must not warn EBADENGINE).
 import { execFileSync } from 'node:child_process';
@@ -46,6 +47,17 @@ describe('supported Node versions (node-versions.json)', function () {
       .filter((l) => !l.trimStart().startsWith('#'))
       .join('\n');
     expect(code).to.not.match(/\b\d+\.\d+\.\d+\b/);
+  });
+
+  it('scripts/test-node-suite.sh reads it and types no version of its own', function () {
+    const sh = read('scripts/test-node-suite.sh');
+    expect(sh).to.include('node-versions.json');
+    const code = sh
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('#'))
+      .join('\n');
+    expect(code).to.not.match(/\b\d+\.\d+\.\d+\b/);
+    expect(code).to.not.match(/majors=\([\d ]+\)/);
   });
 
   it('the running Node is one of the supported majors', function () {

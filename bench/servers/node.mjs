@@ -5,7 +5,8 @@
 //
 //   node servers/node.mjs '{"kind":"lc"|"net", "mode":"close"|"hold"|"http",
 //                           "backlog":n, "netOpts":bool, "holdMs":n, "limit":K,
-//                           "lcOpts":{ListenConfig options}}'
+//                           "lcOpts":{ListenConfig options}, "lib":path}'
+// "lib": another build's dist/index.mjs (pairing two builds), else this one.
 //
 // kind lc: a ListenConfig listener and an accept loop, as a user writes it;
 //   idiom "for-await": `for await (const c of ln)` instead of accept();
@@ -20,9 +21,10 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { createInterface } from 'node:readline';
 import * as v8 from 'node:v8';
-import { ListenConfig, serve } from 'listenconfig';
 
 const opt = JSON.parse(process.argv[2]);
+// opt.lib: another build's dist/index.mjs, to pair two builds of the package.
+const { ListenConfig, serve } = await import(opt.lib ?? 'listenconfig');
 let accepted = 0;
 let open = 0;
 let peakOpen = 0;
