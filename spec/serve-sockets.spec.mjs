@@ -32,15 +32,25 @@ function optionsOf(socket) {
     const fd = socket._handle.fd;
     out.nodelay = getsockopt(fd, C.IPPROTO_TCP, C.TCP_NODELAY, 'int');
     out.keepalive = getsockopt(fd, C.SOL_SOCKET, C.SO_KEEPALIVE, 'int');
-    if (out.keepalive) out.keepidle = getsockopt(fd, C.IPPROTO_TCP, C.TCP_KEEPIDLE, 'int');
+    // The timers too, on or off: a later setKeepAlive(true) arms them as
+    // they are (#20: Go's 15 s must not be left on the listener).
+    out.keepidle = getsockopt(fd, C.IPPROTO_TCP, C.TCP_KEEPIDLE, 'int');
+    out.keepintvl = getsockopt(fd, C.IPPROTO_TCP, C.TCP_KEEPINTVL, 'int');
+    out.keepcnt = getsockopt(fd, C.IPPROTO_TCP, C.TCP_KEEPCNT, 'int');
   }
   return out;
 }
 
 // The first connection's options, under listen() or serve(ln).
-async function firstSocket(makeServer, ln) {
+// `then(socket)` runs first, as a 'connection' listener that changes options.
+async function firstSocket(makeServer, ln, then = () => {}) {
   const server = makeServer();
-  const got = new Promise((resolve) => server.once('connection', (s) => resolve(optionsOf(s))));
+  const got = new Promise((resolve) =>
+    server.once('connection', (s) => {
+      then(s);
+      resolve(optionsOf(s));
+    }),
+  );
   let port;
   if (ln) {
     serve(ln, server);
@@ -63,6 +73,7 @@ async function firstSocket(makeServer, ln) {
 const servers = {
   'net.createServer()': () => net.createServer(),
   'net.createServer({ noDelay: true })': () => net.createServer({ noDelay: true }),
+  'net.createServer({ keepAlive: true })': () => net.createServer({ keepAlive: true }),
   'net.createServer({ keepAlive: true, keepAliveInitialDelay: 5000 })': () =>
     net.createServer({ keepAlive: true, keepAliveInitialDelay: 5000 }),
   'net.createServer({ highWaterMark: 32768 })': () => net.createServer({ highWaterMark: 32768 }),
@@ -80,11 +91,19 @@ describe("serve(): accepted sockets are net.Server's (#20)", function () {
     });
   }
 
+  it('net.createServer() and a later setKeepAlive(true): the kernel’s timers, as under listen()', async function () {
+    const on = (s) => s.setKeepAlive(true);
+    const want = await firstSocket(() => net.createServer(), undefined, on);
+    const got = await firstSocket(() => net.createServer(), await listen('tcp', '127.0.0.1:0'), on);
+    expect(got).to.deep.equal(want);
+  });
+
   it('a ListenConfig that names a keep-alive keeps Go’s options, recorded on the socket', async function () {
     const ln = await new ListenConfig({ keepAlive: 30_000 }).listen('tcp', '127.0.0.1:0');
     const got = await firstSocket(() => net.createServer({ keepAlive: true, keepAliveInitialDelay: 5000 }), ln);
     expect(got.recorded).to.deep.equal({ kSetNoDelay: true, kSetKeepAlive: true, kSetKeepAliveInitialDelay: 30 });
-    if (linux) expect([got.nodelay, got.keepalive, got.keepidle]).to.deep.equal([1, 1, 30]);
+    if (linux)
+      expect([got.nodelay, got.keepalive, got.keepidle, got.keepintvl, got.keepcnt]).to.deep.equal([1, 1, 30, 15, 9]);
   });
 
   it('setNoDelay(true) on a noDelay server’s socket issues nothing, as under listen()', async function () {
