@@ -63,6 +63,9 @@ export interface Serving {
 }
 
 const OPTION_KEYS = new Set(['maxConcurrent', 'onError']);
+
+/** @internal The address a served listener reports instead of its own (lib/register.ts). */
+export const shownIP = new WeakMap<Listener, string>();
 // Published by net's onconnection for every server socket.
 const socketChannel = dc.channel('net.server.socket');
 
@@ -116,7 +119,9 @@ class ServeLoop implements Serving {
     // 'close' comes once the handle is gone and the last connection has ended.
     this.#drained = new Promise((resolve) => server.once('close', () => resolve()));
     const addr = ln.addr() as { network?: string; name?: string; ip?: string; port?: number; zone?: string };
-    const ip = addr.ip ?? '';
+    // The register hook's IPv4-mapped host ('::ffff:127.0.0.1'): Node
+    // reports the text it was given, as an IPv6 address.
+    const ip = shownIP.get(ln) ?? addr.ip ?? '';
     const family = net.isIPv6(ip) ? 6 : 4;
     const address = addr.zone ? `${ip}%${addr.zone}` : ip;
     const port = addr.port ?? 0;
@@ -379,13 +384,10 @@ export function serve(ln: Listener, server: net.Server, options: ServeOptions = 
   assertOpen(ln);
   const serverKeepAlive = socketsAsServer(ln, server);
   const keyPort = ln instanceof TCPListener ? ln.requestedPort : undefined;
-  return new ServeLoop(
-    max === undefined ? ln : limitListener(ln, max),
-    server,
-    options.onError,
-    serverKeepAlive,
-    keyPort,
-  );
+  const shown = shownIP.get(ln);
+  const served = max === undefined ? ln : limitListener(ln, max);
+  if (shown !== undefined) shownIP.set(served, shown);
+  return new ServeLoop(served, server, options.onError, serverKeepAlive, keyPort);
 }
 
 interface NetServerFields {
