@@ -175,6 +175,43 @@ describe("serve(): accepted sockets are net.Server's (#20)", function () {
     await within(serving.shutdown(), 5000, 'shutdown()');
   });
 
+  it('re-serving a server with a connection open adds no listener to it, as re-listen() adds none', async function () {
+    const warnings = [];
+    const onWarning = (w) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    const counts = async (again) => {
+      const server = net.createServer();
+      const got = new Promise((resolve) => server.once('connection', resolve));
+      await again(server);
+      const c = net.connect(server.address().port, '127.0.0.1');
+      c.on('error', () => {});
+      const s = await within(got, 5000, "'connection'");
+      const seen = [];
+      for (let i = 0; i < 12; i++) {
+        server.close();
+        await again(server);
+        seen.push([server.listenerCount('close'), server.listenerCount('session')]);
+      }
+      c.destroy();
+      s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      return seen;
+    };
+    try {
+      const want = await counts((server) => new Promise((resolve) => server.listen(0, '127.0.0.1', resolve)));
+      const got = await counts(async (server) => {
+        serve(await listen('tcp', '127.0.0.1:0'), server);
+        await new Promise((resolve) => server.once('listening', resolve));
+      });
+      expect(got).to.deep.equal(want);
+      expect(want[11]).to.deep.equal([0, 0]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).to.deep.equal([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it("_connectionKey keys the server by the port asked for, as listen(0) does ('4:127.0.0.1:0')", async function () {
     const plain = net.createServer();
     await new Promise((resolve) => plain.listen(0, '127.0.0.1', resolve));
