@@ -64,6 +64,9 @@ export interface Serving {
 
 const OPTION_KEYS = new Set(['maxConcurrent', 'onError']);
 
+// The loop serving each listener passed to serve().
+const serving = new WeakMap<Listener, ServeLoop>();
+
 // The one ServeLoop per server waiting for its 'close' (#watchClose).
 const closeWatch = new WeakMap<net.Server, { onClose: () => void; loop: ServeLoop }>();
 
@@ -197,6 +200,11 @@ class ServeLoop implements Serving {
       this.#run().catch((e) => process.nextTick(() => this.#server.emit('error', e)));
       if (hasHandle(server, this.#handle)) server.emit('listening');
     });
+  }
+
+  /** @internal Whether serving has stopped (close(), shutdown(), server.close(), or the loop's end). */
+  get stopped(): boolean {
+    return this.#stopped;
   }
 
   async #run(): Promise<void> {
@@ -391,8 +399,10 @@ class ServeLoop implements Serving {
  * Serves every connection `ln` accepts with `server`, which must not be
  * listening: the server behaves as after `server.listen()` (see the file
  * comment), and `server.close()` closes `ln`. Throws ERR_SERVER_ALREADY_LISTEN
- * for a listening server and the listener's own closed error for a closed
- * listener.
+ * for a listening server, ERR_LISTENCONFIG_ALREADY_SERVED for a listener
+ * another serve() is serving (one server per listener: its sockets are
+ * made with that server's options), and the listener's own closed error
+ * for a closed listener.
  */
 export function serve(ln: Listener, server: net.Server, options: ServeOptions = {}): Serving {
   validateListener(ln, 'ln');
@@ -443,13 +453,24 @@ export function serve(ln: Listener, server: net.Server, options: ServeOptions = 
       'serve() honours pauseOnConnect: true only with a listener made by ListenConfig',
     );
   }
+  // One server per listener: a second would set its own socket options on
+  // the listener (socketsAsServer) and the two would take turns accepting.
+  if (serving.get(ln)?.stopped === false) {
+    throw argError(
+      Error,
+      'ERR_LISTENCONFIG_ALREADY_SERVED',
+      'The listener is already being served: serve() takes a listener once, until that server stops',
+    );
+  }
   assertOpen(ln);
   const serverKeepAlive = socketsAsServer(ln, server);
   const keyPort = ln instanceof TCPListener ? ln.requestedPort : undefined;
   const shown = shownIP.get(ln);
   const served = max === undefined ? ln : limitListener(ln, max);
   if (shown !== undefined) shownIP.set(served, shown);
-  return new ServeLoop(served, server, options.onError, serverKeepAlive, keyPort);
+  const loop = new ServeLoop(served, server, options.onError, serverKeepAlive, keyPort);
+  serving.set(ln, loop);
+  return loop;
 }
 
 interface NetServerFields {
