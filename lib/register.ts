@@ -17,6 +17,7 @@
 // Node 22's reusePort (ListenConfig has no such option but Control).
 import cluster from 'node:cluster';
 import * as dc from 'node:diagnostics_channel';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as util from 'node:util';
 import type { Network, TCPAddrParts } from './address';
@@ -124,9 +125,14 @@ function roundRobinServer(server: net.Server): boolean {
 // _listen2, which publishes asyncEnd when bound or error before 'error'.
 const listenChannel = dc.tracingChannel('net.server.listen');
 
+// For scripts/node-suite.mjs: a line per listen the hook serves is
+// appended to this file, so the runner can tell a file went through it.
+const TRACE_FILE = 'LISTENCONFIG_TRACE_FILE';
+
 /** Installs the hook; returns a function that removes it. */
 function register(env: NodeJS.ProcessEnv = process.env): () => void {
   const { options, backlog: envBacklog } = optionsFromEnv(env);
+  const trace = env[TRACE_FILE] || undefined;
   const proto = net.Server.prototype as unknown as { _listen2: Listen2 };
   const nodeListen2 = proto._listen2;
 
@@ -185,6 +191,13 @@ function register(env: NodeJS.ProcessEnv = process.env): () => void {
     }
     if (mapped !== undefined) shownIP.set(ln, mapped);
     serve(ln, this);
+    if (trace !== undefined) {
+      try {
+        fs.appendFileSync(trace, `${process.pid} ${String(ln.addr())}\n`);
+      } catch {
+        // A trace that cannot be written changes nothing the program sees.
+      }
+    }
     if (listenChannel.asyncEnd.hasSubscribers) listenChannel.asyncEnd.publish({ server: this });
   };
   proto._listen2 = listen2;

@@ -140,6 +140,24 @@ describe('listenconfig/register (#20)', function () {
     expect(lastJSON(a.stdout)).to.deep.equal(lastJSON(b.stdout));
   });
 
+  it('LISTENCONFIG_TRACE_FILE gets a line per listen the hook serves, none for one it leaves to Node', async function () {
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-trace-'));
+    try {
+      const trace = path.join(dir, 'trace');
+      const a = await withHook('timing', { env: { LISTENCONFIG_TRACE_FILE: trace } });
+      expect(a.code, a.stderr).to.equal(0);
+      expect(fs.readFileSync(trace, 'utf8')).to.match(/^\d+ \[::\]:\d+\n$/);
+      fs.rmSync(trace);
+      const b = await withHook('pipe', { env: { LISTENCONFIG_TRACE_FILE: trace } });
+      expect(b.code, b.stderr).to.equal(0);
+      expect(fs.existsSync(trace)).to.equal(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a bad environment value stops the program, naming the variable', async function () {
     const r = await withHook('timing', { env: { LISTENCONFIG_BACKLOG: 'lots' } });
     expect(r.code).to.not.equal(0);
