@@ -283,7 +283,9 @@ class ServeLoop implements Serving {
     if (this.#serverKeepAlive && s.keepAlive === true) conn.setKeepAlive(true, (s.keepAliveInitialDelay ?? 0) * 1000);
     countConnection(server, conn);
     this.#conns.add(conn);
-    conn._destroy = this.#forget;
+    // Not enumerable: the socket's keys stay net's (a copy or a spread of
+    // it must not take serve()'s bookkeeping along).
+    Object.defineProperty(conn, '_destroy', { value: this.#forget, writable: true, configurable: true });
     server.emit('connection', conn);
     if (socketChannel.hasSubscribers) socketChannel.publish({ socket: conn });
   }

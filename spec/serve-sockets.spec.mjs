@@ -27,6 +27,8 @@ function optionsOf(socket) {
     // Every event's listener count, when 'connection' comes: serve()'s own
     // bookkeeping must not show (#20).
     listeners: Object.fromEntries(socket.eventNames().map((n) => [String(n), socket.listenerCount(n)])),
+    // Its enumerable own properties: serve()'s own _destroy must not be one.
+    keys: Object.keys(socket).sort(),
   };
   if (linux) {
     const fd = socket._handle.fd;
