@@ -1,7 +1,7 @@
 // Go's listen-address rules: SplitHostPort, LookupPort, the literal-IP and
 // name resolution of internetAddrList, and favoriteAddrFamily. Each function
 // follows the Go function it is named after (net/ipsock.go, net/lookup.go,
-// net/ipsock_posix.go, Go 1.19), so edge cases match Go's, errors included.
+// net/ipsock_posix.go, Go 1.27), so edge cases match Go's, errors included.
 import * as dns from 'node:dns';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -138,18 +138,45 @@ function services(proto: string): Map<string, number> {
   return m;
 }
 
+// getaddrinfo(3)'s numeric service (glibc): strtoul(3) skips leading white
+// space and takes a sign; the value is then held in an int, so one whose
+// low 32 bits are negative is not a number, and the port is its low 16
+// bits (" 65541" is port 5). Go's parsePort has already taken every string
+// without leading white space.
+const NUMERIC_SERVICE = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/;
+
+// glibc's rule on every OS; musl, macOS and the BSDs answer otherwise in
+// Go (docs/go-compat.md, "Those service rules are glibc's").
+function numericService(service: string): number | undefined {
+  const m = NUMERIC_SERVICE.exec(service);
+  if (m === null) return undefined;
+  const max = (1n << 64n) - 1n;
+  let v = BigInt(m[2]);
+  if (v > max)
+    v = max; // ERANGE: ULONG_MAX
+  else if (m[1] === '-') v = ((1n << 64n) - v) & max;
+  const n = Number(BigInt.asIntN(32, v));
+  return n < 0 ? undefined : n & 0xffff;
+}
+
 /**
- * Go's LookupPort: a number, or a service name looked up case-insensitively
- * in /etc/services under the network's protocol; the result must be
- * 0..65535. As Go's lookupPortMap, tcp4 and tcp6 look up (and name in the
- * error) "tcp", udp4 and udp6 "udp": `address tcp/0x0: unknown port`.
+ * Go's LookupPort as Go 1.22+ on Linux answers it (its cgo resolver asks
+ * getaddrinfo(3) for a service first): a number; a number after white
+ * space (" 5", getaddrinfo's); or a service name looked up
+ * case-insensitively in /etc/services (and Go's own table) under the
+ * network's protocol. The result must be 0..65535. A failed lookup names
+ * the network as given: `lookup tcp4/0x10: unknown port` (a DNSError, as
+ * Go's; Go 1.19 said `address tcp/0x10: unknown port`).
  */
 export function lookupPort(network: string, service: string): number {
   let { port, needsLookup } = parsePort(service);
   if (needsLookup) {
-    const proto = network.replace(/[46]$/, '');
-    const p = services(proto).get(service.toLowerCase());
-    if (p === undefined) throw new AddrError('unknown port', `${proto}/${service}`);
+    const name = `${network}/${service}`;
+    // Go cannot pass a NUL to C: syscall.ByteSliceFromString's EINVAL.
+    if (service.includes('\0')) throw new DNSError('invalid argument', name, 'EINVAL', false);
+    const n = numericService(service);
+    const p = n ?? services(network.replace(/[46]$/, '')).get(service.toLowerCase());
+    if (p === undefined) throw new DNSError('unknown port', name, 'ENOTFOUND', true);
     port = p;
   }
   if (port < 0 || port > 65535) throw new AddrError('invalid port', service);
@@ -268,6 +295,14 @@ export async function resolveListenAddr(
     // getaddrinfo takes inet_aton's short forms ("1.2.3" is 1.2.0.3, "127.1"
     // is 127.0.0.1); Go treats them as names that do not resolve.
     if (/^(0x[0-9a-f]*|\d+)(\.(0x[0-9a-f]*|\d+))*\.?$/i.test(host)) {
+      throw new DNSError('no such host', host, 'ENOTFOUND', true);
+    }
+    // An IPv6 literal with an empty zone ("::1%"), refused by netip, goes to
+    // getaddrinfo(3) in Go (cgo), which takes it for IPv6 with a bad scope:
+    // under tcp4/udp4's AF_INET hint EAI_ADDRFAMILY, else no such host.
+    if (host.endsWith('%') && net.isIPv6(host.slice(0, -1))) {
+      if (network.endsWith('4'))
+        throw new DNSError('Address family for hostname not supported', host, 'EAI_ADDRFAMILY', false);
       throw new DNSError('no such host', host, 'ENOTFOUND', true);
     }
     let found: Awaited<ReturnType<Lookup>>;

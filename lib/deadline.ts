@@ -70,8 +70,18 @@ export class Deadline {
       return;
     }
     // Unref'd: a pending operation keeps the process alive, its deadline
-    // does not (a socket nobody waits on must not hold the loop).
-    this.#timer = setTimeout(() => this.#arm(), Math.min(left, MAX_DELAY));
+    // does not (a socket nobody waits on must not hold the loop). And held
+    // weakly: an armed timer is a GC root, and through onExpire it would
+    // keep an idle socket dropped by its owner reachable until it fires.
+    // A pending operation keeps the socket (and so this) alive anyway.
+    const self = new WeakRef(this);
+    this.#timer = setTimeout(
+      () => {
+        const d = self.deref();
+        if (d !== undefined) d.#arm();
+      },
+      Math.min(left, MAX_DELAY),
+    );
     this.#timer.unref();
   }
 }

@@ -84,16 +84,18 @@ export function ipString(ip: string): string {
 }
 
 /**
- * Go's parseIPZone for literal hosts; undefined when host is a name. Only
- * an IPv6 literal takes a zone: what follows its last '%', possibly empty
- * ("[fe80::1%]" binds fe80::1 with no zone); "127.0.0.1%lo" and "%lo" are
- * names to Go.
+ * Go's literal-host rule (netip.ParseAddr, Go 1.22+): undefined when host
+ * is a name. Only an IPv6 literal takes a zone, everything after its first
+ * '%', which must not be empty: "[::1%]" and "127.0.0.1%lo" are names to Go
+ * (a lookup error), "fe80::1%lo%lo" is fe80::1 in zone "lo%lo" (no such
+ * interface: bind says EINVAL). Go 1.19 took the last '%' and an empty zone.
  */
 export function parseLiteral(host: string): { ip: string; zone: string } | undefined {
   if (net.isIPv4(host)) return { ip: host, zone: '' };
-  const pct = host.lastIndexOf('%');
-  const ip = pct > 0 ? host.slice(0, pct) : host;
-  const zone = pct > 0 ? host.slice(pct + 1) : '';
-  if (!ip.includes('%') && net.isIPv6(ip)) return { ip: canonicalIPv6(ip), zone };
+  const pct = host.indexOf('%');
+  const ip = pct >= 0 ? host.slice(0, pct) : host;
+  const zone = pct >= 0 ? host.slice(pct + 1) : '';
+  if (pct >= 0 && zone === '') return undefined;
+  if (net.isIPv6(ip)) return { ip: canonicalIPv6(ip), zone };
   return undefined;
 }

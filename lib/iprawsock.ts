@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { AbortError, AddrError, OpError, UnknownNetworkError, unsupportedNetwork, type Addr } from './errors';
 import { canonicalIP } from './ip';
-import { Failed, MessageConn, validateBytes } from './msgconn';
+import { Failed, MessageConn, rejecting, validateBytes } from './msgconn';
 import { binding } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
@@ -79,44 +79,53 @@ export class IPConn extends MessageConn<IPAddr> {
 
   /** Go's ReadFrom: one packet's payload into `buf`, and its sender. */
   readFrom(buf: Uint8Array): Promise<{ n: number; addr: IPAddr | null }> {
-    validateBytes('buf', buf);
-    return this.io('read', 'recvfrom', () => {
-      const r = binding.recvmsg(this.sock, buf, null);
-      if (typeof r === 'number') return new Failed(r);
-      const from = r[3];
-      const n = this.#family === 4 ? stripIPv4Header(r[0], buf) : r[0];
-      return { n, addr: from === null ? null : new IPAddr(canonicalIP(from.host), from.zone) };
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      return this.io('read', 'recvfrom', () => {
+        const r = binding.recvmsg(this.sock, buf, null);
+        if (typeof r === 'number') return new Failed(r);
+        const from = r[3];
+        const n = this.#family === 4 ? stripIPv4Header(r[0], buf) : r[0];
+        return { n, addr: from === null ? null : new IPAddr(canonicalIP(from.host), from.zone) };
+      });
     });
   }
 
   /** Go's WriteTo: one packet to `addr` (an IP literal or an IPAddr). */
   writeTo(buf: Uint8Array, addr: IPAddr | string): Promise<number> {
-    validateBytes('buf', buf);
-    let to: IPAddr;
-    if (addr instanceof IPAddr) to = addr;
-    else if (typeof addr === 'string') {
-      const [ip, zone = ''] = addr.split('%');
-      to = new IPAddr(ip, zone);
-    } else {
-      throw Object.assign(
-        new TypeError(
-          `The "addr" argument must be of type string or an instance of IPAddr. Received ${describe(addr)}`,
-        ),
-        { code: 'ERR_INVALID_ARG_TYPE' },
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      let to: IPAddr;
+      if (addr instanceof IPAddr) to = addr;
+      else if (typeof addr === 'string') {
+        const [ip, zone = ''] = addr.split('%');
+        to = new IPAddr(ip, zone);
+      } else {
+        throw Object.assign(
+          new TypeError(
+            `The "addr" argument must be of type string or an instance of IPAddr. Received ${describe(addr)}`,
+          ),
+          { code: 'ERR_INVALID_ARG_TYPE' },
+        );
+      }
+      const ip = net.isIP(to.ip) === 0 ? to.ip : canonicalIP(to.ip);
+      const v = net.isIP(ip);
+      // Go's ipToSockaddr: an IPv4 socket takes IPv4 (or v4-mapped) addresses only.
+      if (this.#family === 4 && v === 6) {
+        return Promise.reject(this.opError('write', new AddrError('non-IPv4 address', ip), to));
+      }
+      const domain = this.#family === 4 ? constants.AF_INET : constants.AF_INET6;
+      const host = this.#family === 6 && v === 4 ? `::ffff:${ip}` : ip;
+      return this.io(
+        'write',
+        'sendto',
+        () => {
+          const r = binding.sendmsg(this.sock, buf, null, domain, host, to.zone, 0);
+          return r < 0 ? new Failed(r) : r;
+        },
+        to,
       );
-    }
-    const v = net.isIP(to.ip);
-    const domain = this.#family === 4 ? constants.AF_INET : constants.AF_INET6;
-    const host = this.#family === 6 && v === 4 ? `::ffff:${to.ip}` : to.ip;
-    return this.io(
-      'write',
-      'sendto',
-      () => {
-        const r = binding.sendmsg(this.sock, buf, null, domain, host, to.zone, 0);
-        return r < 0 ? new Failed(r) : r;
-      },
-      to,
-    );
+    });
   }
 }
 
@@ -185,10 +194,10 @@ export async function listenIP(
   });
   try {
     // The connection's errors name the parsed network, as Go's: `read ip4
-    // 127.0.0.1: i/o timeout` for a socket of 'ip4:icmp'.
+    // 127.0.0.1: i/o timeout` for a socket of 'ip4:icmp'. It takes the
+    // socket even when it throws (its watcher closes it then).
     return new IPConn(sock, afnet, new IPAddr(canonicalIP(name.host), name.zone), family);
   } catch (e) {
-    binding.close(sock);
     throw new OpError('listen', network, laddr, e as Error);
   }
 }

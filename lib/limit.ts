@@ -11,7 +11,7 @@ import type { AcceptOptions, Backlog, ConnectionsOptions, Listener } from './lis
 import { ConnectionIterator, connectionsOnError } from './connections';
 import { Pauses } from './backoff';
 import { warnAcceptError } from './lifecycle';
-import { validateCount, validateListener } from './listener-args';
+import { refuseMessageListener, validateCount, validateListener } from './listener-args';
 import type { RawConn } from './rawconn';
 
 interface Waiter {
@@ -180,5 +180,6 @@ export class LimitListener implements Listener {
  */
 export function limitListener(ln: Listener, n: number): LimitListener {
   validateListener(ln, 'ln');
+  refuseMessageListener(ln, 'ln', 'limitListener()');
   return new LimitListener(ln, validateCount(n, '"n" argument'));
 }

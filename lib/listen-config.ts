@@ -10,9 +10,11 @@ import type { Control } from './sock';
 import { TCPAddr, listenTCP, listenTCPSync, type TCPListener, type TCPListenParams } from './tcpsock';
 import { listenUDP, type UDPListenParams, type UDPNetwork } from './udpsock';
 import { UnixAddr, listenUnix, type UnixListener, type UnixListenParams } from './unixsock';
+import { listenMultipathTCP } from './godebug';
 import { listenUnixgram, type UnixConn } from './unixconn';
 import { listenIP, type IPConn } from './iprawsock';
 import {
+  MULTIPATH_TCP,
   validateBooleanArg,
   validateListenConfigOptions,
   validateListenOptions,
@@ -48,10 +50,11 @@ export interface ListenConfigOptions {
   /** Go's KeepAliveConfig; with `enable: true` it wins over `keepAlive`. */
   keepAliveConfig?: KeepAliveConfig;
   /**
-   * Go 1.21's SetMultipathTCP: TCP listeners use Multipath TCP
-   * (IPPROTO_MPTCP) where the kernel offers it, plain TCP where it refuses
-   * (`ln.multipathTCP()` says which). Off by default, as in Go 1.21–1.23;
-   * Go 1.24 turned it on for listeners.
+   * Go's SetMultipathTCP: TCP listeners use Multipath TCP (IPPROTO_MPTCP)
+   * where the kernel offers it, plain TCP where it refuses
+   * (`ln.multipathTCP()` says which). Absent: Go 1.24+'s default, on,
+   * unless the GODEBUG environment variable says `multipathtcp=0` or `=3`
+   * (read at each listen, as Go reads it; docs/go-compat.md).
    */
   multipathTCP?: boolean;
 }
@@ -94,8 +97,17 @@ export class ListenConfig {
     };
   }
 
-  /** Go's ListenConfig.MultipathTCP: whether TCP listens will ask for MPTCP (not whether the OS has it). */
+  /**
+   * Go's ListenConfig.MultipathTCP: whether TCP listens will ask for MPTCP
+   * (not whether the OS has it): the setMultipathTCP() value, else Go
+   * 1.24+'s default from GODEBUG (`multipathtcp=0` or `=3`: false).
+   */
   multipathTCP(): boolean {
+    return listenMultipathTCP(this.#tcp.multipathTCP);
+  }
+
+  /** @internal The explicit setting, for a copy (`new ListenConfig(lc)`). */
+  get [MULTIPATH_TCP](): boolean | undefined {
     return this.#tcp.multipathTCP;
   }
 

@@ -30,6 +30,28 @@ export function validateListener(ln: unknown, name: string): asserts ln is Liste
 }
 
 /**
+ * @internal Throws ERR_INVALID_ARG_VALUE for a listener of message
+ * connections (a unixpacket UnixListener yields UnixConns, not
+ * net.Sockets): `what` works on byte-stream connections only, and would
+ * otherwise fail at the first connection, outside the caller's reach.
+ */
+export function refuseMessageListener(ln: Listener, name: string, what: string): void {
+  let network: unknown;
+  try {
+    network = ln.addr()?.network;
+  } catch {
+    return; // a closed or odd listener: the later checks speak
+  }
+  if (network === 'unixpacket') {
+    throw argError(
+      TypeError,
+      'ERR_INVALID_ARG_VALUE',
+      `The "${name}" argument must be a listener of stream connections (net.Socket): ${what} cannot use a unixpacket listener, whose accept() yields UnixConn message connections. Received a unixpacket listener`,
+    );
+  }
+}
+
+/**
  * @internal Throws the listener's own ErrClosed OpError if it says it is
  * closed (through syscallConn, which every Listener has); a listener
  * without syscallConn is taken as open.

@@ -41,6 +41,18 @@ export function validateStringArg(name: string, v: unknown): asserts v is string
   }
 }
 
+/**
+ * @internal Runs an I/O method's body; an argument error it throws becomes
+ * the promise's rejection, as listen() reports its argument errors.
+ */
+export function rejecting<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return body();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /** @internal A system call's failure, as attempt() reports it: -errno. */
 export class Failed {
   constructor(readonly errno: number) {}
@@ -52,8 +64,8 @@ interface Op {
   resolve: (v: never) => void;
   reject: (e: Error) => void;
   promise: Promise<unknown> | undefined;
-  /** The OpError's Addr: a writeTo's destination, else the peer. */
-  addr: Addr | undefined;
+  /** The OpError's Addr: a writeTo's destination, else (undefined) the peer; null: none. */
+  addr: Addr | null | undefined;
 }
 
 /** @internal What a message socket type gives the engine. */
@@ -62,6 +74,9 @@ export interface MessageConnInit<A extends Addr> {
   network: string;
   laddr: A | undefined;
   raddr: A | undefined;
+  /** The accept batch whose slot holds `sock`: the watcher clears it as it takes the socket. */
+  slots?: Int32Array;
+  slot?: number;
 }
 
 /**
@@ -93,8 +108,14 @@ export abstract class MessageConn<A extends Addr = Addr> {
     this.#network = init.network;
     this.#laddr = init.laddr;
     this.#raddr = init.raddr;
-    // Owns the socket from here on; a throw leaves it to the caller.
-    this.#watcher = new binding.Watcher(init.sock, this.#onReady);
+    // Owns the socket from here on, even when it throws (it closes the
+    // socket then): the caller never closes it. With an accept batch the
+    // slot is cleared in the same native step (issue: a worker terminated
+    // in between had the socket closed twice).
+    this.#watcher =
+      init.slots === undefined
+        ? new binding.Watcher(init.sock, this.#onReady)
+        : new binding.Watcher(init.sock, this.#onReady, init.slots, init.slot ?? 0);
     dropped.register(
       this,
       { acceptor: new WeakRef(this.#watcher), what: `${init.network} ${String(init.laddr ?? '')}`, kind: 'socket' },
@@ -127,9 +148,13 @@ export abstract class MessageConn<A extends Addr = Addr> {
     return this.#raddr ?? null;
   }
 
-  /** Go's `op net laddr->raddr: err` for this socket. */
-  protected opError(op: string, err: Error, addr: Addr | undefined = this.#raddr): OpError {
-    return new OpError(op, this.#network, addr, err, this.#laddr);
+  /**
+   * Go's `op net laddr->raddr: err` for this socket. `addr` is the OpError's
+   * Addr: undefined for the peer (Go's c.fd.raddr), null for none (Go's
+   * WriteMsgUnix to the connected peer: `write unixpacket /p.sock: …`).
+   */
+  protected opError(op: string, err: Error, addr: Addr | null | undefined = this.#raddr): OpError {
+    return new OpError(op, this.#network, addr === undefined ? this.#raddr : (addr ?? undefined), err, this.#laddr);
   }
 
   /**
@@ -139,10 +164,10 @@ export abstract class MessageConn<A extends Addr = Addr> {
    * errors, syscall the name a SyscallError carries. attempt() returns
    * the result, or a Failed.
    */
-  protected io<T>(kind: 'read' | 'write', syscall: string, attempt: () => T | Failed, addr?: Addr): Promise<T> {
-    if (this.#closed) return handled(Promise.reject(this.opError(kind, ErrClosed, addr ?? this.#raddr)));
+  protected io<T>(kind: 'read' | 'write', syscall: string, attempt: () => T | Failed, addr?: Addr | null): Promise<T> {
+    if (this.#closed) return handled(Promise.reject(this.opError(kind, ErrClosed, addr)));
     const deadline = kind === 'read' ? this.#rd : this.#wd;
-    if (deadline.expired()) return Promise.reject(this.opError(kind, ErrDeadlineExceeded, addr ?? this.#raddr));
+    if (deadline.expired()) return Promise.reject(this.opError(kind, ErrDeadlineExceeded, addr));
     const q = kind === 'read' ? this.#readers : this.#writers;
     // Behind others waiting, this one waits its turn: messages keep their order.
     if (q.length === 0) {
@@ -154,7 +179,7 @@ export abstract class MessageConn<A extends Addr = Addr> {
       }
       if (!(r instanceof Failed)) return Promise.resolve(r);
       if (!wouldBlock(r.errno)) {
-        return Promise.reject(this.opError(kind, new SyscallError(syscall, r.errno), addr ?? this.#raddr));
+        return Promise.reject(this.opError(kind, new SyscallError(syscall, r.errno), addr));
       }
     }
     let op!: Op;
@@ -248,8 +273,7 @@ export abstract class MessageConn<A extends Addr = Addr> {
       if (r instanceof Failed && wouldBlock(r.errno)) return progress;
       progress = true;
       q.shift();
-      const addr = op.addr ?? this.#raddr;
-      if (r instanceof Failed) op.reject(this.opError(kind, new SyscallError(op.syscall, r.errno), addr));
+      if (r instanceof Failed) op.reject(this.opError(kind, new SyscallError(op.syscall, r.errno), op.addr));
       else op.resolve(r as never);
     }
     return true;
@@ -258,7 +282,7 @@ export abstract class MessageConn<A extends Addr = Addr> {
   #fail(q: Op[], kind: string, err: Error, preHandled = false): void {
     for (const op of q.splice(0)) {
       if (preHandled && op.promise !== undefined) handled(op.promise);
-      op.reject(this.opError(kind, err, op.addr ?? this.#raddr));
+      op.reject(this.opError(kind, err, op.addr));
     }
   }
 
@@ -297,7 +321,8 @@ export abstract class MessageConn<A extends Addr = Addr> {
   #checkSet(t: unknown): void {
     if (!this.#closed) return;
     new Deadline(() => {}).set(t, 't'); // the argument error comes first, as for an open socket
-    throw this.opError('set', ErrClosed);
+    // Go's SetDeadline: the local address as Addr, no Source (`set unixgram @: …`).
+    throw new OpError('set', this.#network, this.#laddr, ErrClosed);
   }
 
   /**

@@ -75,6 +75,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): {
   const keepAlive = intVar(ENV.keepAlive, env);
   if (keepAlive !== undefined) options.keepAlive = keepAlive;
   const mptcp = env[ENV.multipathTCP];
+  // Unset is plain TCP, as server.listen() makes, not Go 1.24+'s MPTCP
+  // default: the hook stands in for Node's listen, and a program that
+  // wants Go's default says LISTENCONFIG_MPTCP=1.
+  options.multipathTCP = false;
   if (mptcp !== undefined && mptcp !== '') {
     if (mptcp !== '0' && mptcp !== '1') {
       throw Object.assign(

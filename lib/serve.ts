@@ -16,9 +16,16 @@ import { ErrClosed, OpError, retryableAcceptError } from './errors';
 import type { Listener } from './listener';
 import { warnAcceptError } from './lifecycle';
 import { limitListener } from './limit';
+import {
+  argError,
+  assertOpen,
+  describe,
+  refuseMessageListener,
+  validateCount,
+  validateListener,
+} from './listener-args';
 import { StreamListener } from './stream-listener';
 import { TCPListener } from './tcpsock';
-import { argError, assertOpen, describe, validateCount, validateListener } from './listener-args';
 import { IdleCloser, untilAborted } from './shutdown';
 import {
   countConnection,
@@ -408,6 +415,7 @@ class ServeLoop implements Serving {
  */
 export function serve(ln: Listener, server: net.Server, options: ServeOptions = {}): Serving {
   validateListener(ln, 'ln');
+  refuseMessageListener(ln, 'ln', 'serve()');
   if (!(server instanceof net.Server)) {
     throw argError(
       TypeError,

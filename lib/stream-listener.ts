@@ -260,10 +260,12 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
     if (this.#pending.length === 0) this.#acceptor.stop();
   };
 
-  // Slot i's socket as a net.Socket. The slot is cleared the moment Node's
-  // handle owns the socket, before the net.Socket constructor runs: a
-  // worker terminated inside it must leave the socket to the handle alone,
-  // not also to the native cleanup of uncleared slots (a double close).
+  // Slot i's socket as a net.Socket (or a UnixConn). The slot is cleared
+  // the moment its new owner (Node's handle, or the native Watcher, which
+  // clears it itself) holds the socket, before any more JavaScript runs: a
+  // worker terminated after that must leave the socket to that owner
+  // alone, not also to the native cleanup of uncleared slots (a double
+  // close). So the catch closes only a socket whose slot still holds it.
   #adoptSlot(i: number): C {
     const fd = this.#out[i];
     const out = this.#out;
@@ -286,13 +288,15 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
    * ErrDeadlineExceeded, `timeout()` true, code 'ETIMEDOUT') once `t`
    * has passed; a time already past fails them at once; null removes the
    * deadline. A timed-out accept takes nothing from the kernel's queue:
-   * the connection waits there for the next accept(). Throws Go's `set tcp
-   * ADDR: use of closed network connection` on a closed listener.
+   * the connection waits there for the next accept(). Throws ErrClosed
+   * itself (`use of closed network connection`, no OpError around it) on a
+   * closed listener, as Go 1.27's TCPListener.SetDeadline returns the
+   * poller's error unwrapped (Go 1.19 wrapped it as `set tcp ADDR: …`).
    */
   setDeadline(t: Date | null): void {
     if (this.#closed) {
       validateDeadline('t', t);
-      throw this.closedError('set');
+      throw ErrClosed;
     }
     this.#deadline.set(t, 't');
   }

@@ -13,6 +13,7 @@ import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { binding, type Sock } from './native';
 import { socket, socketSync, type BoundSocket, type Control, type SocketRequest } from './sock';
 import { constants } from './sockopt';
+import { listenMultipathTCP } from './godebug';
 
 /** Go's *net.TCPAddr; `toString()` gives `127.0.0.1:8080` or `[::]:8080`. */
 export class TCPAddr extends IPPortAddr {
@@ -45,8 +46,8 @@ export class TCPListener extends StreamListener<TCPAddr> implements Listener {
 
   /**
    * Whether this listener's socket is Multipath TCP (IPPROTO_MPTCP): true
-   * only when the config asked for it (`multipathTCP`) and the kernel gave
-   * it; false after Go's fallback to plain TCP.
+   * when the config asked for it (the default since Go 1.24) and the kernel
+   * gave it; false after Go's fallback to plain TCP.
    */
   multipathTCP(): boolean {
     return this.#mptcp;
@@ -58,8 +59,8 @@ export interface TCPListenParams {
   backlog: number;
   control: Control | undefined;
   acceptOptions: [number, number, number, number, boolean];
-  /** Go 1.21's SetMultipathTCP: try IPPROTO_MPTCP first (Linux). */
-  multipathTCP: boolean;
+  /** SetMultipathTCP's value; undefined is Go 1.24+'s default (lib/godebug.ts). */
+  multipathTCP: boolean | undefined;
   /** keepAlive or keepAliveConfig given (TCPListener.keepAliveSet). */
   keepAliveSet: boolean;
 }
@@ -84,7 +85,7 @@ export async function listenTCP(
   // or a bind error runs Control a second time, on the TCP socket, and the
   // error reported is the second one. An abort is not retried.
   let bound: BoundSocket | undefined;
-  if (p.multipathTCP && constants.IPPROTO_MPTCP !== undefined) {
+  if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
     try {
       bound = await socket({ ...t.req, protocol: constants.IPPROTO_MPTCP });
     } catch (e) {
@@ -107,7 +108,7 @@ export function listenTCPSync(p: TCPListenParams, network: Network, la: TCPAddrP
   if (!p.keepAliveSet) p = { ...p, acceptOptions: [...NO_ACCEPT_OPTIONS] };
   const t = tcpRequest(p, network, la, undefined);
   let bound: BoundSocket | undefined;
-  if (p.multipathTCP && constants.IPPROTO_MPTCP !== undefined) {
+  if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
     try {
       bound = socketSync({ ...t.req, protocol: constants.IPPROTO_MPTCP });
     } catch {
@@ -154,7 +155,9 @@ function tcpRequest(
       // Go sets keep-alive and TCP_NODELAY on each accepted connection.
       // Where the kernel copies them from the listener (Linux, posix.cc),
       // they are set once, before listen() so no connection can be cloned
-      // without them; the native acceptor sets the rest per connection.
+      // without them; the native acceptor sets per connection the rest and
+      // whatever the listener refused (read back: an MPTCP socket on
+      // kernels before mid-2024 refuses the keep-alive timings).
       beforeListen: (s) => void check('setsockopt', binding.inheritAcceptOptions(s, p.acceptOptions)),
     },
   };

@@ -4,8 +4,8 @@
 // to Node as an ordinary dgram.Socket.
 import * as dgram from 'node:dgram';
 import { IPPortAddr, favoriteAddrFamily, formatTCPAddr, sockaddrIP, type TCPAddrParts } from './address';
-import { OpError } from './errors';
-import { ipFamily } from './ip';
+import { ErrClosed, OpError } from './errors';
+import { ipFamily, ipString } from './ip';
 import { binding } from './native';
 import { rememberPacketSocket } from './syscallconn';
 import { socket, type Control } from './sock';
@@ -51,7 +51,7 @@ export async function listenUDP(
   const multicast = isMulticast(la.ip);
   const bindIP = multicast ? '' : la.ip;
   const domain = family === 6 ? constants.AF_INET6 : constants.AF_INET;
-  const { sock } = await socket({
+  const { sock, name } = await socket({
     network,
     laddr,
     domain,
@@ -77,5 +77,27 @@ export async function listenUDP(
     throw new OpError('listen', network, laddr, e as Error);
   }
   rememberPacketSocket(ds, sock, network);
+  closeOnce(ds, network, new UDPAddr(name.host === '' ? '' : ipString(name.host), name.port, name.zone));
   return ds;
+}
+
+/**
+ * A second close() throws Go's `close udp 127.0.0.1:PORT: use of closed
+ * network connection` (an OpError wrapping ErrClosed, as UDPConn.Close
+ * returns; Go's TestCloseError), where dgram throws its own
+ * ERR_SOCKET_DGRAM_NOT_RUNNING. Thrown as dgram throws, synchronously, and
+ * with dgram's code, so code written against dgram still matches.
+ */
+function closeOnce(ds: dgram.Socket, network: string, laddr: UDPAddr): void {
+  const close = ds.close;
+  let closed = false;
+  ds.close = function (this: dgram.Socket, ...args: Parameters<dgram.Socket['close']>) {
+    if (closed) {
+      const e = new OpError('close', network, laddr, ErrClosed);
+      Object.defineProperty(e, 'code', { value: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
+      throw e;
+    }
+    closed = true;
+    return close.apply(this, args);
+  } as dgram.Socket['close'];
 }

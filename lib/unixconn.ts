@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import {
   AbortError,
+  errnoError,
   ErrClosed,
   OpError,
   SyscallError,
@@ -12,7 +13,7 @@ import {
   unsupportedNetwork,
   type Addr,
 } from './errors';
-import { Failed, MessageConn, validateBytes, validateStringArg } from './msgconn';
+import { Failed, MessageConn, rejecting, validateBytes, validateStringArg } from './msgconn';
 import { binding, type SockAddr, type Sock } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
@@ -45,26 +46,28 @@ export interface PeerCredentials {
 }
 
 function addrArg(name: string, v: unknown, network: string): UnixAddr {
-  if (typeof v === 'string') return new UnixAddr(v, network as UnixNetwork);
+  if (typeof v === 'string' || v instanceof Uint8Array) return new UnixAddr(v, network as UnixNetwork);
   if (v instanceof UnixAddr) return v;
   throw Object.assign(
-    new TypeError(`The "${name}" argument must be of type string or an instance of UnixAddr. Received ${describe(v)}`),
+    new TypeError(
+      `The "${name}" argument must be of type string or an instance of UnixAddr or Uint8Array. Received ${describe(v)}`,
+    ),
     { code: 'ERR_INVALID_ARG_TYPE' },
   );
 }
 
 // getsockname/getpeername of an unnamed unix socket: Go's Linux
-// anyToSockaddr reads the empty name as '@' (measured with Go 1.19:
+// anyToSockaddr reads the empty name as '@' (measured with Go 1.19 and 1.27:
 // a dialed client's LocalAddr, an accepted conn's RemoteAddr).
 function boundName(sa: SockAddr | number, network: string): UnixAddr | undefined {
   if (typeof sa === 'number') return undefined;
   const name = sa.host === '' && process.platform === 'linux' ? '@' : sa.host;
-  return name === '' ? undefined : new UnixAddr(name, network as UnixNetwork);
+  return name === '' ? undefined : new UnixAddr(sa.raw ?? name, network as UnixNetwork);
 }
 
 function fromSockAddr(sa: SockAddr | null, network: string): UnixAddr | null {
   // Go's readFrom: an unnamed sender is a nil address.
-  return sa === null || sa.host === '' ? null : new UnixAddr(sa.host, network as UnixNetwork);
+  return sa === null || sa.host === '' ? null : new UnixAddr(sa.raw ?? sa.host, network as UnixNetwork);
 }
 
 /**
@@ -75,54 +78,75 @@ function fromSockAddr(sa: SockAddr | null, network: string): UnixAddr | null {
  * is cut, and `readMsgUnix` reports it with MSG_TRUNC in `flags`.
  */
 export class UnixConn extends MessageConn<UnixAddr> {
+  // Go's fd.isConnected: set by dial (connect), not by accept.
   #connected: boolean;
 
-  /** @internal */
-  constructor(sock: Sock, network: string, laddr: UnixAddr | undefined, raddr: UnixAddr | undefined) {
-    super({ sock, network, laddr, raddr });
-    this.#connected = raddr !== undefined;
+  /** @internal Takes `sock` (see MessageConn): never close it after calling this. */
+  constructor(
+    sock: Sock,
+    network: string,
+    laddr: UnixAddr | undefined,
+    raddr: UnixAddr | undefined,
+    opts: { connected?: boolean; slots?: Int32Array; slot?: number } = {},
+  ) {
+    super({ sock, network, laddr, raddr, slots: opts.slots, slot: opts.slot });
+    this.#connected = opts.connected ?? false;
   }
 
   /**
    * Go's ReadFrom: waits for one message, copies it into `buf` and
    * resolves with its length and sender. Rejects with Go's OpError:
    * `read unixgram ADDR: i/o timeout` after the read deadline, `… use of
-   * closed network connection` once closed.
+   * closed network connection` once closed. On a unixpacket connection
+   * `n` 0 is the end of file, as for read(). A bad argument rejects.
    */
   readFrom(buf: Uint8Array): Promise<ReadFromResult> {
-    validateBytes('buf', buf);
-    return this.io('read', 'recvfrom', () => {
-      const r = binding.recvmsg(this.sock, buf, null);
-      if (typeof r === 'number') return new Failed(r);
-      return { n: r[0], addr: fromSockAddr(r[3], this.network) };
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      return this.io('read', 'recvfrom', () => {
+        const r = binding.recvmsg(this.sock, buf, null);
+        if (typeof r === 'number') return new Failed(r);
+        return { n: r[0], addr: fromSockAddr(r[3], this.network) };
+      });
     });
   }
 
   /**
    * Go's Read: one message into `buf`, resolving with its length. On a
    * unixpacket connection 0 means the peer closed it (Go's io.EOF; Node's
-   * fs.read says end of file the same way).
+   * fs.read says end of file the same way). An empty `buf` resolves 0 at
+   * once and takes no message, as Go's Read makes no system call then.
    */
   read(buf: Uint8Array): Promise<number> {
-    validateBytes('buf', buf);
-    return this.io('read', 'read', () => {
-      const r = binding.recvmsg(this.sock, buf, null);
-      return typeof r === 'number' ? new Failed(r) : r[0];
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      if (buf.byteLength === 0) {
+        // Go's fd.Read: the closed check (readLock) first, then (0, nil).
+        if (this.closed) return this.io('read', 'read', () => 0);
+        return Promise.resolve(0);
+      }
+      return this.io('read', 'read', () => {
+        const r = binding.recvmsg(this.sock, buf, null);
+        return typeof r === 'number' ? new Failed(r) : r[0];
+      });
     });
   }
 
   /**
    * Go's ReadMsgUnix: one message into `buf`, its ancillary data (passed
    * descriptors: parseUnixRights) into `oob`. Received descriptors are
-   * close-on-exec and the caller's to close.
+   * close-on-exec and the caller's to close. On a unixpacket connection
+   * `n` 0 is the end of file, as for read().
    */
   readMsgUnix(buf: Uint8Array, oob: Uint8Array | null = null): Promise<ReadMsgResult> {
-    validateBytes('buf', buf);
-    if (oob !== null && oob !== undefined) validateBytes('oob', oob);
-    return this.io('read', 'recvmsg', () => {
-      const r = binding.recvmsg(this.sock, buf, oob ?? null);
-      if (typeof r === 'number') return new Failed(r);
-      return { n: r[0], flags: r[1], oobn: r[2], addr: fromSockAddr(r[3], this.network) };
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      if (oob !== null && oob !== undefined) validateBytes('oob', oob);
+      return this.io('read', 'recvmsg', () => {
+        const r = binding.recvmsg(this.sock, buf, oob ?? null);
+        if (typeof r === 'number') return new Failed(r);
+        return { n: r[0], flags: r[1], oobn: r[2], addr: fromSockAddr(r[3], this.network) };
+      });
     });
   }
 
@@ -131,17 +155,24 @@ export class UnixConn extends MessageConn<UnixAddr> {
    * or a UnixAddr), resolving with the bytes sent. On a connected socket
    * Go's `use of WriteTo with pre-connected connection`.
    */
-  writeTo(buf: Uint8Array, addr: UnixAddr | string): Promise<number> {
-    validateBytes('buf', buf);
-    const to = addrArg('addr', addr, this.network);
-    if (this.#connected) return Promise.reject(this.opError('write', errWriteToConnected, to));
-    return this.io('write', 'sendto', () => this.#send(buf, null, to), to);
+  writeTo(buf: Uint8Array, addr: UnixAddr | string | Uint8Array): Promise<number> {
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      const to = addrArg('addr', addr, this.network);
+      // Go's UnixConn.writeTo: a dialed socket refuses; an accepted one
+      // leaves the address to the kernel (Linux ignores it on seqpacket).
+      if (this.#connected) return Promise.reject(this.opError('write', errWriteToConnected, to));
+      if (to.network !== this.network) return Promise.reject(this.opError('write', errAFNoSupport(), to));
+      return this.io('write', 'sendto', () => this.#send(buf, null, to), to);
+    });
   }
 
   /** Go's Write: sends `buf` as one message to the connected peer. */
   write(buf: Uint8Array): Promise<number> {
-    validateBytes('buf', buf);
-    return this.io('write', 'write', () => this.#send(buf, null, null));
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      return this.io('write', 'write', () => this.#send(buf, null, null));
+    });
   }
 
   /**
@@ -152,31 +183,41 @@ export class UnixConn extends MessageConn<UnixAddr> {
   writeMsgUnix(
     buf: Uint8Array,
     oob: Uint8Array | null,
-    addr: UnixAddr | string | null = null,
+    addr: UnixAddr | string | Uint8Array | null = null,
   ): Promise<{ n: number; oobn: number }> {
-    validateBytes('buf', buf);
-    // null or undefined: no ancillary data, as Go's nil oob.
-    if (oob !== null && oob !== undefined) validateBytes('oob', oob);
-    const to = addr === null || addr === undefined ? null : addrArg('addr', addr, this.network);
-    if (to !== null && this.#connected) return Promise.reject(this.opError('write', errWriteToConnected, to));
-    const oobn = oob?.byteLength ?? 0;
-    const ancillary = oob ?? null;
-    return this.io(
-      'write',
-      'sendmsg',
-      () => {
-        const r = this.#send(buf, ancillary, to);
-        return typeof r === 'number' ? { n: r, oobn } : r;
-      },
-      to ?? undefined,
-    );
+    return rejecting(() => {
+      validateBytes('buf', buf);
+      // null or undefined: no ancillary data, as Go's nil oob.
+      if (oob !== null && oob !== undefined) validateBytes('oob', oob);
+      const to = addr === null || addr === undefined ? null : addrArg('addr', addr, this.network);
+      // Go's UnixConn.writeMsg: a dialed unixgram socket refuses even without
+      // an address; a unixpacket one leaves the address to the kernel.
+      if (this.network === 'unixgram' && this.#connected) {
+        return Promise.reject(this.opError('write', errWriteToConnected, to));
+      }
+      if (to !== null && to.network !== this.network) {
+        return Promise.reject(this.opError('write', errAFNoSupport(), to));
+      }
+      const oobn = oob?.byteLength ?? 0;
+      const ancillary = oob ?? null;
+      return this.io(
+        'write',
+        'sendmsg',
+        () => {
+          const r = this.#send(buf, ancillary, to);
+          return typeof r === 'number' ? { n: r, oobn } : r;
+        },
+        // Go's Addr is the destination given: none for the connected peer.
+        to,
+      );
+    });
   }
 
   #send(buf: Uint8Array, oob: Uint8Array | null, to: UnixAddr | null): number | Failed {
     const r =
       to === null
         ? binding.sendmsg(this.sock, buf, oob, 0, '', '', 0)
-        : binding.sendmsg(this.sock, buf, oob, constants.AF_UNIX, to.name, '', 0);
+        : binding.sendmsg(this.sock, buf, oob, constants.AF_UNIX, to.bytes ?? to.name, '', 0);
     return r < 0 ? new Failed(r) : r;
   }
 
@@ -208,6 +249,11 @@ export class UnixConn extends MessageConn<UnixAddr> {
 
 /** Go's ErrWriteToConnected. */
 export const errWriteToConnected: Error = new Error('use of WriteTo with pre-connected connection');
+
+// Go's syscall.EAFNOSUPPORT: a UnixAddr whose Net is not the socket's.
+function errAFNoSupport(): Error {
+  return errnoError(-os.constants.errno.EAFNOSUPPORT);
+}
 
 /**
  * Go's syscall.UnixRights: the ancillary data (an SCM_RIGHTS control
@@ -329,10 +375,19 @@ export async function listenUnixgram(
     signal,
     bind: { host: address, zone: '', port: 0 },
   });
-  return adoptMessageSocket(sock, network, 'listen', laddr, new UnixAddr(name.host, network), undefined);
+  return adoptMessageSocket(
+    sock,
+    network,
+    'listen',
+    laddr,
+    new UnixAddr(name.raw ?? name.host, network),
+    undefined,
+    false,
+  );
 }
 
-// Wraps a bound socket; closes it if that fails.
+// Wraps a bound socket. The UnixConn takes it even when that fails (its
+// watcher closes it then).
 function adoptMessageSocket(
   sock: Sock,
   network: string,
@@ -340,29 +395,26 @@ function adoptMessageSocket(
   errAddr: Addr,
   laddr: UnixAddr | undefined,
   raddr: UnixAddr | undefined,
+  connected: boolean,
 ): UnixConn {
   try {
-    return new UnixConn(sock, network, laddr, raddr);
+    return new UnixConn(sock, network, laddr, raddr, { connected });
   } catch (e) {
-    binding.close(sock);
     throw new OpError(op, network, errAddr, e as Error);
   }
 }
 
 /**
- * @internal An accepted unixpacket connection: the slot is cleared the
- * moment the watcher owns the descriptor (see adopt.ts).
+ * @internal An accepted unixpacket connection: not "connected" in Go's
+ * sense (fd.isConnected is set by dial only). The native watcher clears
+ * the batch slot in the same step that takes the descriptor, so a worker
+ * terminated at any point leaves it to exactly one owner.
  */
 export function adoptUnixpacket(network: string) {
   return (fd: Sock, slots?: Int32Array, slot = 0): UnixConn => {
-    const c = new UnixConn(
-      fd,
-      network,
-      boundName(binding.getsockname(fd), network),
-      boundName(binding.getpeername(fd), network),
-    );
-    if (slots !== undefined) slots[slot] = -1;
-    return c;
+    const laddr = boundName(binding.getsockname(fd), network);
+    const raddr = boundName(binding.getpeername(fd), network);
+    return new UnixConn(fd, network, laddr, raddr, { slots, slot });
   };
 }
 
@@ -412,7 +464,7 @@ export async function dialUnix(
     bind: o.laddr === undefined ? undefined : { host: o.laddr, zone: '', port: 0 },
     connect: { host: raddr, zone: '', port: 0 },
   });
-  return adoptMessageSocket(sock, network, 'dial', ra, boundName(binding.getsockname(sock), network) ?? la, ra);
+  return adoptMessageSocket(sock, network, 'dial', ra, boundName(binding.getsockname(sock), network) ?? la, ra, true);
 }
 
 function validateDialOptions(options: unknown): DialUnixOptions {

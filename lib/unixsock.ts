@@ -19,13 +19,30 @@ import { validateBooleanArg } from './validate';
 /** The unix networks Go's ResolveUnixAddr knows. */
 export type UnixNetwork = 'unix' | 'unixgram' | 'unixpacket';
 
-/** Go's *net.UnixAddr: `toString()` is the name, a path or '@abstract'. */
+/**
+ * Go's *net.UnixAddr: `toString()` is the name, a path or '@abstract'.
+ *
+ * A name given as a string is encoded UTF-8 when used, as Node encodes
+ * paths. A name may also be bytes (a Uint8Array, '@' first for the
+ * abstract namespace): the kernel's names need not be UTF-8, and a name
+ * read back that is not (a peer's, from readFrom) comes as a UnixAddr
+ * whose `bytes` hold it exactly, so writeTo(buf, addr) reaches the same
+ * name; its `name` shows the bad bytes as U+FFFD.
+ */
 export class UnixAddr implements Addr {
   readonly network: UnixNetwork;
   /** A path, '@name' for Linux's abstract namespace, '' for an unnamed socket. */
   readonly name: string;
-  constructor(name: string, network: UnixNetwork = 'unix') {
-    this.name = name;
+  /** The name's exact bytes, when it was given as bytes or is not valid UTF-8; else undefined. */
+  readonly bytes: Uint8Array | undefined;
+  constructor(name: string | Uint8Array, network: UnixNetwork = 'unix') {
+    if (typeof name === 'string') {
+      this.name = name;
+      this.bytes = undefined;
+    } else {
+      this.bytes = Uint8Array.from(name);
+      this.name = Buffer.from(this.bytes).toString('utf8');
+    }
     this.network = network;
   }
   toString(): string {
@@ -129,7 +146,7 @@ export async function listenUnix(
     return new UnixListener({
       sock,
       network,
-      addr: new UnixAddr(name.host, network),
+      addr: new UnixAddr(name.raw ?? name.host, network),
       backlog: { requested, effective },
       acceptOptions: NO_ACCEPT_OPTIONS,
       queue: () => undefined,

@@ -154,12 +154,22 @@ function validateBoolean(name: string, v: unknown): boolean | undefined {
   return v;
 }
 
+/**
+ * @internal A ListenConfig's own multipathTCP setting: true, false, or
+ * undefined for Go's default (GODEBUG), so that a copy keeps the default.
+ */
+export const MULTIPATH_TCP = Symbol('listenconfig.multipathTCP');
+
 // A ListenConfig is a valid options object for another: its multipathTCP
-// is Go's getter method (on the prototype), not an option value.
-function multipathTCPOf(options: Record<string, unknown>): boolean {
+// is Go's getter method (on the prototype), not an option value; its
+// setting is copied as it is, undefined (Go's default) included.
+function multipathTCPOf(options: Record<string | symbol, unknown>): boolean | undefined {
   const m = options.multipathTCP;
-  if (typeof m === 'function' && !Object.hasOwn(options, 'multipathTCP')) return m.call(options) === true;
-  return validateBoolean('multipathTCP', m) ?? false;
+  if (typeof m === 'function' && !Object.hasOwn(options, 'multipathTCP')) {
+    if (MULTIPATH_TCP in options) return options[MULTIPATH_TCP] as boolean | undefined;
+    return m.call(options) === true;
+  }
+  return validateBoolean('multipathTCP', m);
 }
 
 const KEEP_ALIVE_CONFIG_KEYS = ['enable', 'idle', 'interval', 'count'] as const;
@@ -199,7 +209,8 @@ export interface ValidConfig {
   control: ((...args: never[]) => unknown) | undefined;
   keepAlive: number | undefined;
   keepAliveConfig: KeepAliveConfig | undefined;
-  multipathTCP: boolean;
+  /** undefined: Go's default, on unless GODEBUG says otherwise. */
+  multipathTCP: boolean | undefined;
 }
 
 /** Validates `new ListenConfig(options)`; throws Node's argument errors. */

@@ -150,25 +150,7 @@ describe('deadlines (Go: SetDeadline on listeners and packet connections)', func
     destroyAll(clients);
   });
 
-  it('TestAcceptError: every accept error is an OpError; after close, ErrClosed', async function () {
-    ln = await listen('tcp', '127.0.0.1:0');
-    for (let i = 0; i < 5; i++) {
-      ln.setDeadline(ms(5));
-      const e = await ln.accept().catch((e) => e);
-      expect(e).to.be.instanceOf(OpError);
-      expect(e.op).to.equal('accept');
-      expect(e.timeout()).to.equal(true);
-    }
-    await ln.close();
-    const e = await ln.accept().catch((e) => e);
-    expect(e.err).to.equal(ErrClosed);
-    expect(e.timeout()).to.equal(false);
-    expect(() => ln.setDeadline(null)).to.throw(
-      OpError,
-      /^set tcp 127\.0\.0\.1:\d+: use of closed network connection$/,
-    );
-    ln = undefined;
-  });
+  // TestAcceptError is in spec/go-net/error.spec.mjs, with Go's other error tests.
 
   it("connections() retries a timed-out accept as Go's servers do (temporary), and ends at close", async function () {
     ln = await listen('tcp', '127.0.0.1:0');

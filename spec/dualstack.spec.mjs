@@ -2,9 +2,8 @@
 // socket with IPV6_V6ONLY=0 that accepts IPv4 too; "tcp6" refuses IPv4;
 // "tcp4" refuses IPv6.
 import { expect } from './expect.mjs';
-import * as net from 'node:net';
 import { listen, constants, getsockopt } from 'listenconfig';
-import { dial, within, destroyAll } from './helpers.mjs';
+import { dial, within, destroyAll, hasIPv6Loopback } from './helpers.mjs';
 
 async function accepts(ln, host) {
   const c = dial(ln.addr().port, host);
@@ -17,13 +16,6 @@ async function accepts(ln, host) {
   } finally {
     destroyAll([c]);
   }
-}
-
-function hasIPv6Loopback() {
-  return new Promise((resolve) => {
-    const s = net.createServer().once('error', () => resolve(false));
-    s.listen(0, '::1', () => s.close(() => resolve(true)));
-  });
 }
 
 describe('dual-stack listeners', function () {

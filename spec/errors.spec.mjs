@@ -21,7 +21,7 @@ describe('listen errors (Go texts)', function () {
     ['tcp', '192.0.2.1:0', 'listen tcp 192.0.2.1:0: bind: cannot assign requested address', SyscallError],
     ['tcp4', '[::1]:0', 'listen tcp4: address ::1: no suitable address found', AddrError],
     ['tcp', '1.2.3:0', 'listen tcp: lookup 1.2.3: no such host', DNSError],
-    ['tcp', ':nosuchservice', 'listen tcp: address tcp/nosuchservice: unknown port', AddrError],
+    ['tcp', ':nosuchservice', 'listen tcp: lookup tcp/nosuchservice: unknown port', DNSError],
   ];
   for (const [network, address, text, errType] of cases) {
     it(`Listen("${network}", "${address}"): ${text}`, async function () {

@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as dns from 'node:dns';
 import { fileURLToPath } from 'node:url';
 
 /** The package root (this repository, or node_modules/listenconfig when installed). */
@@ -197,4 +198,110 @@ export function runNode(args, { timeout = 30_000, env = {}, prefix = [] } = {}) 
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** spec/go: the Go module of the reference programs (its go.mod names the release). */
+export const goModule = path.join(repoRoot, 'spec', 'go');
+
+// The reference release: the `go` line of spec/go/go.mod.
+const wantGoMinor = () => Number(/^go 1\.(\d+)/m.exec(fs.readFileSync(path.join(goModule, 'go.mod'), 'utf8'))[1]);
+
+/**
+ * Module mode in spec/go whatever the user's environment says, and no
+ * toolchain download: the Go found is the reference.
+ */
+export const goEnv = { ...process.env, GO111MODULE: 'on', GOTOOLCHAIN: 'local', GOWORK: 'off', GOFLAGS: '' };
+
+/**
+ * The Go that builds spec/go: scripts/install-go.sh's (.cache/go1.N, what
+ * .ci/run installs), `go` on PATH, or Debian's /usr/lib/go-1.N; the newest
+ * that is at least go.mod's release and has its standard library
+ * (GOROOT/src/runtime: Debian's golang-1.N-go without golang-1.N-src runs
+ * `go version` but builds nothing). Returns { go, minor } or, when there is
+ * none, { why }.
+ */
+export function findGo() {
+  const wantMinor = wantGoMinor();
+  const candidates = [];
+  const cache = path.join(repoRoot, '.cache');
+  const dirs = (d) => {
+    try {
+      return fs.readdirSync(d);
+    } catch {
+      return [];
+    }
+  };
+  for (const d of dirs(cache))
+    for (const v of dirs(path.join(cache, d, 'usr/lib'))) candidates.push(path.join(cache, d, 'usr/lib', v, 'bin/go'));
+  candidates.push('go');
+  for (const d of dirs('/usr/lib')) if (/^go-1\.\d+$/.test(d)) candidates.push(path.join('/usr/lib', d, 'bin', 'go'));
+  let best;
+  const seen = [];
+  for (const go of candidates) {
+    const v = spawnSync(go, ['version'], { encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' } });
+    const m = v.status === 0 ? /go1\.(\d+)/.exec(v.stdout) : null;
+    if (m === null) continue;
+    const goroot = spawnSync(go, ['env', 'GOROOT'], { encoding: 'utf8', env: goEnv }).stdout?.trim();
+    if (!goroot || !fs.existsSync(path.join(goroot, 'src', 'runtime'))) {
+      seen.push(`go1.${m[1]} (${go}, without its standard library in ${goroot || 'GOROOT'}/src)`);
+      continue;
+    }
+    seen.push(`go1.${m[1]} (${go})`);
+    if (Number(m[1]) >= wantMinor && (best === undefined || Number(m[1]) > best.minor))
+      best = { go, minor: Number(m[1]) };
+  }
+  if (best !== undefined) {
+    // Without a C compiler Go builds without cgo, and its pure-Go resolver
+    // answers service lookups differently (docs/go-compat.md); the package
+    // follows the cgo one, Linux's default.
+    const cgo = spawnSync(best.go, ['env', 'CGO_ENABLED'], { encoding: 'utf8', env: goEnv });
+    if (process.platform === 'linux' && cgo.stdout?.trim() !== '1')
+      return {
+        why: `go1.${best.minor} (${best.go}) has cgo off (no C compiler?): its resolver is not the one the package follows`,
+      };
+    return best;
+  }
+  return {
+    why: `no Go 1.${wantMinor} or later with its standard library (found: ${seen.join(', ') || 'none'}); bash scripts/install-go.sh (shipped in this package) installs it into .cache/ (.ci/run does)`,
+  };
+}
+
+/** Whether this machine can listen on the IPv6 loopback, ::1. */
+export function hasIPv6Loopback() {
+  return canListenOn('::1');
+}
+
+/**
+ * Whether this machine makes AF_INET6 sockets at all (a listen on ::). It
+ * can without ::1, when IPv6 is disabled on the loopback only.
+ */
+export function hasIPv6() {
+  return canListenOn('::');
+}
+
+function canListenOn(host) {
+  return new Promise((resolve) => {
+    const s = net.createServer().once('error', () => resolve(false));
+    s.listen(0, host, () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Why DNS cannot answer the cases that ask it (a host such as `%` or
+ * nosuchhost.invalid), or undefined when it can: a name under .invalid
+ * must fail with "no such host" (ENOTFOUND) within 5 s. Without a reachable
+ * resolver the answer is EAI_AGAIN or nothing, and Go's text names the
+ * failure instead ("server misbehaving", "i/o timeout"). Asked once.
+ */
+let resolverProbe;
+export function resolverSkipReason() {
+  resolverProbe ??= new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('DNS did not answer a .invalid lookup within 5 s'), 5000);
+    dns.lookup(`listenconfig-probe-${process.pid}.invalid`, (err) => {
+      clearTimeout(timer);
+      if (err?.code === 'ENOTFOUND') resolve(undefined);
+      else resolve(`DNS is unavailable: a .invalid lookup answered ${err ? err.code : 'an address'}, not ENOTFOUND`);
+    });
+  });
+  return resolverProbe;
 }

@@ -132,5 +132,13 @@ describe('native lifecycle', function () {
       expect(r.code, r.stderr.slice(0, 400)).to.equal(0);
       expect(JSON.parse(r.stdout)).to.deep.equal({ warnings: ['LISTENCONFIG_SOCKET_GC'], pendingRead: 3 });
     });
+
+    it('an idle socket dropped with a deadline an hour away is collected: the timer does not hold it', async function () {
+      const r = await runNode(['--expose-gc', 'spec/fixtures/message-lifecycle.mjs', 'idle-deadline'], {
+        timeout: 30_000,
+      });
+      expect(r.code, r.stderr.slice(0, 400)).to.equal(0);
+      expect(JSON.parse(r.stdout)).to.deep.equal({ collected: true, warnings: ['LISTENCONFIG_SOCKET_GC'] });
+    });
   });
 });

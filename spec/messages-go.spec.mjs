@@ -1,18 +1,17 @@
 // Go as the reference for message sockets: the same unixgram, unixpacket,
-// raw IP and deadline calls through Go (spec/fixtures/go-messages) and
-// through this package, every text compared; then Go as a real peer,
-// exchanging datagrams, seqpackets and descriptors with the package.
+// raw IP and deadline calls through Go (spec/go/messages, built in the
+// module spec/go with the reference release, Go 1.27, found as
+// spec/go.spec.mjs finds it) and through this package, every text
+// compared; then Go as a real peer, exchanging datagrams, seqpackets and
+// descriptors with the package.
 import { expect } from './expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ListenConfig, listen, listenPacket, dialUnix, unixRights, parseUnixRights, constants } from 'listenconfig';
-import { within } from './helpers.mjs';
+import { findGo, goEnv, goModule, within } from './helpers.mjs';
 
-const program = fileURLToPath(new URL('./fixtures/go-messages/main.go', import.meta.url));
-const env = { ...process.env, GO111MODULE: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '' };
 const text = (p) =>
   p.then(
     () => '<nil>',
@@ -77,7 +76,7 @@ async function ours(dir) {
   return out;
 }
 
-describe('message sockets against Go (spec/fixtures/go-messages, Go 1.19+)', function () {
+describe('message sockets against Go (spec/go/messages, Go 1.27)', function () {
   this.timeout(120_000);
   let dir;
   let bin;
@@ -86,13 +85,18 @@ describe('message sockets against Go (spec/fixtures/go-messages, Go 1.19+)', fun
       console.log("    skipped: the compared names include Linux's '@' for an unnamed socket");
       this.skip();
     }
-    if (spawnSync('go', ['version'], { env }).status !== 0) {
-      console.log('    skipped: no `go` on PATH (Debian: apt-get install golang-go)');
+    const found = findGo();
+    if (found.why !== undefined) {
+      console.log(`    skipped: ${found.why}`);
       this.skip();
     }
     dir = mkdtempSync(join(tmpdir(), 'lc-msg-go-'));
     bin = join(dir, 'go-messages');
-    const built = spawnSync('go', ['build', '-o', bin, program], { env, encoding: 'utf8', cwd: dir });
+    const built = spawnSync(found.go, ['build', '-o', bin, './messages'], {
+      env: goEnv,
+      encoding: 'utf8',
+      cwd: goModule,
+    });
     if (built.status !== 0) throw new Error(`go build failed: ${built.stderr}`);
   });
   after(() => dir && rmSync(dir, { recursive: true, force: true }));

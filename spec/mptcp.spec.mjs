@@ -1,9 +1,10 @@
-// Multipath TCP, as Go 1.21's ListenConfig.SetMultipathTCP
-// (mptcpsock_linux.go): an IPPROTO_MPTCP listening socket where the kernel
+// Multipath TCP, as Go's ListenConfig.SetMultipathTCP (mptcpsock_linux.go),
+// on by default for listeners since Go 1.24 unless GODEBUG says
+// multipathtcp=0 or =3: an IPPROTO_MPTCP listening socket where the kernel
 // offers one, plain TCP where it refuses (Go's fallback), and
 // ln.multipathTCP() says which; multipathTCP(conn) is Go's
 // TCPConn.MultipathTCP. Checked here against the kernel; spec/go.spec.mjs
-// compares the same calls with Go 1.21 or later when one is installed.
+// compares the same calls with Go 1.27.
 import { expect } from './expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -44,9 +45,35 @@ sys.stdin.read()`;
 
 const protocolOf = (raw) => raw.control((fd) => getsockopt(fd, constants.SOL_SOCKET, constants.SO_PROTOCOL));
 
-describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
-  it("the option and Go's MultipathTCP/SetMultipathTCP pair: off by default, a boolean only", function () {
+// Why this process cannot make an MPTCP socket, or undefined when it can:
+// asked of the package itself (an explicit multipathTCP listener that
+// says it is one), with GODEBUG out of the way.
+async function mptcpSocketSkipReason() {
+  if (process.platform !== 'linux') return `MPTCP sockets are Linux's; this is ${process.platform}`;
+  const ln = await new ListenConfig({ multipathTCP: true }).listen('tcp', '127.0.0.1:0');
+  const using = ln.multipathTCP();
+  await ln.close();
+  return using ? undefined : 'an MPTCP socket cannot be made here (no MPTCP, or net.mptcp.enabled is 0)';
+}
+
+// Runs f with GODEBUG set to value (undefined: unset), then restores it.
+async function withGodebug(value, f) {
+  const saved = process.env.GODEBUG;
+  if (value === undefined) delete process.env.GODEBUG;
+  else process.env.GODEBUG = value;
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.GODEBUG;
+    else process.env.GODEBUG = saved;
+  }
+}
+
+describe('Multipath TCP (ListenConfig.SetMultipathTCP, on by default as Go 1.24+)', function () {
+  it("the option and Go's MultipathTCP/SetMultipathTCP pair: on by default, a boolean only", async function () {
     const lc = new ListenConfig();
+    await withGodebug(undefined, () => expect(lc.multipathTCP()).to.equal(true));
+    lc.setMultipathTCP(false);
     expect(lc.multipathTCP()).to.equal(false);
     lc.setMultipathTCP(true);
     expect(lc.multipathTCP()).to.equal(true);
@@ -133,8 +160,88 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
     }
   });
 
+  it("the default listener, where an MPTCP socket can be made: Control runs twice with Go's spelling, and a bind error is the plain attempt's", async function () {
+    const why = await mptcpSocketSkipReason();
+    if (why !== undefined) skip(this, why);
+    const seen = [];
+    const lc = new ListenConfig({
+      control: (network, address, raw) => void seen.push([network, address, protocolOf(raw)]),
+    });
+    const e = await withGodebug(undefined, () => lc.listen('tcp', '[::1.2.3.4]:0').catch((e) => e));
+    // The failed MPTCP attempt (Go 1.24+'s default), then plain TCP.
+    expect(seen).to.deep.equal([
+      ['tcp6', '[::102:304]:0', constants.IPPROTO_MPTCP],
+      ['tcp6', '[::102:304]:0', 6],
+    ]);
+    expect(e.message).to.match(/^listen tcp \[::102:304\]:0: bind: /); // the errno text is the OS's
+  });
+
+  it('GODEBUG=multipathtcp as Go reads it: 0 and 3 turn the default off, 1, 2 and others leave it on, the last setting wins, setMultipathTCP() wins over it', async function () {
+    const answers = {};
+    for (const v of [
+      'multipathtcp=0',
+      'multipathtcp=1',
+      'multipathtcp=2',
+      'multipathtcp=3',
+      'multipathtcp=',
+      'multipathtcp=x',
+      'x=1,multipathtcp=3#bisect',
+      'multipathtcp=0,multipathtcp=1',
+      'multipathtcp=1,multipathtcp=0',
+      'multipathtcp',
+      ' multipathtcp=0',
+      '',
+      'multipathtcp=0#y',
+      'multipathtcp=0#n',
+      'multipathtcp=0#!n',
+      'multipathtcp=0#-y',
+      'multipathtcp=0#x',
+      'multipathtcp=0#101',
+    ])
+      answers[v] = await withGodebug(v, () => new ListenConfig().multipathTCP());
+    expect(answers).to.deep.equal({
+      'multipathtcp=0': false,
+      'multipathtcp=1': true,
+      'multipathtcp=2': true,
+      'multipathtcp=3': false,
+      'multipathtcp=': true,
+      'multipathtcp=x': true,
+      'x=1,multipathtcp=3#bisect': false,
+      'multipathtcp=0,multipathtcp=1': true,
+      'multipathtcp=1,multipathtcp=0': false,
+      multipathtcp: true,
+      ' multipathtcp=0': true,
+      '': true,
+      // Bisect patterns: y matches every call site, n none (the value is
+      // then unset); x alone is invalid, so the value applies; hash bits
+      // select by Go's call stack, taken as no match (docs/go-compat.md).
+      'multipathtcp=0#y': false,
+      'multipathtcp=0#n': true,
+      'multipathtcp=0#!n': false,
+      'multipathtcp=0#-y': true,
+      'multipathtcp=0#x': false,
+      'multipathtcp=0#101': true,
+    });
+    await withGodebug('multipathtcp=0', async () => {
+      expect(new ListenConfig({ multipathTCP: true }).multipathTCP()).to.equal(true);
+      const ln = await new ListenConfig().listen('tcp', '127.0.0.1:0');
+      expect(ln.multipathTCP()).to.equal(false);
+      if (constants.SO_PROTOCOL !== undefined) expect(protocolOf(ln.syscallConn())).to.equal(6);
+      await ln.close();
+    });
+  });
+
+  it('the default listener is Multipath TCP where the kernel offers it (Go 1.24+)', async function () {
+    if (process.platform !== 'linux') skip(this, `MPTCP sockets are Linux's; this is ${process.platform}`);
+    if (mptcpEnabled() !== true) skip(this, 'this kernel has no MPTCP, or net.mptcp.enabled is 0');
+    const ln = await withGodebug(undefined, () => listen('tcp', '127.0.0.1:0'));
+    expect(ln.multipathTCP()).to.equal(true);
+    expect(protocolOf(ln.syscallConn())).to.equal(constants.IPPROTO_MPTCP);
+    await ln.close();
+  });
+
   it('a plain listener says false', async function () {
-    const ln = await new ListenConfig().listen('tcp', '127.0.0.1:0');
+    const ln = await new ListenConfig({ multipathTCP: false }).listen('tcp', '127.0.0.1:0');
     expect(ln.multipathTCP()).to.equal(false);
     if (constants.SO_PROTOCOL !== undefined) expect(protocolOf(ln.syscallConn())).to.equal(6); // IPPROTO_TCP
     await ln.close();
@@ -174,7 +281,7 @@ describe('Multipath TCP (Go 1.21: ListenConfig.SetMultipathTCP)', function () {
 
     it("a plain TCP client has fallen back (false) even on an MPTCP listener; so has a plain listener's MPTCP client", async function () {
       if (process.platform === 'linux' && mptcpEnabled() === true && python3()) {
-        const plain = await listen('tcp', '127.0.0.1:0');
+        const plain = await new ListenConfig({ multipathTCP: false }).listen('tcp', '127.0.0.1:0');
         const client = mptcpClient(plain.addr().port);
         try {
           const conn = await within(plain.accept(), 5000, 'accept');

@@ -271,7 +271,15 @@ function clearError(e) {
     return true;
   if (!(e instanceof OpError)) return false;
   const inner = e.err;
-  if (inner instanceof DNSError) return inner.err === 'no such host' || inner.err === 'server misbehaving';
+  // 'unknown port' and 'invalid argument' (a NUL) are Go 1.22+'s service lookup errors.
+  if (inner instanceof DNSError)
+    return [
+      'no such host',
+      'server misbehaving',
+      'unknown port',
+      'invalid argument',
+      'Address family for hostname not supported',
+    ].includes(inner.err);
   if (inner instanceof AddrError || inner instanceof SyscallError || inner instanceof UnknownNetworkError) return true;
   if (inner.code === 'ERR_UNSUPPORTED_NETWORK') return true;
   return inner.message === 'boom'; // what the generated Controls throw

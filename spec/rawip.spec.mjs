@@ -7,6 +7,18 @@ import { spawnSync } from 'node:child_process';
 import { ListenConfig, IPConn, IPAddr, OpError, ErrClosed, listenPacket } from 'listenconfig';
 import { repoRoot, within } from './helpers.mjs';
 
+// The I/O methods report argument errors as listen() does: the promise
+// rejects; nothing is thrown synchronously.
+async function expectRejection(promise, type, code) {
+  expect(promise).to.be.instanceOf(Promise);
+  const e = await promise.then(
+    () => undefined,
+    (e) => e,
+  );
+  expect(e).to.be.instanceOf(type);
+  expect(e.code).to.equal(code);
+}
+
 function skip(ctx, why) {
   console.log(`    skipped: ${why}`);
   ctx.skip();
@@ -83,12 +95,8 @@ describe('raw IP (Go: ListenPacket("ip4:icmp", …), *IPConn)', function () {
     const count = () => readdirSync('/proc/self/fd').length;
     const c = await listenPacket('ip4:icmp', '127.0.0.1');
     try {
-      expect(() => c.readFrom('x'))
-        .to.throw(TypeError)
-        .with.property('code', 'ERR_INVALID_ARG_TYPE');
-      expect(() => c.writeTo(Buffer.alloc(8), 42))
-        .to.throw(TypeError)
-        .with.property('code', 'ERR_INVALID_ARG_TYPE');
+      await expectRejection(c.readFrom('x'), TypeError, 'ERR_INVALID_ARG_TYPE');
+      await expectRejection(c.writeTo(Buffer.alloc(8), 42), TypeError, 'ERR_INVALID_ARG_TYPE');
       expect(() => c.setDeadline(1))
         .to.throw(TypeError)
         .with.property('code', 'ERR_INVALID_ARG_TYPE');
@@ -100,6 +108,21 @@ describe('raw IP (Go: ListenPacket("ip4:icmp", …), *IPConn)', function () {
     for (let i = 0; i < 1000; i++) msg = (await listenPacket('ip4:icmp', '192.0.2.1').catch((e) => e)).message;
     expect(msg).to.equal('listen ip4:icmp 192.0.2.1: bind: cannot assign requested address');
     expect(count()).to.equal(before);
+  });
+
+  it("writeTo an IPv6 address from an ip4 socket: Go's `address ::1: non-IPv4 address` (root)", async function () {
+    if (!canRaw()) return skip(this, 'raw sockets need root or CAP_NET_RAW on Linux');
+    const c = await listenPacket('ip4:253', '127.0.0.1');
+    try {
+      // Measured with Go 1.27.3 (go.mod `go 1.27`).
+      const e = await c.writeTo(Buffer.alloc(8), '::1').catch((e) => e);
+      expect(e).to.be.instanceOf(OpError);
+      expect(e.message).to.equal('write ip4 127.0.0.1->::1: address ::1: non-IPv4 address');
+      // A v4-mapped address is IPv4 to Go (ip.To4() != nil).
+      expect(await c.writeTo(Buffer.alloc(8), '::ffff:127.0.0.1')).to.equal(8);
+    } finally {
+      await c.close();
+    }
   });
 
   it("a read deadline times out a raw read with Go's text (root)", async function () {

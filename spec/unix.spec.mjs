@@ -198,6 +198,28 @@ describe('unix stream listeners (Go: ListenConfig.Listen("unix", path))', functi
     }
   });
 
+  it('an abstract name spelt with a leading NUL binds "@name", not "@name" and a NUL; 108 bytes fit (Go takes both spellings)', async function () {
+    if (process.platform !== 'linux') skip(this, "the abstract namespace is Linux's");
+    const name = `listenconfig-nul-${process.pid}`;
+    const long = `listenconfig-nul108-${process.pid}-`.padEnd(107, 'n');
+    const lns = [await listen('unix', `\0${name}`), await listen('unix', `\0${long}`)];
+    try {
+      expect(lns.map((ln) => String(ln.addr()))).to.deep.equal([`@${name}`, `@${long}`]);
+      // /proc/net/unix prints each NUL of a name as '@': a trailing NUL
+      // bound by mistake would show as a trailing '@'.
+      const listed = readFileSync('/proc/net/unix', 'utf8')
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).pop());
+      expect(listed).to.include(`@${name}`).and.include(`@${long}`);
+      expect(listed).not.to.include(`@${name}@`);
+      // The same name with '@' is taken: one namespace entry, two spellings.
+      const e = await listen('unix', `@${name}`).catch((e) => e);
+      expect(e.message).to.equal(`listen unix @${name}: bind: address already in use`);
+    } finally {
+      for (const ln of lns) await ln.close();
+    }
+  });
+
   it('unixgram is refused by listen() with ERR_UNSUPPORTED_NETWORK, saying why, before any socket exists', async function () {
     const path = join(dir, 'p.sock');
     const gram = await listen('unixgram', path).catch((e) => e);

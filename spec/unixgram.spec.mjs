@@ -20,7 +20,19 @@ import {
   parseUnixRights,
   constants,
 } from 'listenconfig';
-import { fdCount, within } from './helpers.mjs';
+import { fdCount, until, within } from './helpers.mjs';
+
+// The I/O methods report argument errors as listen() does: the promise
+// rejects; nothing is thrown synchronously.
+async function expectRejection(promise, type, code) {
+  expect(promise).to.be.instanceOf(Promise);
+  const e = await promise.then(
+    () => undefined,
+    (e) => e,
+  );
+  expect(e).to.be.instanceOf(type);
+  expect(e.code).to.equal(code);
+}
 
 function skip(ctx, why) {
   console.log(`    skipped: ${why}`);
@@ -94,6 +106,26 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
       }
     });
 
+    it("read() with an empty buffer takes no message: Go's Read returns (0, nil) without a system call", async function () {
+      const a = await listenPacket('unixgram', '');
+      const b = await dialUnix('unixgram', String(a.localAddr()));
+      try {
+        await b.write(Buffer.from('abc'));
+        expect(await within(a.read(Buffer.alloc(0)), 2000, 'read(empty)')).to.equal(0);
+        // Even with nothing queued it resolves at once.
+        expect(await within(b.read(new Uint8Array(0)), 2000, 'read(empty) of an idle socket')).to.equal(0);
+        const buf = Buffer.alloc(8);
+        const n = await within(a.read(buf), 2000, 'the next read');
+        expect(buf.subarray(0, n).toString()).to.equal('abc');
+      } finally {
+        await a.close();
+        await b.close();
+      }
+      // Go checks the close first (fd.readLock).
+      const e = await a.read(Buffer.alloc(0)).catch((e) => e);
+      expect(e.err).to.equal(ErrClosed);
+    });
+
     it("'' autobinds an abstract name and '@name' binds one (Linux)", async function () {
       if (process.platform !== 'linux') return skip(this, "the abstract namespace is Linux's");
       const auto = await listenPacket('unixgram', '');
@@ -158,6 +190,48 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
         for (const f of fds) closeSync(f);
       } finally {
         closeSync(fd);
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('descriptors that do not fit (MSG_CTRUNC) or are not asked for are not left open; queued ones go at close', async function () {
+      if (process.platform !== 'linux') return skip(this, 'counts descriptors in /proc/self/fd (Linux)');
+      const a = await listenPacket('unixgram', '');
+      const b = await listenPacket('unixgram', '');
+      const f = [0, 1, 2].map(() => openSync(join(dir, 'passed.txt'), 'w'));
+      try {
+        // readFrom and read give no room for ancillary data: the kernel
+        // cuts it and closes what it carried.
+        let before = fdCount();
+        for (let i = 0; i < 100; i++) {
+          await a.writeMsgUnix(Buffer.from('x'), unixRights(...f), b.localAddr());
+          await within(i % 2 ? b.readFrom(Buffer.alloc(8)) : b.read(Buffer.alloc(8)), 2000, 'read');
+        }
+        expect(fdCount() - before, 'growth after 100 readFrom/read of 3 rights').to.equal(0);
+        // readMsgUnix with room for one descriptor: MSG_CTRUNC, one
+        // received (the caller's to close), the other two closed.
+        const oob = Buffer.alloc(unixRights().length + 4); // a header and one int
+        before = fdCount();
+        for (let i = 0; i < 100; i++) {
+          await a.writeMsgUnix(Buffer.from('x'), unixRights(...f), b.localAddr());
+          const r = await within(b.readMsgUnix(Buffer.alloc(8), oob), 2000, 'readMsgUnix');
+          expect(r.flags & constants.MSG_CTRUNC, 'MSG_CTRUNC').to.equal(constants.MSG_CTRUNC);
+          const fds = parseUnixRights(oob, r.oobn);
+          expect(fds).to.have.length(1);
+          closeSync(fds[0]);
+        }
+        expect(fdCount() - before, 'growth after 100 cut readMsgUnix').to.equal(0);
+        // Rights still queued at close are the kernel's to close.
+        before = fdCount();
+        for (let i = 0; i < 50; i++) {
+          const c = await listenPacket('unixgram', '');
+          await a.writeMsgUnix(Buffer.from('x'), unixRights(...f), c.localAddr());
+          await c.close();
+        }
+        await until(() => fdCount() <= before, 2000, 'queued rights closed with their socket');
+      } finally {
+        for (const x of f) closeSync(x);
         await a.close();
         await b.close();
       }
@@ -241,6 +315,35 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
       }
     });
 
+    it("write and set errors are Go 1.27's: writeMsgUnix on a dialed socket, a foreign UnixAddr, set after close", async function () {
+      // Each text measured with Go 1.27.3 (go.mod `go 1.27`).
+      const p = join(dir, 'texts.sock');
+      const server = await listenPacket('unixgram', p);
+      const c = await dialUnix('unixgram', p);
+      const anon = process.platform === 'linux' ? '@' : '';
+      try {
+        // Go's writeMsg: a dialed unixgram socket refuses even to its own peer.
+        let e = await c.writeMsgUnix(Buffer.from('x'), null, null).catch((e) => e);
+        expect(e.err.message).to.equal('use of WriteTo with pre-connected connection');
+        if (anon) expect(e.message).to.equal('write unixgram @: use of WriteTo with pre-connected connection');
+        e = await c.writeMsgUnix(Buffer.from('x'), null, new UnixAddr(p, 'unixgram')).catch((e) => e);
+        if (anon) expect(e.message).to.equal(`write unixgram @->${p}: use of WriteTo with pre-connected connection`);
+        // A UnixAddr of another network: EAFNOSUPPORT, before any system call.
+        e = await server.writeTo(Buffer.from('x'), new UnixAddr(p, 'unixpacket')).catch((e) => e);
+        expect(e.code).to.equal('EAFNOSUPPORT');
+        expect(e.message).to.equal(`write unixgram ${p}->${p}: address family not supported by protocol`);
+        e = await server.writeMsgUnix(Buffer.from('x'), null, new UnixAddr(p, 'unix')).catch((e) => e);
+        expect(e.message).to.equal(`write unixgram ${p}->${p}: address family not supported by protocol`);
+      } finally {
+        await c.close();
+        await server.close();
+      }
+      // Go's SetDeadline: the local address, no peer.
+      if (anon)
+        expect(() => c.setReadDeadline(new Date())).to.throw('set unixgram @: use of closed network connection');
+      expect(() => server.setDeadline(new Date())).to.throw(`set unixgram ${p}: use of closed network connection`);
+    });
+
     it("dial errors are Go's: dial unixgram ADDR: connect: no such file or directory", async function () {
       const e = await dialUnix('unixgram', join(dir, 'nobody.sock')).catch((e) => e);
       expect(e).to.be.instanceOf(OpError);
@@ -306,35 +409,26 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
       expect(existsSync(join(dir, 'close.sock'))).to.equal(true);
     });
 
-    it('validates its arguments as listen() does', async function () {
+    it('validates its arguments as listen() does: the I/O methods reject, setters throw', async function () {
       const c = await listenPacket('unixgram', '');
       try {
         for (const bad of [undefined, 'str', 42, [1]]) {
-          expect(() => c.readFrom(bad))
-            .to.throw(TypeError)
-            .with.property('code', 'ERR_INVALID_ARG_TYPE');
-          expect(() => c.writeTo(bad, '/tmp/x'))
-            .to.throw(TypeError)
-            .with.property('code', 'ERR_INVALID_ARG_TYPE');
+          await expectRejection(c.readFrom(bad), TypeError, 'ERR_INVALID_ARG_TYPE');
+          await expectRejection(c.writeTo(bad, '/tmp/x'), TypeError, 'ERR_INVALID_ARG_TYPE');
+          await expectRejection(c.read(bad), TypeError, 'ERR_INVALID_ARG_TYPE');
+          await expectRejection(c.write(bad), TypeError, 'ERR_INVALID_ARG_TYPE');
+          await expectRejection(c.readMsgUnix(bad), TypeError, 'ERR_INVALID_ARG_TYPE');
         }
-        expect(() => c.writeTo(Buffer.alloc(1), 42))
-          .to.throw(TypeError)
-          .with.property('code', 'ERR_INVALID_ARG_TYPE');
+        await expectRejection(c.writeTo(Buffer.alloc(1), 42), TypeError, 'ERR_INVALID_ARG_TYPE');
         expect(() => c.setDeadline(42))
           .to.throw(TypeError)
           .with.property('code', 'ERR_INVALID_ARG_TYPE');
         expect(() => c.setDeadline(new Date(Number.NaN)))
           .to.throw(TypeError)
           .with.property('code', 'ERR_INVALID_ARG_VALUE');
-        expect(() => c.readMsgUnix(Buffer.alloc(1), 'oob'))
-          .to.throw(TypeError)
-          .with.property('code', 'ERR_INVALID_ARG_TYPE');
-        expect(() => c.writeMsgUnix(Buffer.alloc(1), 7, '/tmp/x'))
-          .to.throw(TypeError)
-          .with.property('code', 'ERR_INVALID_ARG_TYPE');
-        expect(() => c.writeMsgUnix(Buffer.alloc(1), null, {}))
-          .to.throw(TypeError)
-          .with.property('code', 'ERR_INVALID_ARG_TYPE');
+        await expectRejection(c.readMsgUnix(Buffer.alloc(1), 'oob'), TypeError, 'ERR_INVALID_ARG_TYPE');
+        await expectRejection(c.writeMsgUnix(Buffer.alloc(1), 7, '/tmp/x'), TypeError, 'ERR_INVALID_ARG_TYPE');
+        await expectRejection(c.writeMsgUnix(Buffer.alloc(1), null, {}), TypeError, 'ERR_INVALID_ARG_TYPE');
         expect(() => c.setReadDeadline('soon'))
           .to.throw(TypeError)
           .with.property('code', 'ERR_INVALID_ARG_TYPE');
@@ -376,6 +470,64 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
       }
       expect(fdCount()).to.equal(before);
       await held.close();
+    });
+
+    it('a peer name that is not UTF-8 round-trips: readFrom gives its bytes, writeTo reaches it (Python peer)', async function () {
+      if (!hasPython()) return skip(this, 'python3 is not installed');
+      if (process.platform !== 'linux') return skip(this, 'binds an abstract name (Linux)');
+      const c = await listenPacket('unixgram', '');
+      const tag = `lc-${process.pid}`;
+      // Python binds \0<tag>-\xff\xfe-name, sends to us, waits for a reply.
+      const py = spawn(
+        'python3',
+        [
+          '-c',
+          `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(b'\\0' + sys.argv[1].encode() + b'-\\xff\\xfe-name')
+s.settimeout(5)
+s.sendto(b'hi', b'\\0' + sys.argv[2].encode()[1:])
+d, a = s.recvfrom(100)
+print(d.decode(), flush=True)
+`,
+          tag,
+          String(c.localAddr()),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      py.stdout.on('data', (d) => (out += d));
+      const exited = new Promise((r) => py.once('exit', r));
+      try {
+        const r = await within(c.readFrom(Buffer.alloc(8)), 5000, 'the datagram from python');
+        expect(r.addr.name).to.equal(`@${tag}-\ufffd\ufffd-name`);
+        expect(Buffer.from(r.addr.bytes)).to.deep.equal(
+          Buffer.concat([Buffer.from(`@${tag}-`), Buffer.from([0xff, 0xfe]), Buffer.from('-name')]),
+        );
+        await c.writeTo(Buffer.from('yo'), r.addr);
+        expect(await within(exited, 5000, 'python')).to.equal(0);
+        expect(out.trim()).to.equal('yo');
+      } finally {
+        py.kill();
+        await c.close();
+      }
+    });
+
+    it('a path given as a string with non-ASCII characters binds as its UTF-8 bytes, as Node does', async function () {
+      const p = join(dir, 'caf\u00e9-\u6771.sock');
+      const c = await listenPacket('unixgram', p);
+      try {
+        expect(existsSync(p), 'the file Node names with the same string').to.equal(true);
+        expect(c.localAddr().name).to.equal(p);
+        expect(c.localAddr().bytes).to.equal(undefined);
+        const d = await dialUnix('unixgram', p);
+        await d.write(Buffer.from('x'));
+        expect(await within(c.read(Buffer.alloc(4)), 2000, 'read')).to.equal(1);
+        await d.close();
+      } finally {
+        await c.close();
+      }
     });
 
     it('exchanges datagrams and a descriptor with a Python peer (socket.AF_UNIX, SOCK_DGRAM)', async function () {

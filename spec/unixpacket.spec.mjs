@@ -12,6 +12,7 @@ import {
   ListenConfig,
   UnixListener,
   UnixConn,
+  UnixAddr,
   OpError,
   ErrClosed,
   listen,
@@ -20,7 +21,7 @@ import {
   parseUnixRights,
   constants,
 } from 'listenconfig';
-import { fdCount, within } from './helpers.mjs';
+import { fdCount, thrown, within } from './helpers.mjs';
 
 function skip(ctx, why) {
   console.log(`    skipped: ${why}`);
@@ -45,6 +46,69 @@ describe('unixpacket listeners and message connections (Go: Listen("unixpacket",
   describe('on POSIX', function () {
     before(function () {
       if (process.platform === 'win32') skip(this, 'unix message sockets are refused on Windows');
+    });
+
+    it('serve() and limitListener() refuse a unixpacket listener, saying why', async function () {
+      const { serve, limitListener } = await import('listenconfig');
+      const http = await import('node:http');
+      const path = join(dir, 'serve.sock');
+      const ln = await listen('unixpacket', path);
+      try {
+        const server = http.createServer((_q, r) => r.end('x'));
+        for (const call of [() => serve(ln, server), () => limitListener(ln, 2)]) {
+          let e;
+          try {
+            call();
+          } catch (err) {
+            e = err;
+          }
+          expect(e, 'a synchronous argument error').to.be.instanceOf(TypeError);
+          expect(e.code).to.equal('ERR_INVALID_ARG_VALUE');
+          expect(e.message).to.match(/unixpacket listener, whose accept\(\) yields UnixConn message connections/);
+        }
+        // The listener is untouched: still open, and the server not listening.
+        expect(server.listening).to.equal(false);
+        const c = await dialUnix('unixpacket', path);
+        const s = await within(ln.accept(), 2000, 'accept after the refusal');
+        await s.close();
+        await c.close();
+      } finally {
+        await ln.close();
+      }
+    });
+
+    it("writeTo and writeMsgUnix are Go 1.27's: an accepted conn is not 'connected', a dialed one is", async function () {
+      // Each result measured with Go 1.27.3 (go.mod `go 1.27`).
+      const path = join(dir, 'texts.sock');
+      const ln = await listen('unixpacket', path);
+      try {
+        const c = await dialUnix('unixpacket', path);
+        const s = await within(ln.accept(), 2000, 'accept');
+        const to = new UnixAddr(path, 'unixpacket');
+        // Go sets isConnected in dial only: an accepted conn's writeTo goes
+        // to the kernel, which ignores the address of a seqpacket send.
+        if (process.platform === 'linux') {
+          expect(await s.writeTo(Buffer.from('a'), to)).to.equal(1);
+          expect(await s.writeMsgUnix(Buffer.from('b'), null, to)).to.deep.equal({ n: 1, oobn: 0 });
+          expect(await c.writeMsgUnix(Buffer.from('c'), null, to)).to.deep.equal({ n: 1, oobn: 0 });
+        }
+        const e = await c.writeTo(Buffer.from('x'), to).catch((e) => e);
+        expect(e.err.message).to.equal('use of WriteTo with pre-connected connection');
+        if (process.platform === 'linux') {
+          expect(e.message).to.equal(`write unixpacket @->${path}: use of WriteTo with pre-connected connection`);
+        }
+        await c.close();
+        await new Promise((r) => setTimeout(r, 10));
+        // To the connected peer (addr null), Go's Addr is nil: only the local name.
+        const e2 = await s.writeMsgUnix(Buffer.from('x'), null, null).catch((e) => e);
+        expect(e2).to.be.instanceOf(OpError);
+        expect(e2.message).to.match(
+          new RegExp(`^write unixpacket ${path}: sendmsg: (broken pipe|connection reset by peer)$`),
+        );
+        await s.close();
+      } finally {
+        await ln.close();
+      }
     });
 
     it('accept() yields UnixConns; one read is one message, both ways', async function () {
@@ -140,7 +204,8 @@ describe('unixpacket listeners and message connections (Go: Listen("unixpacket",
         await s.close();
         await ln.close();
       }
-      expect(() => ln.setDeadline(null)).to.throw(`set unixpacket ${path}: use of closed network connection`);
+      // Go 1.27's UnixListener.SetDeadline: ErrClosed itself, no OpError.
+      expect(thrown(() => ln.setDeadline(null))).to.equal(ErrClosed);
     });
 
     it('passes a descriptor over an accepted connection', async function () {
@@ -185,13 +250,31 @@ describe('unixpacket listeners and message connections (Go: Listen("unixpacket",
 
     it('backlog and pull accept as for stream listeners: nobody accepting, connections wait in the kernel', async function () {
       const path = join(dir, 'pull.sock');
-      const ln = await new ListenConfig({ backlog: 4 }).listen('unixpacket', path);
+      const ln = await new ListenConfig({ backlog: 2 }).listen('unixpacket', path);
+      const clients = [];
       try {
-        const clients = [];
-        for (let i = 0; i < 3; i++) clients.push(await dialUnix('unixpacket', path));
-        for (let i = 0; i < 3; i++) await (await within(ln.accept(), 2000, 'accept')).close();
-        for (const c of clients) await c.close();
+        // Nobody accepts: the kernel completes backlog + 1 connects (Linux's
+        // unix_recvq_full is `>`), and a non-blocking connect beyond that
+        // fails with EAGAIN, as Go's dial does. An eager accept would let
+        // every dial through.
+        const results = await Promise.all(
+          Array.from({ length: 6 }, () => dialUnix('unixpacket', path).catch((e) => e)),
+        );
+        for (const r of results) if (r instanceof UnixConn) clients.push(r);
+        const failed = results.filter((r) => !(r instanceof UnixConn));
+        if (process.platform === 'linux') {
+          expect(clients.length, 'connects completed before any accept').to.equal(3);
+          for (const e of failed) expect(e.code).to.equal('EAGAIN');
+        } else {
+          expect(clients.length).to.be.at.most(4);
+        }
+        // They were waiting in the kernel: each accept takes one.
+        for (let i = 0; i < clients.length; i++) await (await within(ln.accept(), 2000, 'accept')).close();
+        ln.setDeadline(new Date(Date.now() + 100));
+        const more = await ln.accept().catch((e) => e);
+        expect(more.timeout(), 'nothing else queued').to.equal(true);
       } finally {
+        for (const c of clients) await c.close();
         await ln.close();
       }
     });

@@ -128,4 +128,65 @@ const { listenPacket, listen } = require(${JSON.stringify(repoRoot)});
     }
     await until(() => fdCount() <= before + 2, 3000, 'descriptors released');
   });
+  it('a worker terminated while accepting unixpacket connections closes each descriptor once', async function () {
+    if (process.platform === 'win32') {
+      console.log('    skipped: unix message sockets are refused on Windows');
+      this.skip();
+    }
+    this.timeout(60000);
+    // The worker accepts as fast as clients connect; the terminate lands
+    // at random points of the accept callback. A socket closed twice (by
+    // the accept batch's cleanup and by its connection's watcher) closes
+    // the number again after this thread has reused it for a file: the
+    // files opened here meanwhile must all still be open, and be the
+    // files they were.
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { dialUnix } = await import('listenconfig');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-wdc-'));
+    const file = path.join(dir, 'f');
+    fs.writeFileSync(file, 'x');
+    const ino = fs.statSync(file).ino;
+    const src = `
+const { parentPort } = require('node:worker_threads');
+const { listen } = require(${JSON.stringify(repoRoot)});
+(async () => {
+  const ln = await listen('unixpacket', require('node:worker_threads').workerData);
+  parentPort.postMessage('listening');
+  const keep = [];
+  for (;;) keep.push(await ln.accept());
+})();`;
+    const before = fdCount();
+    let victims = 0;
+    const deadline = Date.now() + 12000;
+    for (let round = 0; round < 100 && Date.now() < deadline; round++) {
+      const sock = path.join(dir, `p${round}.sock`);
+      const w = new Worker(src, { eval: true, workerData: sock });
+      await within(new Promise((r) => w.once('message', r)), 5000, 'the worker listener');
+      const clients = [];
+      for (let k = 0; k < 300; k++) clients.push(dialUnix('unixpacket', sock).catch(() => null));
+      await new Promise((r) => setTimeout(r, 1 + (round % 4)));
+      const mine = [];
+      let stop = false;
+      const opener = (async () => {
+        while (!stop) mine.push(...(await Promise.all(Array.from({ length: 32 }, () => fs.promises.open(file, 'r')))));
+      })();
+      await w.terminate();
+      stop = true;
+      await opener;
+      for (const fh of mine) {
+        try {
+          if (fs.fstatSync(fh.fd).ino !== ino) victims++;
+        } catch {
+          victims++;
+        }
+        await fh.close().catch(() => {});
+      }
+      for (const c of await Promise.all(clients)) await c?.close().catch(() => {});
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(victims, "this thread's files closed or replaced underneath").to.equal(0);
+    await until(() => fdCount() <= before + 2, 5000, 'descriptors released');
+  });
 });

@@ -169,11 +169,36 @@ napi_value GetSockOpt(napi_env env, napi_callback_info info) {
   return Num(env, r < 0 ? r : (double)len);
 }
 
+// A latin1 string's characters as bytes: how unix socket names cross
+// Node-API, so that every byte round-trips (a name need not be UTF-8;
+// lib/native.ts encodes users' strings as UTF-8 first, as Node does).
+bool ToLatin1(napi_env env, napi_value v, std::string* out) {
+  size_t len = 0;
+  if (napi_get_value_string_latin1(env, v, nullptr, 0, &len) != napi_ok) return false;
+  out->assign(len, '\0');
+  return napi_get_value_string_latin1(env, v, &(*out)[0], len + 1, &len) == napi_ok;
+}
+
+// This OS's AF_UNIX, from the constants table.
+int AfUnix() {
+  static int af = [] {
+    size_t n = 0;
+    const lc::Constant* table = lc::Constants(&n);
+    for (size_t i = 0; i < n; i++) {
+      if (std::string(table[i].name) == "AF_UNIX") return (int)table[i].value;
+    }
+    return -1;
+  }();
+  return af;
+}
+
 // The address arguments (domain, host, zone, port) of bind and friends.
+// A unix name (AF_UNIX) comes as latin1: its bytes.
 bool ToSockAddr(napi_env env, const napi_value* argv, lc::SockAddr* out) {
   int32_t domain, port;
-  if (!ToInt(env, argv[0], &domain) || !ToString(env, argv[1], &out->host) || !ToString(env, argv[2], &out->zone) ||
-      !ToInt(env, argv[3], &port)) {
+  if (!ToInt(env, argv[0], &domain)) return false;
+  bool host = domain == AfUnix() ? ToLatin1(env, argv[1], &out->host) : ToString(env, argv[1], &out->host);
+  if (!host || !ToString(env, argv[2], &out->zone) || !ToInt(env, argv[3], &port)) {
     return false;
   }
   out->domain = domain;
@@ -203,11 +228,13 @@ napi_value Listen(napi_env env, napi_callback_info info) {
   return Num(env, lc::Listen(s, backlog));
 }
 
-// { domain, host, zone, port } for a SockAddr, or nullptr.
+// { domain, host, zone, port } for a SockAddr, or nullptr. A unix name
+// (AF_UNIX) goes as latin1, one character per byte (see ToLatin1).
 napi_value MakeSockAddr(napi_env env, const lc::SockAddr& sa) {
   napi_value o, host, zone;
-  if (napi_create_object(env, &o) != napi_ok ||
-      napi_create_string_utf8(env, sa.host.c_str(), sa.host.size(), &host) != napi_ok ||
+  napi_status hs = sa.domain == AfUnix() ? napi_create_string_latin1(env, sa.host.c_str(), sa.host.size(), &host)
+                                         : napi_create_string_utf8(env, sa.host.c_str(), sa.host.size(), &host);
+  if (napi_create_object(env, &o) != napi_ok || hs != napi_ok ||
       napi_create_string_utf8(env, sa.zone.c_str(), sa.zone.size(), &zone) != napi_ok ||
       !SetNamed(env, o, "domain", Num(env, sa.domain)) || !SetNamed(env, o, "host", host) ||
       !SetNamed(env, o, "zone", zone) || !SetNamed(env, o, "port", Num(env, sa.port))) {
@@ -276,6 +303,8 @@ napi_value RecvMsg(napi_env env, napi_callback_info info) {
   lc::SockAddr from;
   int64_t n = lc::RecvMsg(s, buf, len, oob, ooblen, &flags, &oobn, &from);
   if (n < 0) return Num(env, (double)n);
+  // From here the received descriptors (SCM_RIGHTS) are open in this
+  // process: a result that cannot be made must not leak them.
   napi_value arr, addr = nullptr;
   if (from.domain == 0) {
     napi_get_null(env, &addr);
@@ -287,6 +316,7 @@ napi_value RecvMsg(napi_env env, napi_callback_info info) {
       napi_set_element(env, arr, 1, Num(env, flags)) != napi_ok ||
       napi_set_element(env, arr, 2, Num(env, (double)oobn)) != napi_ok ||
       napi_set_element(env, arr, 3, addr) != napi_ok) {
+    lc::CloseRights(oob, oobn);
     return nullptr;
   }
   return arr;
@@ -653,10 +683,16 @@ class Acceptor {
   napi_async_context async_ = nullptr;
 };
 
-// new Watcher(sock, callback)
+// new Watcher(sock, callback[, slots, index])
 //
 // The readiness watcher of a message socket (lib/msgconn.ts), owning the
-// socket from then on. start(events) watches for UV_READABLE (1) and/or
+// socket from the call on: when the constructor fails it closes the socket
+// itself (and throws), so the caller never closes it. With an accept batch
+// (slots, an Int32Array, and index), the slot is set to -1 in the same
+// native step that takes the socket: a worker terminated between the two
+// must not leave the socket to both the Acceptor's CloseBatch() and this
+// object's cleanup hook, which would close the number twice (the second
+// time, perhaps another thread's file). start(events) watches for UV_READABLE (1) and/or
 // UV_WRITABLE (2) and calls callback(status, events) on readiness; start(0)
 // stops. As with Acceptor, the callback is held strongly only while
 // something is watched (a pending read keeps its socket alive, as a
@@ -684,37 +720,74 @@ class Watcher {
     Args a;
     sock_t s;
     napi_valuetype t;
+    int32_t* slot = nullptr;
     if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || napi_typeof(env, a.argv[1], &t) != napi_ok ||
-        t != napi_function) {
-      return Misuse(env, "new Watcher(sock, callback)");
+        t != napi_function || !ToSlot(env, a.argv[2], a.argv[3], &slot)) {
+      return Misuse(env, "new Watcher(sock, callback[, Int32Array, index])");
     }
+    // From here the socket is this object's: a failure closes it (Abandon).
     Watcher* self = new Watcher(env);
     if (napi_wrap(env, a.self, self, Finalize, nullptr, &self->wrapper_) != napi_ok) {
       delete self;
-      return nullptr;
+      return Abandon(env, s, slot, "napi_wrap failed", 0);
     }
     napi_value name;
     if (napi_create_reference(env, a.argv[1], 0, &self->cb_) != napi_ok ||
         napi_create_string_utf8(env, "listenconfig:message", NAPI_AUTO_LENGTH, &name) != napi_ok ||
         napi_async_init(env, nullptr, name, &self->async_) != napi_ok) {
-      return nullptr;
+      return Abandon(env, s, slot, "Node-API refused the watcher's references", 0);
     }
     uv_loop_t* loop = nullptr;
     int err = 0;
     if (napi_get_uv_event_loop(env, &loop) == napi_ok) self->w_ = lc::ReadyWatcher::New(loop, s, OnReady, self, &err);
     if (self->w_ == nullptr) {
-      napi_value msg, code, e;
       std::string text = "uv_poll_init failed: " + std::to_string(err);
-      if (napi_create_string_utf8(env, text.c_str(), text.size(), &msg) == napi_ok &&
-          napi_create_string_utf8(env, "ERR_LISTENCONFIG_POLL", NAPI_AUTO_LENGTH, &code) == napi_ok &&
-          napi_create_error(env, code, msg, &e) == napi_ok) {
-        SetNamed(env, e, "errno", Num(env, err));
-        napi_throw(env, e);
-      }
-      return nullptr;
+      return Abandon(env, s, slot, text.c_str(), err);
     }
+    // The watcher owns the socket: the batch slot lets go of it now, in
+    // the same native step (no JavaScript runs between the two).
+    if (slot != nullptr && *slot == (int32_t)s) *slot = -1;
     napi_add_async_cleanup_hook(env, OnEnvCleanup, self, &self->hook_);
     return a.self;
+  }
+
+  // The optional (slots, index) arguments: an accept batch and the slot
+  // that holds the socket. undefined: none.
+  static bool ToSlot(napi_env env, napi_value slots, napi_value index, int32_t** out) {
+    napi_valuetype t;
+    if (napi_typeof(env, slots, &t) != napi_ok) return false;
+    if (t == napi_undefined) return true;
+    bool is = false;
+    napi_typedarray_type type;
+    size_t len, offset;
+    void* data;
+    napi_value ab;
+    int32_t i;
+    if (napi_is_typedarray(env, slots, &is) != napi_ok || !is ||
+        napi_get_typedarray_info(env, slots, &type, &len, &data, &ab, &offset) != napi_ok || type != napi_int32_array ||
+        !ToInt(env, index, &i) || i < 0 || (size_t)i >= len) {
+      return false;
+    }
+    *out = static_cast<int32_t*>(data) + i;
+    return true;
+  }
+
+  // A constructor that took the socket and cannot watch it: closes the
+  // socket (clearing its slot) and throws, unless an exception is pending
+  // already or JavaScript can no longer run. Returns nullptr.
+  static napi_value Abandon(napi_env env, sock_t s, int32_t* slot, const char* text, int err) {
+    lc::Close(s);
+    if (slot != nullptr && *slot == (int32_t)s) *slot = -1;
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) != napi_ok || pending) return nullptr;
+    napi_value msg, code, e;
+    if (napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg) == napi_ok &&
+        napi_create_string_utf8(env, "ERR_LISTENCONFIG_POLL", NAPI_AUTO_LENGTH, &code) == napi_ok &&
+        napi_create_error(env, code, msg, &e) == napi_ok) {
+      if (err != 0) SetNamed(env, e, "errno", Num(env, err));
+      napi_throw(env, e);
+    }
+    return nullptr;
   }
 
   static void Finalize(napi_env env, void* data, void* hint) {

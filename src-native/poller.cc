@@ -31,14 +31,14 @@ AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s, const AcceptOptions
   }
   w->sock_ = s;
   // What the listener did not carry into its connections (socket.h).
-  w->opts_ = PerConnectionOptions(o);
+  w->opts_ = PerConnectionOptions(s, o);
   w->cb_ = cb;
   w->ctx_ = ctx;
   return w;
 }
 
 void AcceptWatcher::SetOptions(const AcceptOptions& o) {
-  opts_ = PerConnectionOptions(o);
+  opts_ = PerConnectionOptions(sock_, o);
 }
 
 int AcceptWatcher::Start() {

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -40,6 +41,23 @@ namespace {
 int SetInt(sock_t s, int level, int name, int v) {
   return setsockopt(s, level, name, &v, sizeof v);
 }
+
+#if defined(__linux__)
+// getsockopt(2) of an int option; false when the socket refuses it.
+bool GetInt(sock_t s, int level, int name, int* v) {
+  socklen_t len = sizeof *v;
+  return getsockopt(s, level, name, v, &len) == 0 && len == sizeof *v;
+}
+
+// Whether the listening socket s holds want for an option (a flag: only
+// on or off counts): an option it refused, or cannot report, is not
+// inherited by its connections.
+bool Holds(sock_t s, int level, int name, int want, bool flag = false) {
+  int v;
+  if (!GetInt(s, level, name, &v)) return false;
+  return flag ? (v != 0) == (want != 0) : v == want;
+}
+#endif
 
 #if !defined(__linux__) && !defined(__FreeBSD__) && !defined(__NetBSD__) && !defined(__OpenBSD__) && \
     !defined(__DragonFly__)
@@ -170,6 +188,39 @@ int GetPeerName(sock_t s, SockAddr* out) {
   return FromSockaddr(ss, len, out);
 }
 
+namespace {
+
+// Calls f(fd) for each descriptor of the SCM_RIGHTS messages in
+// oob[0, oobn), reading no byte past oobn (a cut message's cmsg_len can
+// say more than arrived).
+template <typename F>
+void ForEachRight(void* oob, size_t oobn, F f) {
+  if (oob == nullptr || oobn == 0) return;
+  msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_control = oob;
+  m.msg_controllen = oobn;
+  const unsigned char* end = static_cast<unsigned char*>(oob) + oobn;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0)) continue;
+    const unsigned char* data = CMSG_DATA(c);
+    size_t bytes = c->cmsg_len - CMSG_LEN(0);
+    if (data > end) continue;
+    if (bytes > (size_t)(end - data)) bytes = (size_t)(end - data);
+    for (size_t i = 0; i + sizeof(int) <= bytes; i += sizeof(int)) {
+      int fd;
+      memcpy(&fd, data + i, sizeof fd);
+      f(fd);
+    }
+  }
+}
+
+}  // namespace
+
+void CloseRights(void* oob, size_t oobn) {
+  ForEachRight(oob, oobn, [](int fd) { close(fd); });
+}
+
 int64_t RecvMsg(sock_t s, void* buf, size_t len, void* oob, size_t ooblen, int* flags, size_t* oobn, SockAddr* from) {
   sockaddr_storage ss;
   memset(&ss, 0, sizeof ss);
@@ -194,6 +245,11 @@ int64_t RecvMsg(sock_t s, void* buf, size_t len, void* oob, size_t ooblen, int* 
   *flags &= ~MSG_CMSG_CLOEXEC;
 #endif
   *oobn = m.msg_controllen;
+#ifndef MSG_CMSG_CLOEXEC
+  // No atomic flag (macOS, older BSDs): mark each received descriptor now.
+  // A fork+exec on another thread in between can still inherit one.
+  ForEachRight(oob, *oobn, [](int fd) { fcntl(fd, F_SETFD, FD_CLOEXEC); });
+#endif
   from->domain = 0;
   from->host.clear();
   from->zone.clear();
@@ -255,8 +311,14 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   // TCP_NODELAY carry over, and the child's keep-alive timer is armed when
   // SO_KEEPALIVE is set. Setting them once here saves five setsockopt(2)
   // calls per connection; spec/keepalive.spec.mjs reads them back on
-  // accepted sockets. On a listening socket they start no timer.
+  // accepted sockets. On a listening socket they start no timer. An option
+  // the socket refuses is left to each connection (PerConnectionOptions).
   AcceptOptions o = opts;
+  // Test hook (test/keepalive-inherit.test.mjs): refuse the keep-alive
+  // timings as an MPTCP socket does on kernels before mid-2024
+  // (EOPNOTSUPP), so the fallback can be tested on a newer kernel.
+  const char* refuse = getenv("LC_TEST_LISTENER_REFUSES_KEEPALIVE");
+  if (refuse != nullptr && refuse[0] == '1') o.idle = o.interval = o.count = -1;
   if (o.keepalive < 0) o.keepalive = 0;
   // A timer opts leaves alone goes back to what a socket that never set it
   // has (the namespace's net.ipv4.tcp_keepalive_* sysctls, read from a
@@ -285,11 +347,23 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   return 0;
 }
 
-AcceptOptions PerConnectionOptions(const AcceptOptions& opts) {
+AcceptOptions PerConnectionOptions(sock_t listener, const AcceptOptions& opts) {
 #if defined(__linux__)
-  (void)opts;
-  return AcceptOptions();  // all inherited from the listener
+  // Inherited is what the listening socket holds, read back: an MPTCP
+  // socket on kernels before mid-2024 refuses TCP_KEEPIDLE, TCP_KEEPINTVL
+  // and TCP_KEEPCNT (EOPNOTSUPP, for set and get alike), and without
+  // this its connections would silently keep the system's timings. What
+  // the listener lacks is set on each connection, as Go does.
+  AcceptOptions per;
+  if (opts.nodelay && !Holds(listener, IPPROTO_TCP, TCP_NODELAY, 1, true)) per.nodelay = true;
+  if (opts.keepalive >= 0 && !Holds(listener, SOL_SOCKET, SO_KEEPALIVE, opts.keepalive, true))
+    per.keepalive = opts.keepalive;
+  if (opts.idle >= 0 && !Holds(listener, IPPROTO_TCP, TCP_KEEPIDLE, opts.idle)) per.idle = opts.idle;
+  if (opts.interval >= 0 && !Holds(listener, IPPROTO_TCP, TCP_KEEPINTVL, opts.interval)) per.interval = opts.interval;
+  if (opts.count >= 0 && !Holds(listener, IPPROTO_TCP, TCP_KEEPCNT, opts.count)) per.count = opts.count;
+  return per;
 #else
+  (void)listener;
   // BSD and macOS copy some of these in sonewconn()/syncache, not all, and
   // nothing here tests them: keep Go's per-connection calls.
   return opts;

@@ -26,13 +26,22 @@ namespace lc {
 namespace {
 
 // if_nametoindex, else a decimal index, else 0 (see ToSockaddr).
+// Go's ipv6ZoneCache.index: the interface of that name, else, as its last
+// resort, dtoi of the zone: the leading decimal digits, whatever follows
+// ("1abc" is 1), capped at 0xFFFFFF (dtoi's big: "99999999999" is
+// 0xFFFFFF, which names no interface: ENODEV), and 0 without a digit.
 unsigned ZoneIndex(const std::string& zone) {
   if (zone.empty()) return 0;
   unsigned idx = if_nametoindex(zone.c_str());
   if (idx != 0) return idx;
-  char* end;
-  unsigned long n = strtoul(zone.c_str(), &end, 10);
-  return *end == '\0' && n <= 0xffffffffUL ? (unsigned)n : 0;
+  const unsigned big = 0xFFFFFF;
+  unsigned n = 0;
+  for (char c : zone) {
+    if (c < '0' || c > '9') break;
+    n = n * 10 + (unsigned)(c - '0');
+    if (n >= big) return big;
+  }
+  return n;
 }
 
 std::string ZoneName(unsigned idx) {
@@ -68,10 +77,12 @@ int ToSockaddr(const SockAddr& a, sockaddr_storage* ss, socklen_t* len) {
     size_t n = a.host.size();
     bool abstract = false;
 #ifdef __linux__
-    abstract = n > 0 && a.host[0] == '@';
+    // Abstract: "@name", or "\0name" as the kernel spells it (Go takes
+    // both; a path with a leading NUL would be the empty path).
+    abstract = n > 0 && (a.host[0] == '@' || a.host[0] == '\0');
 #endif
     // A path needs room for its NUL; an abstract name has none, so it may
-    // fill sun_path (Go's SockaddrUnix.sockaddr takes 108 bytes with '@').
+    // fill sun_path (108 bytes, with '@' or NUL first, as Go takes it).
     if (n > sizeof su->sun_path || (n == sizeof su->sun_path && !abstract)) return -LC_EINVAL;
     memcpy(su->sun_path, a.host.data(), n);
     // Family only: Linux autobinds an abstract name (Go: "" listens on "@xxxxx").
@@ -114,8 +125,10 @@ int FromSockaddr(const sockaddr_storage& ss, socklen_t len, SockAddr* out) {
     size_t n = (size_t)len > off ? (size_t)len - off : 0;
     if (n > sizeof su->sun_path) n = sizeof su->sun_path;
     if (n > 0 && su->sun_path[0] == '\0') {
-      // Linux's abstract namespace: n counted bytes after the NUL.
-      out->host = "@" + std::string(su->sun_path + 1, n - 1);
+      // Linux's abstract namespace: counted bytes after the NUL, which may
+      // hold NULs. Go's anyToSockaddr prints the name up to the next NUL
+      // ("everyone uses this convention"), so "\0name\0\0" is "@name".
+      out->host = "@" + std::string(su->sun_path + 1, strnlen(su->sun_path + 1, n - 1));
     } else {
       // A path ends at its NUL (the kernel may count it in len, or not).
       out->host.assign(su->sun_path, strnlen(su->sun_path, n));

@@ -77,11 +77,16 @@ int GetPeerName(sock_t s, SockAddr* out);
 
 // recvmsg(2) of one message: its bytes into buf, ancillary data into oob,
 // the sender's address into *from (domain 0 when the socket has none).
-// Received descriptors are close-on-exec (MSG_CMSG_CLOEXEC) where the OS
-// can say so. Returns the byte count (the message's part that fit) or a
+// Received descriptors are close-on-exec: MSG_CMSG_CLOEXEC where the OS
+// has it (Linux, FreeBSD), else fcntl(FD_CLOEXEC) on each right after
+// recvmsg (macOS, as Go's syscall users must). Returns the byte count (the message's part that fit) or a
 // negative error; *flags gets msg_flags (MSG_TRUNC, MSG_CTRUNC), *oobn the
 // ancillary bytes written.
 int64_t RecvMsg(sock_t s, void* buf, size_t len, void* oob, size_t ooblen, int* flags, size_t* oobn, SockAddr* from);
+
+// Closes the descriptors of the SCM_RIGHTS messages in oob[0, oobn): what
+// RecvMsg received when its result cannot reach the caller.
+void CloseRights(void* oob, size_t oobn);
 
 // sendmsg(2) of one message to `to`, or to the connected peer when `to` is
 // nullptr. MSG_NOSIGNAL where the OS has it: a closed peer is EPIPE, not a
@@ -115,10 +120,11 @@ struct AcceptOptions {
 // Returns 0 or a negative error.
 int InheritAcceptOptions(sock_t s, const AcceptOptions& opts);
 
-// What InheritAcceptOptions leaves to be set on each accepted connection:
-// the accept batch sets these. Together the two say, in the one place the
-// OS fact lives, which options travel with the listener.
-AcceptOptions PerConnectionOptions(const AcceptOptions& opts);
+// What InheritAcceptOptions leaves to be set on each accepted connection
+// of the listening socket listener: the accept batch sets these. Together
+// the two say, in the one place the OS fact lives, which options travel
+// with the listener; on Linux, those the listener really holds (read back).
+AcceptOptions PerConnectionOptions(sock_t listener, const AcceptOptions& opts);
 
 // accept4(2) up to max times, until the queue is empty. Returns how many
 // connections were accepted into out; *err is 0, or the negative error that

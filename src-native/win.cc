@@ -240,6 +240,10 @@ int64_t RecvMsg(sock_t s, void* buf, size_t len, void* oob, size_t ooblen, int* 
   return -WSAEOPNOTSUPP;
 }
 
+void CloseRights(void* oob, size_t oobn) {
+  (void)oob, (void)oobn;
+}
+
 int64_t SendMsg(sock_t s, const void* buf, size_t len, const void* oob, size_t ooblen, const SockAddr* to) {
   (void)s, (void)buf, (void)len, (void)oob, (void)ooblen, (void)to;
   return -WSAEOPNOTSUPP;
@@ -261,7 +265,8 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   return 0;
 }
 
-AcceptOptions PerConnectionOptions(const AcceptOptions& opts) {
+AcceptOptions PerConnectionOptions(sock_t listener, const AcceptOptions& opts) {
+  (void)listener;
   return opts;
 }
 

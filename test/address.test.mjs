@@ -11,6 +11,15 @@ import {
   resolveListenAddr,
 } from '../dist/address.js';
 
+function thrownBy(f) {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('did not throw');
+}
+
 describe('address: SplitHostPort (Go rules)', function () {
   const ok = [
     ['localhost:80', 'localhost', '80'],
@@ -68,8 +77,31 @@ describe('address: ports (Go parsePort and LookupPort)', function () {
     expect(lookupPort('tcp', '65535')).to.equal(65535);
     expect(() => lookupPort('tcp', '65536')).to.throw('address 65536: invalid port');
     expect(() => lookupPort('tcp', '-1')).to.throw('address -1: invalid port');
-    // Go's lookupPortMap names the protocol: tcp/, not tcp4/ (Go 1.19).
-    expect(() => lookupPort('tcp4', 'nosuch')).to.throw('address tcp/nosuch: unknown port');
+    // Go 1.22+ (getaddrinfo's service lookup) names the network: tcp4/.
+    expect(() => lookupPort('tcp4', 'nosuch')).to.throw('lookup tcp4/nosuch: unknown port');
+  });
+  it("takes getaddrinfo's numbers after white space, as Go 1.22+ on Linux", function () {
+    expect(lookupPort('tcp', ' 5')).to.equal(5);
+    expect(lookupPort('tcp', '\t+5')).to.equal(5);
+    expect(lookupPort('tcp', ' 65541')).to.equal(5); // the low 16 bits
+    expect(lookupPort('tcp', ' 4294967301')).to.equal(5);
+    expect(lookupPort('tcp', ' -4294967291')).to.equal(5);
+    expect(lookupPort('tcp', ' 2147483647')).to.equal(65535);
+    expect(lookupPort('tcp', ' -0')).to.equal(0);
+    for (const s of [
+      ' -5',
+      ' 2147483653',
+      ' 4294967295',
+      ' 99999999999999999999',
+      '5 ',
+      ' 0x10',
+      ' ',
+      '+ 5',
+      '\u00a05',
+    ])
+      expect(() => lookupPort('tcp', s), JSON.stringify(s)).to.throw(`lookup tcp/${s}: unknown port`);
+    const e = thrownBy(() => lookupPort('udp6', 'ssh\0'));
+    expect([e.name, e.message, e.isNotFound]).to.deep.equal(['DNSError', 'lookup udp6/ssh\0: invalid argument', false]);
   });
   it('reads tcp entries and aliases of a services file, ignoring comments and other protocols', function () {
     const m = parseServices('# c\nwww\t8080/tcp\thttp-alt  # web\nfoo 9/udp\nbad x/tcp\n\nssh 22/tcp\n');
@@ -139,6 +171,20 @@ describe('address: resolution (Go internetAddrList for listen)', function () {
   it('a name resolving to :: alone also gets 0.0.0.0 (Go issue 18806)', async function () {
     expect((await resolveListenAddr('tcp', 'any6:0', undefined, hosts)).ip).to.equal('0.0.0.0');
     expect((await resolveListenAddr('tcp6', 'any6:0', undefined, hosts)).ip).to.equal('::');
+  });
+  it("an IPv6 literal with an empty zone is getaddrinfo's: EAI_ADDRFAMILY under tcp4 and udp4, no such host otherwise (Go 1.22+)", async function () {
+    const asked = [];
+    const spy = (host) => (asked.push(host), hosts(host));
+    const texts = [];
+    for (const network of ['tcp', 'tcp4', 'tcp6', 'udp4'])
+      texts.push((await resolveListenAddr(network, '[::1%]:0', undefined, spy).catch((e) => e)).message);
+    expect(texts).to.deep.equal([
+      'lookup ::1%: no such host',
+      'lookup ::1%: Address family for hostname not supported',
+      'lookup ::1%: no such host',
+      'lookup ::1%: Address family for hostname not supported',
+    ]);
+    expect(asked).to.deep.equal([]); // no resolver round trip
   });
   it('filters by the network family', async function () {
     const err = await resolveListenAddr('tcp6', 'v4:0', undefined, hosts).catch((e) => e);

@@ -495,7 +495,7 @@ describe('listenconfig burst (spawned, real sockets)', function () {
       [['127.0.0.1', '-n', '1'], 'dial tcp: address 127.0.0.1: missing port in address'],
       [['::1:80', '-n', '1'], 'dial tcp: address ::1:80: too many colons in address'],
       [['127.0.0.1:99999', '-n', '1'], 'dial tcp: address 99999: invalid port'],
-      [['127.0.0.1:nosuchservice', '-n', '1'], 'dial tcp: address tcp/nosuchservice: unknown port'],
+      [['127.0.0.1:nosuchservice', '-n', '1'], 'dial tcp: lookup tcp/nosuchservice: unknown port'],
       [['127.0.0.1:0', '-n', '1'], "dial tcp 127.0.0.1:0: port 0 is not a server's port"],
       [['127.0.0.1:80', '-n', '0'], '-n/--connections must be an integer >= 1, not "0"'],
       [['127.0.0.1:80', '-n', 'many'], '-n/--connections must be an integer >= 1, not "many"'],

@@ -13,6 +13,13 @@ export async function acceptPath(ctx) {
   const clients = 32;
   const contenders = [
     { name: 'listenconfig', cmd: node.cmd, args: node.args({ kind: 'lc', mode: 'close' }) },
+    // Multipath TCP off: the default listener above is an MPTCP socket
+    // where the kernel offers one (Go 1.24+); docs/go-compat.md.
+    {
+      name: 'listenconfig plain TCP',
+      cmd: node.cmd,
+      args: node.args({ kind: 'lc', mode: 'close', lcOpts: { multipathTCP: false } }),
+    },
     // The README's idiom: for await over the listener, with Go's retry.
     {
       name: 'listenconfig for await',
@@ -80,6 +87,8 @@ export async function acceptPath(ctx) {
     ['listenconfig', 'net.Server+ka+nodelay'],
     ['listenconfig { fd }', 'net.Server'],
     ['listenconfig', 'listenconfig { fd }'],
+    ['listenconfig plain TCP', 'net.Server'],
+    ['listenconfig', 'listenconfig plain TCP'],
   ]) {
     result.ratios[`${lc} / ${base}`] = {
       connPerSec: ratio(col(lc, 'connPerSec'), col(base, 'connPerSec')),

@@ -126,6 +126,15 @@ export class SyscallError extends Error {
   }
 }
 
+/**
+ * @internal Go's bare syscall.Errno as an error (no syscall name): `address
+ * family not supported by protocol`, with Node's `code` and `errno`.
+ */
+export function errnoError(errno: number): Error & { code: string; errno: number } {
+  const d = describeErrno(errno);
+  return Object.assign(new Error(d.text), { code: d.code, errno: d.errno });
+}
+
 // Go's syscall.Errno.Timeout and Temporary (syscall_unix.go,
 // syscall_windows.go), read from Node's code so that one list serves every
 // OS: Windows' WSAEMFILE and the like arrive here under libuv's names.

@@ -1,7 +1,8 @@
 // Command reference records what Go's net.ListenConfig.Listen does, as ground
-// truth for the listenconfig conformance suite. Stdlib only; run with
+// truth for the listenconfig conformance suite. Stdlib only; run it in this
+// module (go.mod names the reference release, whose GODEBUG defaults apply):
 //
-//	go run spec/go/reference.go < cases.json
+//	cd spec/go && go run ./reference.go < cases.json
 //
 // Input (stdin): a JSON array of cases:
 //

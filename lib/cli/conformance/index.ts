@@ -8,9 +8,10 @@ import { Runner, type Result } from './runner';
 
 const help = `Usage: listenconfig conformance [--grep PATTERN] [--list] [--json] [FILE.spec.mjs …]
 
-Runs the conformance suite shipped in this package (spec/*.spec.mjs; on
-Windows spec/windows/ too) on this machine: the backlog contract, Control,
-keep-alive, errors in Go's text, close and lifecycle, EMFILE, serve(). Each
+Runs the conformance suite shipped in this package (spec/*.spec.mjs, Go's
+own net tests ported in spec/go-net/; on Windows spec/windows/ too) on this
+machine: the backlog contract, Control, keep-alive, errors in Go's text,
+close and lifecycle, EMFILE, serve(). Each
 behaviour prints pass, fail or skip, with the reason for a skip (not root,
 no Go toolchain, another OS) or the first line of a failure. Exits 1 when a
 behaviour fails. Takes one to two minutes.
@@ -36,7 +37,8 @@ export function specFiles(platform: string = process.platform): string[] {
           .sort()
           .map((f) => path.join(dir, f))
       : [];
-  const files = list(specDir);
+  // spec/go-net: Go's own net tests, ported (they skip per OS themselves).
+  const files = [...list(specDir), ...list(path.join(specDir, 'go-net'))];
   if (platform === 'win32') files.push(...list(path.join(specDir, 'windows')));
   return files;
 }

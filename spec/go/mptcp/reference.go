@@ -1,9 +1,10 @@
-//go:build go1.21 && linux
+//go:build linux
 
-// Command reference records what Go's Multipath TCP does (Go 1.21's
-// ListenConfig.SetMultipathTCP and TCPConn.MultipathTCP), for
-// spec/go.spec.mjs. Go 1.19, which runs ../reference.go, has no MPTCP, hence
-// a second program; Linux only, as SO_PROTOCOL. Stdlib only:
+// Command reference records what Go's Multipath TCP does
+// (ListenConfig.SetMultipathTCP, its default and the multipathtcp GODEBUG
+// setting, TCPConn.MultipathTCP), for spec/go.spec.mjs; Linux only, as
+// SO_PROTOCOL. Built in the module ../go.mod names, so the default is that
+// release's (on for listeners since Go 1.24). Stdlib only:
 //
 //	go build -o mptcp-ref reference.go
 //	mptcp-ref < cases.json       // one JSON result per case, same order
@@ -14,7 +15,9 @@
 // when asked, prints "connected" and holds the connection until stdin ends.
 //
 // A case: {"network": "tcp", "address": "127.0.0.1:0"} and optionally
-// "plain": true (SetMultipathTCP(false)), "controlError": "boom", "inUse":
+// "plain": true (SetMultipathTCP(false)), "default": true (no
+// SetMultipathTCP call), "godebug": "0" (GODEBUG=multipathtcp=0 while the
+// case runs, as os.Setenv makes Go read it), "controlError": "boom", "inUse":
 // true (listen on the actual address of a plain listener kept open),
 // "clients": true (accept a plain TCP client and an MPTCP one and report
 // each accepted connection's MultipathTCP, and the MPTCP one's after Close).
@@ -35,12 +38,14 @@ import (
 const ipprotoMPTCP = 262 // not in package syscall
 
 type Case struct {
-	Network      string `json:"network"`
-	Address      string `json:"address"`
-	Plain        bool   `json:"plain,omitempty"`
-	ControlError string `json:"controlError,omitempty"`
-	InUse        bool   `json:"inUse,omitempty"`
-	Clients      bool   `json:"clients,omitempty"`
+	Network      string  `json:"network"`
+	Address      string  `json:"address"`
+	Plain        bool    `json:"plain,omitempty"`
+	Default      bool    `json:"default,omitempty"`
+	Godebug      *string `json:"godebug,omitempty"`
+	ControlError string  `json:"controlError,omitempty"`
+	InUse        bool    `json:"inUse,omitempty"`
+	Clients      bool    `json:"clients,omitempty"`
 }
 
 type Call struct {
@@ -60,9 +65,11 @@ type Result struct {
 	// SO_PROTOCOL of the listening socket: Go's TCPListener has no
 	// MultipathTCP method, so this is what the package's ln.multipathTCP()
 	// is compared with (262 means true).
-	Protocol *int      `json:"protocol"`
-	Error    *string   `json:"error"`
-	Accepted *Accepted `json:"accepted"`
+	Protocol *int `json:"protocol"`
+	// ListenConfig.MultipathTCP() before Listen.
+	ConfigMPTCP bool      `json:"configMultipathTCP"`
+	Error       *string   `json:"error"`
+	Accepted    *Accepted `json:"accepted"`
 	// The MPTCP client's accepted connection, asked after Close.
 	Closed *bool `json:"closed"`
 }
@@ -115,7 +122,21 @@ func run(c Case) (r Result) {
 		r.Control = append(r.Control, Call{network, mask(address), protocolOf(rc)})
 		return ctrlErr
 	}}
-	lc.SetMultipathTCP(!c.Plain)
+	if !c.Default {
+		lc.SetMultipathTCP(!c.Plain)
+	}
+	if c.Godebug != nil {
+		old, had := os.LookupEnv("GODEBUG")
+		os.Setenv("GODEBUG", "multipathtcp="+*c.Godebug)
+		defer func() {
+			if had {
+				os.Setenv("GODEBUG", old)
+			} else {
+				os.Unsetenv("GODEBUG")
+			}
+		}()
+	}
+	r.ConfigMPTCP = lc.MultipathTCP()
 	ln, err := lc.Listen(context.Background(), c.Network, address)
 	if err != nil {
 		e := mask(err.Error())

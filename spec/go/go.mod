@@ -1,0 +1,3 @@
+module listenconfig.spec/go
+
+go 1.27
