@@ -16,12 +16,14 @@
 // `fd` is set), a pipe path (port -1), a cluster worker's listen, and
 // Node 22's reusePort (ListenConfig has no such option but Control).
 import cluster from 'node:cluster';
+import * as dc from 'node:diagnostics_channel';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as util from 'node:util';
 import type { Network, TCPAddrParts } from './address';
 import { OpError, SyscallError } from './errors';
 import { ListenConfig, MAX_BACKLOG, type ListenConfigOptions } from './listen-config';
-import { serve } from './serve';
+import { serve, shownIP } from './serve';
 import type { TCPListener } from './tcpsock';
 
 type Listen2 = (
@@ -123,9 +125,18 @@ function roundRobinServer(server: net.Server): boolean {
   return ls.length === 1 && ls[0].name === 'fail' && /ERR_INTERNAL_ASSERTION/.test(String(ls[0]));
 }
 
+// net's tracing of listen(): listenInCluster publishes asyncStart before
+// _listen2, which publishes asyncEnd when bound or error before 'error'.
+const listenChannel = dc.tracingChannel('net.server.listen');
+
+// For scripts/node-suite.mjs: a line per listen the hook serves is
+// appended to this file, so the runner can tell a file went through it.
+const TRACE_FILE = 'LISTENCONFIG_TRACE_FILE';
+
 /** Installs the hook; returns a function that removes it. */
 function register(env: NodeJS.ProcessEnv = process.env): () => void {
   const { options, backlog: envBacklog } = optionsFromEnv(env);
+  const trace = env[TRACE_FILE] || undefined;
   const proto = net.Server.prototype as unknown as { _listen2: Listen2 };
   const nodeListen2 = proto._listen2;
 
@@ -148,15 +159,20 @@ function register(env: NodeJS.ProcessEnv = process.env): () => void {
     // Node's choice of socket: no host is '::' dual-stack, or 0.0.0.0 where
     // IPv6 is missing; an IPv4 host is AF_INET; an IPv6 one AF_INET6,
     // IPv6-only with ipv6Only.
+    // No host with ipv6Only (Node 22 passes the flag on) is '::' IPv6-only.
     let network: Network;
     let la: TCPAddrParts;
+    let mapped: string | undefined;
     if (!address) {
-      network = 'tcp';
-      la = { ip: '', zone: '', port };
+      network = (flags & UV_TCP_IPV6ONLY) !== 0 ? 'tcp6' : 'tcp';
+      la = { ip: network === 'tcp6' ? '::' : '', zone: '', port };
     } else {
       const [ip, zone = ''] = address.split('%');
       network = addressType === 4 || net.isIPv4(ip) ? 'tcp4' : (flags & UV_TCP_IPV6ONLY) !== 0 ? 'tcp6' : 'tcp';
       la = { ip, zone, port };
+      // An IPv4-mapped host is bound as its IPv4 address (Go's rule), and
+      // reported as Node reports it: the IPv6 text.
+      if (network === 'tcp' && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) mapped = ip;
     }
     let ln: TCPListener;
     let shown = address || '::';
@@ -173,10 +189,20 @@ function register(env: NodeJS.ProcessEnv = process.env): () => void {
     } catch (e) {
       const se = syscallErrorOf(e);
       const err = se !== undefined ? uvException(se.errno, shown, port) : (e as Error);
+      if (listenChannel.error.hasSubscribers) listenChannel.error.publish({ server: this, error: err });
       process.nextTick(() => this.emit('error', err));
       return;
     }
+    if (mapped !== undefined) shownIP.set(ln, mapped);
     serve(ln, this);
+    if (trace !== undefined) {
+      try {
+        fs.appendFileSync(trace, `${process.pid} ${String(ln.addr())}\n`);
+      } catch {
+        // A trace that cannot be written changes nothing the program sees.
+      }
+    }
+    if (listenChannel.asyncEnd.hasSubscribers) listenChannel.asyncEnd.publish({ server: this });
   };
   proto._listen2 = listen2;
   return () => {

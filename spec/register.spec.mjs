@@ -5,11 +5,28 @@
 // must equal Node's, without it too.
 import { expect } from './expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { runNode, lastJSON, repoRoot } from './helpers.mjs';
 
 const child = 'spec/fixtures/register-child.mjs';
 const withHook = (which, opts = {}, how = '--import') => runNode([how, 'listenconfig/register', child, which], opts);
 const plain = (which) => runNode([child, which]);
+
+// A node of major >= min: this one, or one test:node-versions cached
+// (.cache/node/VERSION/package/bin/node); undefined when there is none.
+function nodeAtLeast(min) {
+  if (Number(process.versions.node.split('.')[0]) >= min) return process.execPath;
+  const cache = `${repoRoot}/.cache/node`;
+  const vs = fs.existsSync(cache) ? fs.readdirSync(cache) : [];
+  const v = vs.filter((x) => Number(x.split('.')[0]) >= min).sort()[0];
+  const bin = v && `${cache}/${v}/package/bin/node`;
+  return bin && fs.existsSync(bin) ? bin : undefined;
+}
+
+function runWith(bin, args) {
+  const r = spawnSync(bin, args, { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 function skip(ctx, why) {
   console.log(`      skipped: ${why}`);
@@ -102,6 +119,57 @@ describe('listenconfig/register (#20)', function () {
     const f = await runNode(['--import', 'listenconfig/register', 'examples/register-fastify.mjs']);
     expect(f.code, f.stderr).to.equal(0);
     expect(f.stdout).to.match(/ 200 \{"hello":"world"\}/);
+  });
+
+  it("accepted sockets' keep-alive and TCP_NODELAY, timers included, are plain listen()'s", async function () {
+    if (process.platform !== 'linux') return skip(this, 'the keep-alive timers are read with Linux getsockopt names');
+    const [a, b] = await Promise.all([withHook('sockopts'), plain('sockopts')]);
+    expect(a.code, a.stderr).to.equal(0);
+    expect(lastJSON(a.stdout)).to.deep.equal(lastJSON(b.stdout));
+  });
+
+  it("listen({ port, ipv6Only: true }) with no host is '::' IPv6-only, as Node 22's", async function () {
+    const bin = nodeAtLeast(22);
+    if (bin === undefined) {
+      return skip(
+        this,
+        'Node 20 ignores ipv6Only without a host, and no Node 22 is cached (npm run test:node-versions)',
+      );
+    }
+    const a = runWith(bin, ['--import', 'listenconfig/register', child, 'ipv6only']);
+    const b = runWith(bin, [child, 'ipv6only']);
+    expect(a.code, a.stderr).to.equal(0);
+    expect(lastJSON(a.stdout)).to.deep.equal(lastJSON(b.stdout)).and.deep.equal({ address: '::', v4: 'ECONNREFUSED' });
+  });
+
+  it("diagnostics_channel's net.server.listen: asyncStart then asyncEnd, or error, as Node publishes", async function () {
+    const [a, b] = await Promise.all([withHook('dc'), plain('dc')]);
+    expect(a.code, a.stderr).to.equal(0);
+    expect(lastJSON(a.stdout)).to.deep.equal(lastJSON(b.stdout));
+  });
+
+  it("an IPv4-mapped host ('::ffff:127.0.0.1'): address() and _connectionKey say IPv6, as Node's", async function () {
+    const [a, b] = await Promise.all([withHook('v4mapped'), plain('v4mapped')]);
+    expect(a.code, a.stderr).to.equal(0);
+    expect(lastJSON(a.stdout)).to.deep.equal(lastJSON(b.stdout));
+  });
+
+  it('LISTENCONFIG_TRACE_FILE gets a line per listen the hook serves, none for one it leaves to Node', async function () {
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-trace-'));
+    try {
+      const trace = path.join(dir, 'trace');
+      const a = await withHook('timing', { env: { LISTENCONFIG_TRACE_FILE: trace } });
+      expect(a.code, a.stderr).to.equal(0);
+      expect(fs.readFileSync(trace, 'utf8')).to.match(/^\d+ \[::\]:\d+\n$/);
+      fs.rmSync(trace);
+      const b = await withHook('pipe', { env: { LISTENCONFIG_TRACE_FILE: trace } });
+      expect(b.code, b.stderr).to.equal(0);
+      expect(fs.existsSync(trace)).to.equal(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a bad environment value stops the program, naming the variable', async function () {

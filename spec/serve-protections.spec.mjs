@@ -283,6 +283,38 @@ describe('serve(): the protections listen() gives', function () {
     await ln2.close();
   });
 
+  it('a second serve() of a listener being served throws ERR_LISTENCONFIG_ALREADY_SERVED and changes nothing', async function () {
+    const ln = await listen('tcp', '127.0.0.1:0');
+    const a = net.createServer({ pauseOnConnect: true, highWaterMark: 1024 });
+    const got = new Promise((resolve) =>
+      a.once('connection', (s) => {
+        resolve({ paused: s.isPaused(), hwm: s.readableHighWaterMark });
+        s.destroy();
+      }),
+    );
+    serve(ln, a);
+    const b = net.createServer();
+    expect(() => serve(ln, b))
+      .to.throw(Error, /already being served/)
+      .with.property('code', 'ERR_LISTENCONFIG_ALREADY_SERVED');
+    expect(b.listening).to.equal(false);
+    const c = net.connect(ln.addr().port, '127.0.0.1');
+    c.on('error', () => {});
+    // The first server's options are still the listener's.
+    expect(await within(got, 5000, "'connection'")).to.deep.equal({ paused: true, hwm: 1024 });
+    c.destroy();
+    await new Promise((resolve) => a.close(resolve));
+    // Once the first has stopped, the listener is closed: its own error.
+    let err;
+    try {
+      serve(ln, b);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(OpError);
+    expect(err.err).to.equal(ErrClosed);
+  });
+
   it("blockList (Node 22's net.Server option): a blocked peer is closed unannounced, another is served", async function () {
     const ln = await listen('tcp', '127.0.0.1:0');
     const server = net.createServer((c) => c.end('hello'));

@@ -27,20 +27,32 @@ function optionsOf(socket) {
     // Every event's listener count, when 'connection' comes: serve()'s own
     // bookkeeping must not show (#20).
     listeners: Object.fromEntries(socket.eventNames().map((n) => [String(n), socket.listenerCount(n)])),
+    // Its enumerable own properties: serve()'s own _destroy must not be one.
+    keys: Object.keys(socket).sort(),
   };
   if (linux) {
     const fd = socket._handle.fd;
     out.nodelay = getsockopt(fd, C.IPPROTO_TCP, C.TCP_NODELAY, 'int');
     out.keepalive = getsockopt(fd, C.SOL_SOCKET, C.SO_KEEPALIVE, 'int');
-    if (out.keepalive) out.keepidle = getsockopt(fd, C.IPPROTO_TCP, C.TCP_KEEPIDLE, 'int');
+    // The timers too, on or off: a later setKeepAlive(true) arms them as
+    // they are (#20: Go's 15 s must not be left on the listener).
+    out.keepidle = getsockopt(fd, C.IPPROTO_TCP, C.TCP_KEEPIDLE, 'int');
+    out.keepintvl = getsockopt(fd, C.IPPROTO_TCP, C.TCP_KEEPINTVL, 'int');
+    out.keepcnt = getsockopt(fd, C.IPPROTO_TCP, C.TCP_KEEPCNT, 'int');
   }
   return out;
 }
 
 // The first connection's options, under listen() or serve(ln).
-async function firstSocket(makeServer, ln) {
+// `then(socket)` runs first, as a 'connection' listener that changes options.
+async function firstSocket(makeServer, ln, then = () => {}) {
   const server = makeServer();
-  const got = new Promise((resolve) => server.once('connection', (s) => resolve(optionsOf(s))));
+  const got = new Promise((resolve) =>
+    server.once('connection', (s) => {
+      then(s);
+      resolve(optionsOf(s));
+    }),
+  );
   let port;
   if (ln) {
     serve(ln, server);
@@ -63,6 +75,7 @@ async function firstSocket(makeServer, ln) {
 const servers = {
   'net.createServer()': () => net.createServer(),
   'net.createServer({ noDelay: true })': () => net.createServer({ noDelay: true }),
+  'net.createServer({ keepAlive: true })': () => net.createServer({ keepAlive: true }),
   'net.createServer({ keepAlive: true, keepAliveInitialDelay: 5000 })': () =>
     net.createServer({ keepAlive: true, keepAliveInitialDelay: 5000 }),
   'net.createServer({ highWaterMark: 32768 })': () => net.createServer({ highWaterMark: 32768 }),
@@ -80,11 +93,19 @@ describe("serve(): accepted sockets are net.Server's (#20)", function () {
     });
   }
 
+  it('net.createServer() and a later setKeepAlive(true): the kernel’s timers, as under listen()', async function () {
+    const on = (s) => s.setKeepAlive(true);
+    const want = await firstSocket(() => net.createServer(), undefined, on);
+    const got = await firstSocket(() => net.createServer(), await listen('tcp', '127.0.0.1:0'), on);
+    expect(got).to.deep.equal(want);
+  });
+
   it('a ListenConfig that names a keep-alive keeps Go’s options, recorded on the socket', async function () {
     const ln = await new ListenConfig({ keepAlive: 30_000 }).listen('tcp', '127.0.0.1:0');
     const got = await firstSocket(() => net.createServer({ keepAlive: true, keepAliveInitialDelay: 5000 }), ln);
     expect(got.recorded).to.deep.equal({ kSetNoDelay: true, kSetKeepAlive: true, kSetKeepAliveInitialDelay: 30 });
-    if (linux) expect([got.nodelay, got.keepalive, got.keepidle]).to.deep.equal([1, 1, 30]);
+    if (linux)
+      expect([got.nodelay, got.keepalive, got.keepidle, got.keepintvl, got.keepcnt]).to.deep.equal([1, 1, 30, 15, 9]);
   });
 
   it('setNoDelay(true) on a noDelay server’s socket issues nothing, as under listen()', async function () {
@@ -154,6 +175,43 @@ describe("serve(): accepted sockets are net.Server's (#20)", function () {
     c.destroy();
     // shutdown() waits for the connection to end: it must still see it go.
     await within(serving.shutdown(), 5000, 'shutdown()');
+  });
+
+  it('re-serving a server with a connection open adds no listener to it, as re-listen() adds none', async function () {
+    const warnings = [];
+    const onWarning = (w) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    const counts = async (again) => {
+      const server = net.createServer();
+      const got = new Promise((resolve) => server.once('connection', resolve));
+      await again(server);
+      const c = net.connect(server.address().port, '127.0.0.1');
+      c.on('error', () => {});
+      const s = await within(got, 5000, "'connection'");
+      const seen = [];
+      for (let i = 0; i < 12; i++) {
+        server.close();
+        await again(server);
+        seen.push([server.listenerCount('close'), server.listenerCount('session')]);
+      }
+      c.destroy();
+      s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      return seen;
+    };
+    try {
+      const want = await counts((server) => new Promise((resolve) => server.listen(0, '127.0.0.1', resolve)));
+      const got = await counts(async (server) => {
+        serve(await listen('tcp', '127.0.0.1:0'), server);
+        await new Promise((resolve) => server.once('listening', resolve));
+      });
+      expect(got).to.deep.equal(want);
+      expect(want[11]).to.deep.equal([0, 0]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).to.deep.equal([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it("_connectionKey keys the server by the port asked for, as listen(0) does ('4:127.0.0.1:0')", async function () {

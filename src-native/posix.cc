@@ -320,6 +320,24 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   const char* refuse = getenv("LC_TEST_LISTENER_REFUSES_KEEPALIVE");
   if (refuse != nullptr && refuse[0] == '1') o.idle = o.interval = o.count = -1;
   if (o.keepalive < 0) o.keepalive = 0;
+  // A timer opts leaves alone goes back to what a socket that never set it
+  // has (the namespace's net.ipv4.tcp_keepalive_* sysctls, read from a
+  // fresh socket): a listener an earlier call gave Go's 15 s must not pass
+  // them on to connections the server later setKeepAlive(true)s.
+  if (o.idle < 0 || o.interval < 0 || o.count < 0) {
+    int fresh = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fresh < 0) fresh = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fresh >= 0) {
+      int* fields[] = {&o.idle, &o.interval, &o.count};
+      const int names[] = {TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT};
+      for (int i = 0; i < 3; i++) {
+        int v = 0;
+        socklen_t len = sizeof v;
+        if (*fields[i] < 0 && getsockopt(fresh, IPPROTO_TCP, names[i], &v, &len) == 0) *fields[i] = v;
+      }
+      close(fresh);
+    }
+  }
   ApplyAcceptOptions(s, o);
   if (!o.nodelay) SetInt(s, IPPROTO_TCP, TCP_NODELAY, 0);
 #else

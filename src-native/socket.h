@@ -115,7 +115,9 @@ struct AcceptOptions {
 // connection it accepts (all of them on Linux, none elsewhere): before
 // listen(2), or later to change what new connections get (serve() does,
 // lib/serve.ts). Keep-alive and TCP_NODELAY that opts leaves off are turned
-// off, so a second call undoes the first. Returns 0 or a negative error.
+// off, and keep-alive timers it leaves at -1 go back to the values a fresh
+// socket has (the kernel's defaults), so a second call undoes the first.
+// Returns 0 or a negative error.
 int InheritAcceptOptions(sock_t s, const AcceptOptions& opts);
 
 // What InheritAcceptOptions leaves to be set on each accepted connection
