@@ -59,16 +59,18 @@ export interface ListenConfigOptions {
    */
   multipathTCP?: boolean;
   /**
-   * The permission bits of a unix socket file (e.g. `0o660`), set with
-   * chmod(2) on the path between bind(2) and listen(2): no client can
-   * connect before they apply. Go has no such option; Node's
+   * The permission bits of a unix socket file (e.g. `0o660`). The socket
+   * is bound to a temporary name in a private directory beside the path,
+   * given its mode (and owner) there and then linked to the path before
+   * listen(2): no client can connect before they apply, and a symlink
+   * raced over the path is never followed (docs/deploy.md). Go has no such option; Node's
    * `readableAll`/`writableAll` are the nearest. Not for abstract names
    * ('@…'), which have no file; not on Windows.
    */
   unixMode?: number;
   /**
    * The owner and group of a unix socket file, numeric (`{ gid: 33 }`),
-   * set with chown(2) between bind(2) and listen(2), where the process may
+   * set (as `unixMode` is, before the file has its name) where the process may
    * (root, or a group it belongs to). -1 or absent keeps the id.
    */
   unixOwner?: UnixOwner;

@@ -4,6 +4,8 @@
 // created it (Go's SetUnlinkOnClose). Accepted connections are net.Sockets
 // on a pipe handle, what net.Server makes for a path.
 import * as fs from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { dirname as pathDirname, join as pathJoin } from 'node:path';
 import type * as net from 'node:net';
 import { adoptUnix } from './adopt';
 import { listenBacklog } from './backlog/listen';
@@ -97,6 +99,16 @@ export class UnixListener<C = net.Socket> extends StreamListener<UnixAddr, C> {
   }
 }
 
+// Removes path if it still names the file `st` was read from.
+function unlinkIfSame(path: string, st: fs.BigIntStats): void {
+  try {
+    const now = fs.lstatSync(path, { bigint: true });
+    if (now.dev === st.dev && now.ino === st.ino) fs.unlinkSync(path);
+  } catch {
+    // gone already
+  }
+}
+
 /** @internal The ListenConfig fields a unix listener needs. */
 export interface UnixListenParams {
   backlog: number;
@@ -106,21 +118,107 @@ export interface UnixListenParams {
   owner: UnixOwner | undefined;
 }
 
-// unixMode/unixOwner on the path, before listen(2): until then a connect
-// is refused, so no client ever reaches the socket under the umask's mode.
-// chmod of the path, since Linux's fchmod on a socket descriptor changes
-// the socket's inode, not the file's (measured: the mode stays).
+// unixMode/unixOwner (#19). The socket is bound to a temporary name in a
+// fresh 0700 directory beside the path, where no other user can reach or
+// replace it; the owner and mode are set there, then link(2) gives it the
+// requested name and listen(2) follows. Setting them on the final path
+// instead would follow a symlink swapped in after bind (a local user with
+// write access to the directory could make root chmod any file), and a
+// client whose connect() looked the path up while the file still had the
+// umask's mode would get in once listen(2) ran. link(2), unlike rename(2),
+// fails if the path exists, as bind(2) does.
+//
+// On Linux the private directory is reached through its descriptor
+// (/proc/self/fd/N/s): a user who may write the parent directory could
+// otherwise rename the temporary directory away and put one of theirs,
+// holding a symlink, under its name. Elsewhere it is reached by its path,
+// so the parent must not be writable by other users unless it is sticky
+// (as /tmp is). chmod of a path, since Linux's fchmod on a socket
+// descriptor changes the socket's inode, not the file's (measured).
 function applyFileOptions(path: string, p: UnixListenParams): void {
-  const sys = (syscall: string, f: () => void) => {
-    try {
-      f();
-    } catch (e) {
-      const errno = (e as { errno?: unknown }).errno;
-      throw typeof errno === 'number' ? new SyscallError(syscall, errno) : e;
-    }
-  };
-  if (p.owner !== undefined) sys('chown', () => fs.chownSync(path, p.owner?.uid ?? -1, p.owner?.gid ?? -1));
+  if (p.owner !== undefined) sys('chown', () => fs.lchownSync(path, p.owner?.uid ?? -1, p.owner?.gid ?? -1));
   if (p.mode !== undefined) sys('chmod', () => fs.chmodSync(path, p.mode as number));
+}
+
+function sys<T>(syscall: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const errno = (e as { errno?: unknown }).errno;
+    throw typeof errno === 'number' ? new SyscallError(syscall, errno) : e;
+  }
+}
+
+// sockaddr_un's sun_path: a path must be shorter (sockaddr.cc).
+const SUN_PATH = process.platform === 'linux' ? 108 : 104;
+
+interface TempName {
+  /** The directory's own path, for rmdir. */
+  dir: string;
+  /** Its descriptor, when the name goes through /proc/self/fd. */
+  fd: number | undefined;
+  /** The name to bind, chmod and link from. */
+  path: string;
+}
+
+// The private directory and the name to bind in it.
+function tempName(network: string, laddr: UnixAddr, path: string): TempName {
+  const fail = (e: unknown): never => {
+    throw new OpError('listen', network, laddr, e as Error);
+  };
+  const base = pathDirname(path);
+  const viaProc = process.platform === 'linux' && fs.existsSync('/proc/self/fd');
+  if (!viaProc) {
+    // `<parent>/.lcXXXXXX/s`, short, so that a path near the limit still fits.
+    const needed = Buffer.byteLength(pathJoin(base, '.lcXXXXXX', 's'));
+    if (needed >= SUN_PATH) {
+      fail(
+        new Error(
+          `unixMode and unixOwner bind a temporary name beside the socket file first, ${needed} bytes long here: it must be shorter than sun_path's ${SUN_PATH} bytes`,
+        ),
+      );
+    }
+  }
+  let dir = '';
+  try {
+    dir = sys('mkdtemp', () => fs.mkdtempSync(pathJoin(base, '.lc')));
+  } catch (e) {
+    fail(e);
+  }
+  if (!viaProc) return { dir, fd: undefined, path: pathJoin(dir, 's') };
+  let fd: number | undefined;
+  try {
+    const flags = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW;
+    fd = sys('open', () => fs.openSync(dir, flags));
+    // Still the directory mkdtemp made: ours, private, empty.
+    const st = fs.fstatSync(fd);
+    if (st.uid !== process.geteuid?.() || (st.mode & 0o077) !== 0 || st.nlink !== 2) {
+      throw new Error(`unixMode and unixOwner: the temporary directory ${dir} was replaced`);
+    }
+  } catch (e) {
+    if (fd !== undefined) fs.closeSync(fd);
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // not ours any more
+    }
+    fail(e);
+  }
+  return { dir, fd, path: `/proc/self/fd/${fd}/s` };
+}
+
+function removeTemp(t: TempName): void {
+  try {
+    fs.unlinkSync(t.path);
+  } catch {
+    // not bound, or already linked and then removed
+  }
+  if (t.fd !== undefined) fs.closeSync(t.fd);
+  try {
+    fs.rmdirSync(t.dir);
+  } catch {
+    // gone, or not empty (then not ours)
+  }
 }
 
 /** @internal Go's ResolveUnixAddr and sysListener.listenUnix. */
@@ -163,41 +261,65 @@ export async function listenUnix(
     );
   }
   const { requested, arg, effective } = listenBacklog(p.backlog);
+  // The name bind(2) gives the file: the kernel stops at a NUL.
+  const nul = address.indexOf('\0');
+  const fsPath = nul === -1 ? address : address.slice(0, nul);
+  const temp = fileOptions ? tempName(network, laddr, fsPath) : undefined;
   let bound: fs.BigIntStats | undefined;
-  const { sock, name } = await socket({
-    network,
-    laddr,
-    domain: constants.AF_UNIX,
-    // SOCK_SEQPACKET keeps message boundaries, which a net.Socket (a byte
-    // stream) would merge: its connections are UnixConns (unixconn.ts).
-    type: network === 'unixpacket' ? (constants.SOCK_SEQPACKET as number) : constants.SOCK_STREAM,
-    protocol: 0,
-    v6only: false,
-    ctrlNetwork: network,
-    ctrlAddress: address,
-    control: p.control,
-    signal,
-    bind: { host: address, zone: '', port: 0 },
-    listen: {
-      arg,
-      beforeListen: () => {
-        if (address === '' || address[0] === '@' || address[0] === '\0') return;
-        bound = fs.lstatSync(address, { bigint: true });
-        try {
-          if (fileOptions) applyFileOptions(address, p);
-        } catch (e) {
-          // The file is this bind's: a failed listen leaves no file behind.
-          fs.unlinkSync(address);
-          throw e;
-        }
+  let linked = false;
+  let result: Awaited<ReturnType<typeof socket>>;
+  try {
+    result = await socket({
+      network,
+      laddr,
+      domain: constants.AF_UNIX,
+      // SOCK_SEQPACKET keeps message boundaries, which a net.Socket (a byte
+      // stream) would merge: its connections are UnixConns (unixconn.ts).
+      type: network === 'unixpacket' ? (constants.SOCK_SEQPACKET as number) : constants.SOCK_STREAM,
+      protocol: 0,
+      v6only: false,
+      ctrlNetwork: network,
+      ctrlAddress: address,
+      control: p.control,
+      signal,
+      bind: { host: temp?.path ?? address, zone: '', port: 0 },
+      listen: {
+        arg,
+        beforeListen: () => {
+          if (address === '' || address[0] === '@' || address[0] === '\0') return;
+          if (temp !== undefined) {
+            applyFileOptions(temp.path, p);
+            bound = sys('lstat', () => fs.lstatSync(temp.path, { bigint: true }));
+            try {
+              sys('link', () => fs.linkSync(temp.path, fsPath));
+            } catch (e) {
+              // The path is taken: what bind(2) on it would have said.
+              if ((e as { code?: unknown }).code === 'EEXIST')
+                throw new SyscallError('bind', -osConstants.errno.EADDRINUSE);
+              throw e;
+            }
+            linked = true;
+            return;
+          }
+          bound = fs.lstatSync(fsPath, { bigint: true });
+        },
       },
-    },
-  });
+    });
+  } catch (e) {
+    // A failed listen(2) after link leaves no file behind: only ours.
+    if (linked && bound !== undefined) unlinkIfSame(fsPath, bound);
+    throw e;
+  } finally {
+    if (temp !== undefined) removeTemp(temp);
+  }
+  const { sock, name } = result;
   try {
     const ln = new UnixListener({
       sock,
       network,
-      addr: new UnixAddr(name.raw ?? name.host, network),
+      // With a temporary name, getsockname() names it: the listener's
+      // address is the path it now has.
+      addr: temp !== undefined ? new UnixAddr(fsPath, network) : new UnixAddr(name.raw ?? name.host, network),
       backlog: { requested, effective },
       acceptOptions: NO_ACCEPT_OPTIONS,
       queue: () => undefined,

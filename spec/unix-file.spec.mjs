@@ -8,9 +8,10 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListenConfig, OpError, listen } from 'listenconfig';
-import { missingTools, thrown, within } from './helpers.mjs';
+import { lastJSON, missingTools, repoRoot, runNode, thrown, within } from './helpers.mjs';
 
 const posix = process.platform !== 'win32';
+const loopFixture = join(repoRoot, 'spec/fixtures/unix-mode-loop.mjs');
 
 function skip(ctx, why) {
   console.log(`    skipped: ${why}`);
@@ -121,14 +122,23 @@ describe('unixMode and unixOwner', function () {
     const dir = openDir();
     const path = join(dir, 's.sock');
     const gid = process.getgid?.() ?? 0;
-    const ln = await new ListenConfig({ unixMode: 0o660, unixOwner: { gid } }).listen('unix', path);
     try {
-      const st = fs.statSync(path);
-      expect(st.mode & 0o7777).to.equal(0o660);
-      expect(st.gid).to.equal(gid);
-      expect(ln.addr().name).to.equal(path);
+      // A child per umask: the mocha process's own umask stays as it is.
+      for (const umask of [0, 0o022, 0o077, 0o777]) {
+        const r = await runNode([
+          '--input-type=module',
+          '-e',
+          `import * as fs from 'node:fs';import { ListenConfig } from 'listenconfig';process.umask(${umask});` +
+            `const ln=await new ListenConfig({unixMode:0o660,unixOwner:{gid:${gid}}}).listen('unix',${JSON.stringify(path)});` +
+            `const st=fs.statSync(${JSON.stringify(path)});` +
+            `console.log(JSON.stringify({mode:st.mode&0o7777,gid:st.gid,addr:ln.addr().name,umask:process.umask()}));` +
+            'await ln.close();',
+        ]);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(lastJSON(r.stdout)).to.deep.equal({ mode: 0o660, gid, addr: path, umask });
+        expect(fs.readdirSync(dir)).to.deep.equal([]); // no file, no temporary directory left
+      }
     } finally {
-      await ln.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -182,44 +192,86 @@ describe('unixMode and unixOwner', function () {
     }
   });
 
-  it('a client racing the listen in a loop never gets in at 0o600 (and does at 0o666)', async function () {
+  // A client's connect() checks the file's permission when it looks the
+  // path up, and whether the socket listens only later: a lookup made while
+  // the file still had the umask's mode (0777 under umask 0) got in once
+  // the mode was set and listen(2) ran. The listener loops in a child under
+  // umask 0, with no pause; the reviewer's loop hit the window about once
+  // in 300 listens.
+  it('a client racing the listen (umask 0) never gets in at 0o600, and does at 0o666', async function () {
     const why = asRootSkipReason();
     if (why !== undefined) return skip(this, why);
     const dir = openDir();
     const path = join(dir, 'race.sock');
-    // The client connects as fast as it can until told to stop, counting
-    // connects that succeeded.
-    const race = async (mode, rounds) => {
+    const race = async (mode, ms) => {
       let started;
       const startedP = new Promise((r) => (started = r));
       const client = asNobody(
-        `const net=require('net');let ok=0,tries=0,stop=false;console.log('go');` +
-          `process.stdin.resume();process.on('SIGTERM',()=>{console.log(JSON.stringify({ok,tries}));process.exit(0)});` +
-          `function one(){if(stop)return;tries++;const c=net.connect(${JSON.stringify(path)});` +
-          `c.on('connect',()=>{ok++;c.destroy();setImmediate(one)});c.on('error',()=>setImmediate(one))}` +
-          `for(let i=0;i<4;i++)one();`,
+        `const net=require('net');let ok=0,tries=0;console.log('go');` +
+          `process.on('SIGTERM',()=>{console.log(JSON.stringify({ok,tries}));process.exit(0)});` +
+          `function one(){tries++;const c=net.connect(${JSON.stringify(path)});` +
+          `c.on('connect',()=>{ok++;c.destroy();one()});c.on('error',()=>one())}` +
+          `for(let i=0;i<8;i++)one();`,
         { ready: () => started() },
       );
       await within(startedP, 10_000, 'the racing client');
-      for (let i = 0; i < rounds; i++) {
-        const ln = await new ListenConfig({ unixMode: mode }).listen('unix', path);
-        await new Promise((r) => setTimeout(r, 3));
-        await ln.close();
-      }
+      const server = await runNode([loopFixture, path, mode.toString(8), String(ms), '0'], { timeout: ms + 20_000 });
       client.child.kill('SIGTERM');
       const { out } = await client.done;
-      return JSON.parse(out.trim().split('\n').pop());
+      expect(server.code, server.stderr).to.equal(0);
+      return { ...lastJSON(out), ...lastJSON(server.stdout) };
     };
     try {
-      const open = await race(0o666, 50);
-      console.log(`    0o666: ${open.tries} connect attempts during 50 listens, ${open.ok} got in`);
+      const open = await race(0o666, 1000);
+      console.log(`    0o666: ${open.tries} connect attempts during ${open.listens} listens, ${open.ok} got in`);
       expect(open.ok).to.be.above(0); // the client does race the listen
-      const closed = await race(0o600, 200);
-      console.log(`    0o600: ${closed.tries} connect attempts during 200 listens, ${closed.ok} got in`);
-      expect(closed.tries).to.be.above(100);
+      const closed = await race(0o600, 5000);
+      console.log(`    0o600: ${closed.tries} connect attempts during ${closed.listens} listens, ${closed.ok} got in`);
+      expect(closed.listens).to.be.above(500);
+      expect(closed.errors).to.equal(0);
       expect(closed.ok).to.equal(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // A user who may write the socket's directory swaps the new socket file
+  // for a symlink to a root-owned file; setting the mode and owner on the
+  // path after bind(2) followed it (the reviewer's target became 0666 after
+  // 18 listens).
+  it("a symlink raced over the path never gets root's chmod or chown to follow it", async function () {
+    const why = asRootSkipReason();
+    if (why !== undefined) return skip(this, why);
+    const dir = openDir();
+    fs.chmodSync(dir, 0o777); // writable by the racer, and not sticky
+    const targetDir = openDir();
+    const target = join(targetDir, 'secret');
+    fs.writeFileSync(target, 'secret', { mode: 0o600 });
+    fs.chownSync(target, 0, 0);
+    const path = join(dir, 's.sock');
+    const racer = asNobody(
+      `const fs=require('fs');console.log('go');const end=Date.now()+60000;let n=0;` +
+        `process.on('SIGTERM',()=>{console.log(JSON.stringify({swaps:n}));process.exit(0)});` +
+        `(function loop(){for(let i=0;i<2000;i++){try{fs.symlinkSync(${JSON.stringify(target)},${JSON.stringify(join(dir, 'l'))})}catch{}` +
+        `try{fs.renameSync(${JSON.stringify(join(dir, 'l'))},${JSON.stringify(path)});n++}catch{}}` +
+        `if(Date.now()<end)setImmediate(loop)})();`,
+    );
+    try {
+      await within(new Promise((r) => racer.child.stdout.once('data', r)), 10_000, 'the racer');
+      // unixOwner 0:65534 as root, so a chown through the symlink shows in the gid.
+      const server = await runNode([loopFixture, path, '666', '5000', '22', 'unlink', '0:65534'], { timeout: 30_000 });
+      racer.child.kill('SIGTERM');
+      const { out } = await racer.done;
+      expect(server.code, server.stderr).to.equal(0);
+      const { listens, errors } = lastJSON(server.stdout);
+      console.log(`    ${listens} listens (${errors} failed), ${lastJSON(out).swaps} swaps by the racer`);
+      expect(listens).to.be.above(100);
+      const st = fs.statSync(target);
+      expect({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }).to.deep.equal({ mode: 0o600, uid: 0, gid: 0 });
+    } finally {
+      racer.child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(targetDir, { recursive: true, force: true });
     }
   });
 });
