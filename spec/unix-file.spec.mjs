@@ -203,7 +203,7 @@ describe('unixMode and unixOwner', function () {
     if (why !== undefined) return skip(this, why);
     const dir = openDir();
     const path = join(dir, 'race.sock');
-    const race = async (mode, ms) => {
+    const race = async (mode, ms, hold = 0) => {
       let started;
       const startedP = new Promise((r) => (started = r));
       const client = asNobody(
@@ -215,14 +215,18 @@ describe('unixMode and unixOwner', function () {
         { ready: () => started() },
       );
       await within(startedP, 10_000, 'the racing client');
-      const server = await runNode([loopFixture, path, mode.toString(8), String(ms), '0'], { timeout: ms + 20_000 });
+      const server = await runNode([loopFixture, path, mode.toString(8), String(ms), '0'], {
+        timeout: ms + 20_000,
+        env: { LC_HOLD_MS: String(hold) },
+      });
       client.child.kill('SIGTERM');
       const { out } = await client.done;
       expect(server.code, server.stderr).to.equal(0);
       return { ...lastJSON(out), ...lastJSON(server.stdout) };
     };
     try {
-      const open = await race(0o666, 1000);
+      // The control holds each listener open 3 ms, so that connects do land.
+      const open = await race(0o666, 1000, 3);
       console.log(`    0o666: ${open.tries} connect attempts during ${open.listens} listens, ${open.ok} got in`);
       expect(open.ok).to.be.above(0); // the client does race the listen
       const closed = await race(0o600, 5000);
