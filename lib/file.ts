@@ -116,11 +116,17 @@ export function fileListener(fd: number, config?: ListenConfig): FileListener {
   return fileListenerNamed(fd, config, undefined);
 }
 
-/** @internal fileListener with the name errors show (activation's LISTEN_FDNAMES). */
+/**
+ * @internal fileListener with the name errors show (activation's
+ * LISTEN_FDNAMES), and for a unix socket the path its address should be
+ * (Upgrader's record: a socket bound under a temporary name for unixMode
+ * has that name for getsockname).
+ */
 export function fileListenerNamed(
   fd: number,
   config: ListenConfig | undefined,
   name: string | undefined,
+  unixPath?: string,
 ): FileListener {
   validateFd(fd);
   validateConfig(config);
@@ -142,7 +148,7 @@ export function fileListenerNamed(
       const ln = new UnixListener<net.Socket | UnixConn>({
         sock,
         network,
-        addr: new UnixAddr(sa.host, network),
+        addr: new UnixAddr(unixPath ?? sa.host, network),
         backlog: { requested: -1, effective: -1 },
         acceptOptions: NO_ACCEPT_OPTIONS,
         queue: () => undefined,

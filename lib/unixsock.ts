@@ -52,10 +52,32 @@ export class UnixAddr implements Addr {
   }
 }
 
-// The socket file's device and inode, read right after bind(2), per
+/** @internal A socket file a listener may remove on close: its path, device and inode. */
+export interface BoundFile {
+  path: string;
+  dev: bigint;
+  ino: bigint;
+}
+
+// The socket file's path, device and inode, read right after bind(2), per
 // listener that created it: close() unlinks the path only while it still
-// names that file (#19). A listener from fileListener has none.
-const boundFiles = new WeakMap<UnixListener<unknown>, fs.BigIntStats>();
+// names that file (#19). A listener from fileListener has none, unless an
+// Upgrader passed the record on (claimBoundFile).
+const boundFiles = new WeakMap<UnixListener<unknown>, BoundFile>();
+
+/** @internal The socket file this listener created, if it did. */
+export function boundFileOf(ln: UnixListener<unknown>): BoundFile | undefined {
+  return boundFiles.get(ln);
+}
+
+/**
+ * @internal An inherited listener takes over the file its first process
+ * created (Upgrader): it removes it on close, if the path still names it.
+ */
+export function claimBoundFile(ln: UnixListener<unknown>, file: BoundFile): void {
+  boundFiles.set(ln, file);
+  ln.setUnlinkOnClose(true);
+}
 
 /**
  * A listening unix stream socket (Go's *net.UnixListener), from
@@ -84,23 +106,18 @@ export class UnixListener<C = net.Socket> extends StreamListener<UnixAddr, C> {
    * a new socket there, closing the old listener leaves the new file alone.
    */
   override close(): Promise<void> {
-    const path = this.addr().name;
-    if (!this.closed && !this.#unlinked && this.#unlink && path !== '' && path[0] !== '@') {
+    const mine = boundFiles.get(this);
+    if (!this.closed && !this.#unlinked && this.#unlink && mine !== undefined) {
       this.#unlinked = true;
-      try {
-        const mine = boundFiles.get(this);
-        const st = fs.lstatSync(path, { bigint: true });
-        if (mine !== undefined && st.dev === mine.dev && st.ino === mine.ino) fs.unlinkSync(path);
-      } catch {
-        // Go ignores it too: the file may already be gone.
-      }
+      // Go ignores a failure too: the file may already be gone.
+      unlinkIfSame(mine.path, mine);
     }
     return super.close();
   }
 }
 
 // Removes path if it still names the file `st` was read from.
-function unlinkIfSame(path: string, st: fs.BigIntStats): void {
+function unlinkIfSame(path: string, st: { dev: bigint; ino: bigint }): void {
   try {
     const now = fs.lstatSync(path, { bigint: true });
     if (now.dev === st.dev && now.ino === st.ino) fs.unlinkSync(path);
@@ -328,7 +345,7 @@ export async function listenUnix(
         net.Socket
       >['adopt'],
     });
-    if (bound !== undefined) boundFiles.set(ln, bound);
+    if (bound !== undefined) boundFiles.set(ln, { path: fsPath, dev: bound.dev, ino: bound.ino });
     return ln;
   } catch (e) {
     binding.close(sock);

@@ -9,13 +9,15 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { ErrClosed, type OpError } from './errors';
-import { type FileListener, fileListener } from './file';
+import { type FileListener, fileListenerNamed } from './file';
 import { ListenConfig, type StreamNetwork } from './listen-config';
-import { UnixListener } from './unixsock';
+import { type BoundFile, UnixListener, boundFileOf, claimBoundFile } from './unixsock';
 import { describe } from './validate';
 
 // The environment variable that tells a new copy what it inherits:
-// {"listeners":[{"network","address","fd"}],"notify":fd}.
+// {"listeners":[{"network","address","fd","file"?}],"notify":fd}, where
+// `file` is a unix listener's socket file as its first process bound it
+// ({"path","dev","ino"}, the numbers as decimal strings).
 const ENV = 'LISTENCONFIG_UPGRADER';
 
 /** tableflip's DefaultUpgradeTimeout: one minute. */
@@ -34,6 +36,16 @@ interface Inherited {
   network: string;
   address: string;
   fd: number;
+  file?: { path: string; dev: string; ino: string };
+}
+
+// The socket file record of an inherited listener, if it is well formed.
+function inheritedFile(l: Inherited): BoundFile | undefined {
+  const f = l.file;
+  if (typeof f !== 'object' || f === null) return undefined;
+  if (typeof f.path !== 'string' || f.path === '' || !/^\d+$/.test(String(f.dev)) || !/^\d+$/.test(String(f.ino)))
+    return undefined;
+  return { path: f.path, dev: BigInt(f.dev), ino: BigInt(f.ino) };
 }
 
 interface Known {
@@ -109,16 +121,18 @@ function readInheritance(): { listeners: Inherited[]; notify: number } | undefin
  * The new copy runs with the same argv, execArgv, environment and working
  * directory; its `listen()` with the same network and address returns the
  * inherited listener (the same kernel socket and queue). A unix listener
- * handed on is set not to remove its socket file (setUnlinkOnClose(false)),
- * and an inherited one never does. One upgrade at a time, and none while the
+ * handed on is set not to remove its socket file (setUnlinkOnClose(false))
+ * once the new copy is ready; from ready() on, the inherited one removes it
+ * on close, if the path still names the file the first process bound. One upgrade at a time, and none while the
  * previous process has not exited, as tableflip. POSIX only (Go's File()).
  */
 export class Upgrader {
   /** Resolves when this process should stop accepting and drain: after a successful upgrade, or stop(). */
   readonly exit: Promise<void>;
   readonly #options: ReturnType<typeof validateOptions>;
-  readonly #inherited: Map<string, number>;
+  readonly #inherited: Map<string, Inherited>;
   readonly #known: Known[] = [];
+  readonly #claims: [UnixListener<unknown>, BoundFile][] = [];
   #notify: net.Socket | undefined;
   #parentAlive: boolean;
   #parentExited: Promise<void>;
@@ -131,7 +145,7 @@ export class Upgrader {
     this.#options = validateOptions(options);
     this.exit = new Promise((r) => (this.#resolveExit = r));
     const inh = process.platform === 'win32' ? undefined : readInheritance();
-    this.#inherited = new Map((inh?.listeners ?? []).map((l) => [`${l.network}\0${l.address}`, l.fd]));
+    this.#inherited = new Map((inh?.listeners ?? []).map((l) => [`${l.network}\0${l.address}`, l]));
     this.#parentAlive = inh !== undefined;
     if (inh === undefined) {
       this.#parentExited = Promise.resolve();
@@ -164,12 +178,21 @@ export class Upgrader {
    */
   async listen(network: StreamNetwork, address: string): Promise<FileListener> {
     const key = `${network}\0${address}`;
-    const fd = this.#inherited.get(key);
+    const inh = this.#inherited.get(key);
     let ln: FileListener;
-    if (fd !== undefined) {
+    if (inh !== undefined) {
       this.#inherited.delete(key);
-      ln = fileListener(fd, this.#options.listenConfig);
-      fs.closeSync(fd);
+      const file = inheritedFile(inh);
+      try {
+        ln = fileListenerNamed(inh.fd, this.#options.listenConfig, undefined, file?.path);
+      } finally {
+        fs.closeSync(inh.fd);
+      }
+      // The socket file its first process bound: once this process is
+      // ready (the parent then stops removing it), this listener removes it
+      // on close if the path still names it, so a cold start after the last
+      // upgraded process exits finds the path free.
+      if (file !== undefined && ln instanceof UnixListener) this.#claims.push([ln, file]);
     } else {
       ln = await this.#options.listenConfig.listen(network, address);
     }
@@ -184,10 +207,14 @@ export class Upgrader {
    */
   async ready(): Promise<void> {
     if (this.#ready) return;
-    this.#ready = true;
-    for (const fd of this.#inherited.values()) fs.closeSync(fd);
+    for (const { fd } of this.#inherited.values()) fs.closeSync(fd);
     this.#inherited.clear();
+    // A pid file that cannot be written fails ready(), which may be called
+    // again: the parent is not told, and keeps serving.
     if (this.#options.pidFile !== undefined) writePidFile(this.#options.pidFile);
+    this.#ready = true;
+    for (const [ln, file] of this.#claims) claimBoundFile(ln, file);
+    this.#claims.length = 0;
     const s = this.#notify;
     if (s !== undefined && !s.destroyed) await new Promise<void>((r) => s.write('ready\n', () => r()));
   }
@@ -225,14 +252,25 @@ export class Upgrader {
         throw upgradeError(`cannot pass a listener on: ${(e as Error).message}`);
       }
     }
-    const listeners = open.map((k, i) => ({ network: k.network, address: k.address, fd: 3 + i }));
-    const notify = 3 + fds.length;
-    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-      cwd: process.cwd(),
-      env: { ...process.env, [ENV]: JSON.stringify({ listeners, notify }) },
-      stdio: ['inherit', 'inherit', 'inherit', ...fds, 'pipe'],
+    const listeners = open.map((k, i) => {
+      const f = k.ln instanceof UnixListener ? boundFileOf(k.ln) : undefined;
+      const file = f === undefined ? undefined : { path: f.path, dev: String(f.dev), ino: String(f.ino) };
+      return { network: k.network, address: k.address, fd: 3 + i, file };
     });
-    for (const fd of fds) fs.closeSync(fd);
+    const notify = 3 + fds.length;
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+        cwd: process.cwd(),
+        env: { ...process.env, [ENV]: JSON.stringify({ listeners, notify }) },
+        stdio: ['inherit', 'inherit', 'inherit', ...fds, 'pipe'],
+      });
+    } catch (e) {
+      // A synchronous failure (a bad cwd, too many descriptors…).
+      throw upgradeError(`cannot start the new process: ${(e as Error).message}`);
+    } finally {
+      for (const fd of fds) fs.closeSync(fd);
+    }
     const channel = child.stdio[notify] as net.Socket;
     await new Promise<void>((resolve, reject) => {
       let out = '';
@@ -288,9 +326,33 @@ function upgradeError(why: string): Error {
 }
 
 // Atomic, so a reader never sees a half-written pid: a temporary file in
-// the same directory, renamed over the old one.
+// the same directory, renamed over the old one. The temporary file is
+// created exclusively and never through a symlink (O_EXCL, O_NOFOLLOW): a
+// name planted in a shared directory cannot redirect the write; a stale
+// one (a crash of a process with this pid) is removed first, and the
+// temporary file is removed on failure.
 function writePidFile(file: string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, `${process.pid}\n`);
-  fs.renameSync(tmp, file);
+  try {
+    fs.unlinkSync(tmp);
+  } catch {
+    // none: the usual case
+  }
+  const c = fs.constants;
+  const fd = fs.openSync(tmp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | (c.O_NOFOLLOW ?? 0), 0o644);
+  try {
+    try {
+      fs.writeSync(fd, `${process.pid}\n`);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw e;
+  }
 }

@@ -3,6 +3,7 @@
 import { expect } from './expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListenConfig, Upgrader } from 'listenconfig';
@@ -41,6 +42,75 @@ describe('Upgrader', function () {
     expect(thrown(() => new Upgrader({ timeout: 1 })).code).to.equal('ERR_INVALID_ARG_VALUE');
     const upg = new Upgrader({ listenConfig: new ListenConfig() });
     expect(upg.hasParent()).to.equal(false);
+  });
+
+  it('ready() fails, and may be retried, when the pid file cannot be written', async function () {
+    if (process.platform === 'win32') return skip(this, 'Upgrader is POSIX only');
+    const upg = new Upgrader({ pidFile: join(tmpdir(), 'lc-no-such-dir', 'app.pid') });
+    for (let i = 0; i < 2; i++) {
+      const e = await upg.ready().catch((x) => x);
+      expect(e?.code).to.equal('ENOENT'); // the second call too: ready() did not count the failed one
+    }
+  });
+
+  it('the pid file is never written through a symlink planted at its temporary name', async function () {
+    if (process.platform === 'win32') return skip(this, 'Upgrader is POSIX only');
+    const dir = fs.mkdtempSync(join(tmpdir(), 'lc-pidfile-'));
+    try {
+      const target = join(dir, 'victim');
+      fs.writeFileSync(target, 'precious\n');
+      fs.symlinkSync(target, join(dir, `.app.pid.${process.pid}.tmp`));
+      await new Upgrader({ pidFile: join(dir, 'app.pid') }).ready();
+      expect(fs.readFileSync(target, 'utf8')).to.equal('precious\n');
+      expect(fs.lstatSync(join(dir, 'app.pid')).isFile()).to.equal(true);
+      expect(fs.readFileSync(join(dir, 'app.pid'), 'utf8')).to.equal(`${process.pid}\n`);
+      expect(fs.readdirSync(dir).sort()).to.deep.equal(['app.pid', 'victim']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // After an upgrade the old process stops removing the socket file; the
+  // new one must remove it when it closes, or a cold start finds the path
+  // taken (EADDRINUSE).
+  it('a unix listener (unixMode) handed on: the last process removes the file, a cold start can listen', async function () {
+    if (process.platform !== 'linux') return skip(this, '/proc tells when the processes exited: Linux');
+    const dir = fs.mkdtempSync(join(tmpdir(), 'lc-upgrader-unix-'));
+    const log = join(dir, 'log');
+    const pidFile = join(dir, 'app.pid');
+    const path = join(dir, 'app.sock');
+    const ready = () => readLog(log).filter((e) => e.event === 'ready');
+    const answer = (p) =>
+      new Promise((resolve, reject) => {
+        const c = net.connect(p);
+        let got = '';
+        c.on('data', (d) => (got += d));
+        c.on('end', () => resolve(got));
+        c.on('error', reject);
+      });
+    try {
+      spawn(process.execPath, [join(repoRoot, 'spec/fixtures/upgrader-server.mjs'), log, pidFile, path, '660'], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      }).unref();
+      await until(() => ready().length === 1, 10_000, 'the first process');
+      const first = ready()[0].pid;
+      process.kill(first, 'SIGHUP');
+      await until(() => ready().length === 2, 15_000, 'the upgrade');
+      const next = ready()[1];
+      expect(next.addr).to.equal(path);
+      await until(() => !alive(first), 15_000, 'the old process to exit');
+      expect(fs.statSync(path).mode & 0o777).to.equal(0o660);
+      expect(await answer(path)).to.equal(`ok ${next.pid}\n`);
+      process.kill(next.pid, 'SIGTERM');
+      await until(() => !alive(next.pid), 10_000, 'the new process to exit');
+      expect(fs.existsSync(path)).to.equal(false);
+      const cold = await new ListenConfig().listen('unix', path);
+      await cold.close();
+    } finally {
+      for (const e of ready()) if (alive(e.pid)) process.kill(e.pid, 'SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('upgrades under load', () => {
