@@ -11,9 +11,31 @@ import type { UnixConn } from './unixconn';
 
 /** sd_listen_fds(3)'s first descriptor. */
 const LISTEN_FDS_START = 3;
-// More descriptors than any process may hold: a LISTEN_FDS beyond this is
-// garbage, not a list to walk.
-const MAX_FDS = 1 << 20;
+// More descriptors than any socket unit passes: a LISTEN_FDS beyond this
+// (or beyond the open-files limit) is garbage, not a list to walk (a
+// million took 12.8 s).
+const MAX_FDS = 4096;
+
+// The soft open-files limit, where /proc says (Linux); else none known.
+function descriptorLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (m !== null) return Number(m[1]);
+  } catch {
+    // no /proc
+  }
+  return Infinity;
+}
+
+// Whether fd is an open descriptor (fstat fails with EBADF when not).
+function isOpen(fd: number): boolean {
+  try {
+    fs.fstatSync(fd);
+    return true;
+  } catch (e) {
+    return (e as { code?: unknown }).code !== 'EBADF';
+  }
+}
 
 export interface ActivationOptions {
   /** Unset LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES after reading (default true, as go-systemd). */
@@ -60,7 +82,14 @@ function validateOptions(options: unknown): ActivationOptions {
  * process, in order, with their names. Empty when LISTEN_PID is not this
  * process's id or LISTEN_FDS is absent or 0. A LISTEN_FDS or LISTEN_PID
  * that is not a number is ignored with a process warning
- * (`LISTENCONFIG_ACTIVATION`), as is a negative or absurd count.
+ * (`LISTENCONFIG_ACTIVATION`), as is a negative count, one above 4096 or
+ * the open-files limit, and one that names a descriptor that is not open
+ * (the count is garbage: nothing is taken, so the process's own
+ * descriptors are never wrapped and closed).
+ *
+ * With `unsetEnv: false` a second call reads the same variables, but the
+ * descriptors may be gone: `listeners()` and the like close each one they
+ * wrap, and the number may since name another file of this process.
  */
 export function files(options?: Pick<ActivationOptions, 'unsetEnv'>): ActivationFile[] {
   const { unsetEnv = true } = validateOptions(options);
@@ -81,11 +110,27 @@ export function files(options?: Pick<ActivationOptions, 'unsetEnv'>): Activation
   }
   if (pid !== process.pid) return [];
   const n = atoi(fdsText);
-  if (n === undefined || n < 0 || n > MAX_FDS) {
+  if (n === undefined || n < 0) {
     if (fdsText !== undefined) {
       warn(`LISTEN_FDS=${JSON.stringify(fdsText)} is not a descriptor count: socket activation ignored`);
     }
     return [];
+  }
+  const cap = Math.min(MAX_FDS, descriptorLimit());
+  if (n > cap) {
+    warn(
+      `LISTEN_FDS=${JSON.stringify(fdsText)} is more descriptors than ${cap} (the most taken, and at most the open-files limit): socket activation ignored`,
+    );
+    return [];
+  }
+  for (let i = 0; i < n; i++) {
+    const fd = LISTEN_FDS_START + i;
+    if (!isOpen(fd)) {
+      warn(
+        `LISTEN_FDS=${JSON.stringify(fdsText)} but descriptor ${fd} is not open: the count is wrong, socket activation ignored`,
+      );
+      return [];
+    }
   }
   const names = namesText === undefined ? [] : namesText.split(':');
   const out: ActivationFile[] = [];
@@ -122,7 +167,8 @@ function wrapEach<T>(list: ActivationFile[], wrap: (f: ActivationFile) => T): (T
  * listener (TCP, unix stream or unixpacket: see `fileListener`) or `null` for a
  * descriptor that is not a listening stream socket (it stays open). The
  * environment is read once: a second call (or a `packetConns()` call)
- * finds it unset, unless `unsetEnv: false`. Unix listeners made here never
+ * finds it unset, unless `unsetEnv: false` (then the descriptors the first
+ * call wrapped are closed, or by then other files: see `files()`). Unix listeners made here never
  * remove their socket file: systemd owns it.
  */
 export function listeners(options?: ActivationOptions): (FileListener | null)[] {
