@@ -17,6 +17,9 @@
 #include <sys/sysctl.h>
 #endif
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 #if defined(__linux__)
 // Multipath TCP's numbers are the kernel's ABI (Linux 5.6 and 5.16). Older
@@ -534,7 +537,13 @@ const Constant* Constants(size_t* n) {
 }
 
 int64_t DupCloexec(sock_t s) {
+#ifdef __linux__
+  // The system call itself: glibc 2.28+ headers turn fcntl() into fcntl64,
+  // a GLIBC_2.28 symbol, and the prebuilt binary promises glibc 2.17.
+  long r = syscall(SYS_fcntl, s, F_DUPFD_CLOEXEC, 0);
+#else
   int r = fcntl(s, F_DUPFD_CLOEXEC, 0);
+#endif
   return r < 0 ? -errno : r;
 }
 
