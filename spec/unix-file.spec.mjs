@@ -269,7 +269,10 @@ describe('unixMode and unixOwner', function () {
       expect(server.code, server.stderr).to.equal(0);
       const { listens, errors } = lastJSON(server.stdout);
       console.log(`    ${listens} listens (${errors} failed), ${lastJSON(out).swaps} swaps by the racer`);
-      expect(listens).to.be.above(100);
+      // Under the fix most attempts fail at link(2), the racer's symlink
+      // holding the path (EADDRINUSE): each still set a mode and owner.
+      expect(listens).to.be.above(0);
+      expect(listens + errors).to.be.above(1000);
       const st = fs.statSync(target);
       expect({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }).to.deep.equal({ mode: 0o600, uid: 0, gid: 0 });
     } finally {
