@@ -3,6 +3,7 @@
 // Every network goes through here; tcpsock.ts and unixsock.ts only say
 // which domain, type, address and Control arguments they want.
 import { AbortError, OpError, SyscallError, check, type Addr } from './errors';
+import { listenBacklog } from './backlog/listen';
 import { binding, type SockAddr, type Sock } from './native';
 import { ValidRawConn, type RawConn } from './rawconn';
 
@@ -39,11 +40,12 @@ export interface SocketRequest {
   /** The OpError's Source: a dial's local address, as Go reports it. */
   source?: Addr;
   /**
-   * For a stream listener: the listen(2) argument, and what to set between
-   * bind() and listen() (options the kernel copies into accepted sockets).
-   * Absent for a datagram socket, which is bound only.
+   * For a stream listener: the backlog option (0: maxListenerBacklog()),
+   * worked out for listen(2) here and read back after it, and what to set
+   * between bind() and listen() (options the kernel copies into accepted
+   * sockets). Absent for a datagram socket, which is bound only.
    */
-  listen?: { arg: number; beforeListen?: (sock: Sock) => void };
+  listen?: { backlog: number; beforeListen?: (sock: Sock) => void };
   /** A datagram socket bound to a multicast group's port (Go's listenDatagram). */
   multicast?: boolean;
 }
@@ -52,24 +54,28 @@ export interface SocketRequest {
 export interface BoundSocket {
   sock: Sock;
   name: SockAddr;
+  /** A listener's backlog: the one asked for and the one in force. */
+  backlog?: { requested: number; effective: number };
 }
 
 /**
- * Go's socket(): the socket is closed on any failure, and every error is
- * `OpError('listen', network, laddr, …)` but an AbortError, which is
- * thrown as it is.
+ * Go's socket(): every error is `OpError('listen', network, laddr, …)`
+ * but an AbortError, which is thrown as it is. `make` turns the bound
+ * socket into what the caller returns (a listener); the socket is closed
+ * if anything from the default options to `make` fails.
  */
-export async function socket(req: SocketRequest): Promise<BoundSocket> {
+export async function socket<T = BoundSocket>(
+  req: SocketRequest,
+  make: (bound: BoundSocket) => T = (b) => b as T,
+): Promise<T> {
   const sock = create(req);
-  if (req.control !== undefined) {
-    try {
-      await runControl(req, sock);
-    } catch (e) {
-      binding.close(sock);
-      throw e instanceof AbortError ? e : failure(req, e);
-    }
+  try {
+    setDefaults(req, sock);
+    if (req.control !== undefined) await runControl(req, sock);
+    return make(complete(req, sock));
+  } catch (e) {
+    throw closeOnFailure(req, sock, e);
   }
-  return complete(req, sock);
 }
 
 /**
@@ -78,9 +84,21 @@ export async function socket(req: SocketRequest): Promise<BoundSocket> {
  * hook (register.ts) binds this way, so `address()` answers right after
  * `listen()`, as Node's own handle does.
  */
-export function socketSync(req: SocketRequest): BoundSocket {
+export function socketSync<T = BoundSocket>(req: SocketRequest, make: (bound: BoundSocket) => T = (b) => b as T): T {
   if (req.control !== undefined) throw new Error('socketSync: a request with Control must use socket()');
-  return complete(req, create(req));
+  const sock = create(req);
+  try {
+    setDefaults(req, sock);
+    return make(complete(req, sock));
+  } catch (e) {
+    throw closeOnFailure(req, sock, e);
+  }
+}
+
+/** @internal A listening socket's accept queue and backlog, where the OS reports them (TCP on Linux). */
+export function listenQueue(sock: Sock): [queued: number, backlog: number] | undefined {
+  const r = binding.listenQueue(sock);
+  return typeof r === 'number' ? undefined : r;
 }
 
 // Go's Control returns an error; a thrown non-Error (a string, say) is
@@ -95,19 +113,22 @@ function failure(req: SocketRequest, e: unknown): OpError {
   );
 }
 
-// socket() and the default options; the socket is closed if they fail.
+// The one place a failed socket() closes its descriptor.
+function closeOnFailure(req: SocketRequest, sock: Sock, e: unknown): Error {
+  binding.close(sock);
+  return e instanceof AbortError ? e : failure(req, e);
+}
+
 function create(req: SocketRequest): Sock {
   const s = binding.socket(req.domain, req.type, req.protocol);
   if (s < 0) throw failure(req, new SyscallError('socket', s));
-  try {
-    check('setsockopt', binding.setDefaultSockopts(s, req.domain, req.type, req.v6only));
-    if (req.listen !== undefined) check('setsockopt', binding.setDefaultListenerSockopts(s));
-    if (req.multicast === true) check('setsockopt', binding.setDefaultMulticastSockopts(s));
-  } catch (e) {
-    binding.close(s);
-    throw failure(req, e);
-  }
   return s;
+}
+
+function setDefaults(req: SocketRequest, s: Sock): void {
+  check('setsockopt', binding.setDefaultSockopts(s, req.domain, req.type, req.v6only));
+  if (req.listen !== undefined) check('setsockopt', binding.setDefaultListenerSockopts(s));
+  if (req.multicast === true) check('setsockopt', binding.setDefaultMulticastSockopts(s));
 }
 
 async function runControl(req: SocketRequest, sock: Sock): Promise<void> {
@@ -124,31 +145,27 @@ async function runControl(req: SocketRequest, sock: Sock): Promise<void> {
   }
 }
 
-// bind(), listen() for a listener, getsockname(); the socket is closed on
-// failure and becomes the caller's on success.
+// bind(), connect() for a dial, listen() for a listener, getsockname().
 function complete(req: SocketRequest, sock: Sock): BoundSocket {
-  let owned = true;
-  try {
-    if (req.signal?.aborted) throw new AbortError(req.signal);
-    if (req.bind !== undefined) {
-      check('bind', binding.bind(sock, req.domain, req.bind.host, req.bind.zone, req.bind.port));
-    }
-    if (req.connect !== undefined) {
-      const c = req.connect;
-      check('connect', binding.connect(sock, req.domain, c.host, c.zone, c.port));
-    }
-    if (req.listen !== undefined) {
-      req.listen.beforeListen?.(sock);
-      check('listen', binding.listen(sock, req.listen.arg));
-    }
-    const name = binding.getsockname(sock);
-    if (typeof name === 'number') throw new SyscallError('getsockname', name);
-    owned = false;
-    return { sock, name };
-  } catch (e) {
-    if (e instanceof AbortError) throw e;
-    throw failure(req, e);
-  } finally {
-    if (owned) binding.close(sock);
+  if (req.signal?.aborted) throw new AbortError(req.signal);
+  if (req.bind !== undefined) {
+    check('bind', binding.bind(sock, req.domain, req.bind.host, req.bind.zone, req.bind.port));
   }
+  if (req.connect !== undefined) {
+    const c = req.connect;
+    check('connect', binding.connect(sock, req.domain, c.host, c.zone, c.port));
+  }
+  let backlog: BoundSocket['backlog'];
+  if (req.listen !== undefined) {
+    // On Windows arg is SOMAXCONN_HINT(n) from 200 on (lib/backlog/windows.ts).
+    const { requested, arg, effective } = listenBacklog(req.listen.backlog);
+    req.listen.beforeListen?.(sock);
+    check('listen', binding.listen(sock, arg));
+    // Without a kernel report, the clamp is computed: BSD and macOS clamp
+    // to somaxconn as Linux does; Windows to 65535 (SOMAXCONN_HINT).
+    backlog = { requested, effective: listenQueue(sock)?.[1] ?? effective };
+  }
+  const name = binding.getsockname(sock);
+  if (typeof name === 'number') throw new SyscallError('getsockname', name);
+  return backlog === undefined ? { sock, name } : { sock, name, backlog };
 }

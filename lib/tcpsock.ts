@@ -4,14 +4,13 @@
 // pull-accept engine.
 import { IPPortAddr, favoriteAddrFamily, formatTCPAddr, sockaddrIP, type Network, type TCPAddrParts } from './address';
 import { adopt } from './adopt';
-import { listenBacklog } from './backlog/listen';
-import { AbortError, OpError, check } from './errors';
+import { AbortError, check } from './errors';
 import { NO_ACCEPT_OPTIONS } from './keepalive';
 import { ipString } from './ip';
 import type { Listener } from './listener';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
-import { binding, type Sock } from './native';
-import { socket, socketSync, type BoundSocket, type Control, type SocketRequest } from './sock';
+import { binding } from './native';
+import { listenQueue, socket, socketSync, type BoundSocket, type Control, type SocketRequest } from './sock';
 import { constants } from './sockopt';
 import { listenMultipathTCP } from './godebug';
 
@@ -65,11 +64,6 @@ export interface TCPListenParams {
   keepAliveSet: boolean;
 }
 
-function queueOf(sock: Sock): [number, number] | undefined {
-  const r = binding.listenQueue(sock);
-  return typeof r === 'number' ? undefined : r;
-}
-
 /** @internal Go's sysListener.listenTCP, for a resolved address. */
 export async function listenTCP(
   p: TCPListenParams,
@@ -84,16 +78,14 @@ export async function listenTCP(
   // net.mptcp.enabled = 0, EPROTONOSUPPORT without MPTCP): a Control error
   // or a bind error runs Control a second time, on the TCP socket, and the
   // error reported is the second one. An abort is not retried.
-  let bound: BoundSocket | undefined;
   if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
     try {
-      bound = await socket({ ...t.req, protocol: constants.IPPROTO_MPTCP });
+      return await socket({ ...t, protocol: constants.IPPROTO_MPTCP }, (b) => tcpListener(p, la, t, b, true));
     } catch (e) {
       if (e instanceof AbortError) throw e;
     }
   }
-  const mptcp = bound !== undefined;
-  return tcpListener(p, network, la, t, bound ?? (await socket(t.req)), mptcp);
+  return socket(t, (b) => tcpListener(p, la, t, b, false));
 }
 
 /**
@@ -107,23 +99,14 @@ export function listenTCPSync(p: TCPListenParams, network: Network, la: TCPAddrP
   // before serve() resets them).
   if (!p.keepAliveSet) p = { ...p, acceptOptions: [...NO_ACCEPT_OPTIONS] };
   const t = tcpRequest(p, network, la, undefined);
-  let bound: BoundSocket | undefined;
   if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
     try {
-      bound = socketSync({ ...t.req, protocol: constants.IPPROTO_MPTCP });
+      return socketSync({ ...t, protocol: constants.IPPROTO_MPTCP }, (b) => tcpListener(p, la, t, b, true));
     } catch {
       // Go's fallback to plain TCP, as above.
     }
   }
-  const mptcp = bound !== undefined;
-  return tcpListener(p, network, la, t, bound ?? socketSync(t.req), mptcp);
-}
-
-interface TCPRequest {
-  req: SocketRequest;
-  laddr: TCPAddr;
-  requested: number;
-  computed: number;
+  return socketSync(t, (b) => tcpListener(p, la, t, b, false));
 }
 
 function tcpRequest(
@@ -131,15 +114,12 @@ function tcpRequest(
   network: Network,
   la: TCPAddrParts,
   signal: AbortSignal | undefined,
-): TCPRequest {
+): SocketRequest {
   const { family, v6only } = favoriteAddrFamily(network, la);
-  // On Windows arg is SOMAXCONN_HINT(n) from 200 on (lib/backlog/windows.ts).
-  const { requested, arg, effective: computed } = listenBacklog(p.backlog);
-  const laddr = new TCPAddr(la.ip, la.port, la.zone);
   const domain = family === 6 ? constants.AF_INET6 : constants.AF_INET;
-  const req: SocketRequest = {
+  return {
     network,
-    laddr,
+    laddr: new TCPAddr(la.ip, la.port, la.zone),
     domain,
     type: constants.SOCK_STREAM,
     protocol: 0,
@@ -151,7 +131,7 @@ function tcpRequest(
     signal,
     bind: { host: sockaddrIP(family, la.ip), zone: la.zone, port: la.port },
     listen: {
-      arg,
+      backlog: p.backlog,
       // Go sets keep-alive and TCP_NODELAY on each accepted connection.
       // Where the kernel copies them from the listener (Linux, posix.cc),
       // they are set once, before listen() so no connection can be cloned
@@ -161,39 +141,28 @@ function tcpRequest(
       beforeListen: (s) => void check('setsockopt', binding.inheritAcceptOptions(s, p.acceptOptions)),
     },
   };
-  return { req, laddr, requested, computed };
 }
 
 function tcpListener(
   p: TCPListenParams,
-  network: Network,
   la: TCPAddrParts,
-  t: TCPRequest,
-  { sock, name }: BoundSocket,
+  req: SocketRequest,
+  { sock, name, backlog }: BoundSocket,
   mptcp: boolean,
 ): TCPListener {
-  try {
-    const q = queueOf(sock);
-    // Without a kernel report, the clamp is computed: BSD and macOS clamp
-    // to somaxconn as Linux does; Windows to 65535 (SOMAXCONN_HINT).
-    const effective = q !== undefined ? q[1] : t.computed;
-    return new TCPListener(
-      {
-        sock,
-        network,
-        // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
-        addr: new TCPAddr(ipString(name.host), name.port, name.zone),
-        backlog: { requested: t.requested, effective },
-        acceptOptions: p.acceptOptions,
-        queue: () => queueOf(sock)?.[0],
-        adopt,
-      },
-      mptcp,
-      p.keepAliveSet,
-      la.port,
-    );
-  } catch (e) {
-    binding.close(sock);
-    throw new OpError('listen', network, t.laddr, e as Error);
-  }
+  return new TCPListener(
+    {
+      sock,
+      network: req.network,
+      // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
+      addr: new TCPAddr(ipString(name.host), name.port, name.zone),
+      backlog: backlog!,
+      acceptOptions: p.acceptOptions,
+      queue: () => listenQueue(sock)?.[0],
+      adopt,
+    },
+    mptcp,
+    p.keepAliveSet,
+    la.port,
+  );
 }

@@ -8,12 +8,10 @@ import { constants as osConstants } from 'node:os';
 import { dirname as pathDirname, join as pathJoin } from 'node:path';
 import type * as net from 'node:net';
 import { adoptUnix } from './adopt';
-import { listenBacklog } from './backlog/listen';
 import { OpError, SyscallError, UnknownNetworkError, unsupportedNetwork, type Addr } from './errors';
 import { NO_ACCEPT_OPTIONS } from './keepalive';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { adoptUnixpacket } from './unixconn';
-import { binding } from './native';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
 import { validateBooleanArg, type UnixOwner } from './validate';
@@ -278,78 +276,74 @@ export async function listenUnix(
       'unixMode and unixOwner apply to a socket file: an abstract or unnamed socket has none',
     );
   }
-  const { requested, arg, effective } = listenBacklog(p.backlog);
   // The name bind(2) gives the file: the kernel stops at a NUL.
   const nul = address.indexOf('\0');
   const fsPath = nul === -1 ? address : address.slice(0, nul);
   const temp = fileOptions ? tempName(network, laddr, fsPath) : undefined;
   let bound: fs.BigIntStats | undefined;
   let linked = false;
-  let result: Awaited<ReturnType<typeof socket>>;
   try {
-    result = await socket({
-      network,
-      laddr,
-      domain: constants.AF_UNIX,
-      // SOCK_SEQPACKET keeps message boundaries, which a net.Socket (a byte
-      // stream) would merge: its connections are UnixConns (unixconn.ts).
-      type: network === 'unixpacket' ? (constants.SOCK_SEQPACKET as number) : constants.SOCK_STREAM,
-      protocol: 0,
-      v6only: false,
-      ctrlNetwork: network,
-      ctrlAddress: address,
-      control: p.control,
-      signal,
-      bind: { host: temp?.path ?? address, zone: '', port: 0 },
-      listen: {
-        arg,
-        beforeListen: () => {
-          if (address === '' || address[0] === '@' || address[0] === '\0') return;
-          if (temp !== undefined) {
-            applyFileOptions(temp.path, p);
-            bound = sys('lstat', () => fs.lstatSync(temp.path, { bigint: true }));
-            try {
-              sys('link', () => fs.linkSync(temp.path, fsPath));
-            } catch (e) {
-              // The path is taken: what bind(2) on it would have said.
-              if ((e as { code?: unknown }).code === 'EEXIST')
-                throw new SyscallError('bind', -osConstants.errno.EADDRINUSE);
-              throw e;
+    return await socket(
+      {
+        network,
+        laddr,
+        domain: constants.AF_UNIX,
+        // SOCK_SEQPACKET keeps message boundaries, which a net.Socket (a byte
+        // stream) would merge: its connections are UnixConns (unixconn.ts).
+        type: network === 'unixpacket' ? (constants.SOCK_SEQPACKET as number) : constants.SOCK_STREAM,
+        protocol: 0,
+        v6only: false,
+        ctrlNetwork: network,
+        ctrlAddress: address,
+        control: p.control,
+        signal,
+        bind: { host: temp?.path ?? address, zone: '', port: 0 },
+        listen: {
+          backlog: p.backlog,
+          beforeListen: () => {
+            if (address === '' || address[0] === '@' || address[0] === '\0') return;
+            if (temp !== undefined) {
+              applyFileOptions(temp.path, p);
+              bound = sys('lstat', () => fs.lstatSync(temp.path, { bigint: true }));
+              try {
+                sys('link', () => fs.linkSync(temp.path, fsPath));
+              } catch (e) {
+                // The path is taken: what bind(2) on it would have said.
+                if ((e as { code?: unknown }).code === 'EEXIST')
+                  throw new SyscallError('bind', -osConstants.errno.EADDRINUSE);
+                throw e;
+              }
+              linked = true;
+              return;
             }
-            linked = true;
-            return;
-          }
-          bound = fs.lstatSync(fsPath, { bigint: true });
+            bound = fs.lstatSync(fsPath, { bigint: true });
+          },
         },
       },
-    });
+      ({ sock, name, backlog }) => {
+        const ln = new UnixListener({
+          sock,
+          network,
+          // With a temporary name, getsockname() names it: the listener's
+          // address is the path it now has.
+          addr: temp !== undefined ? new UnixAddr(fsPath, network) : new UnixAddr(name.raw ?? name.host, network),
+          backlog: backlog!,
+          acceptOptions: NO_ACCEPT_OPTIONS,
+          queue: () => undefined,
+          adopt: (network === 'unixpacket' ? adoptUnixpacket(network) : adoptUnix) as StreamListenerInit<
+            UnixAddr,
+            net.Socket
+          >['adopt'],
+        });
+        if (bound !== undefined) boundFiles.set(ln, { path: fsPath, dev: bound.dev, ino: bound.ino });
+        return ln;
+      },
+    );
   } catch (e) {
     // A failed listen(2) after link leaves no file behind: only ours.
     if (linked && bound !== undefined) unlinkIfSame(fsPath, bound);
     throw e;
   } finally {
     if (temp !== undefined) removeTemp(temp);
-  }
-  const { sock, name } = result;
-  try {
-    const ln = new UnixListener({
-      sock,
-      network,
-      // With a temporary name, getsockname() names it: the listener's
-      // address is the path it now has.
-      addr: temp !== undefined ? new UnixAddr(fsPath, network) : new UnixAddr(name.raw ?? name.host, network),
-      backlog: { requested, effective },
-      acceptOptions: NO_ACCEPT_OPTIONS,
-      queue: () => undefined,
-      adopt: (network === 'unixpacket' ? adoptUnixpacket(network) : adoptUnix) as StreamListenerInit<
-        UnixAddr,
-        net.Socket
-      >['adopt'],
-    });
-    if (bound !== undefined) boundFiles.set(ln, { path: fsPath, dev: bound.dev, ino: bound.ino });
-    return ln;
-  } catch (e) {
-    binding.close(sock);
-    throw new OpError('listen', network, laddr, e as Error);
   }
 }
