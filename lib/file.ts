@@ -9,7 +9,7 @@ import type * as net from 'node:net';
 import { adopt, adoptUnix } from './adopt';
 import { OpError, SyscallError, type Addr } from './errors';
 import { ipString } from './ip';
-import { NO_ACCEPT_OPTIONS, acceptOptions } from './keepalive';
+import { NO_CONN_OPTIONS, connOptions } from './keepalive';
 import { ListenConfig } from './listen-config';
 import { binding, type Sock } from './native';
 import { constants } from './sockopt';
@@ -150,15 +150,15 @@ export function fileListenerNamed(
         network,
         addr: new UnixAddr(unixPath ?? sa.host, network),
         backlog: { requested: -1, effective: -1 },
-        acceptOptions: NO_ACCEPT_OPTIONS,
+        connOptions: NO_CONN_OPTIONS,
         queue: () => undefined,
         adopt: seqpacket ? adoptUnixpacket(network) : adoptUnix,
       });
       ln.setUnlinkOnClose(false);
       return ln as UnixListener | UnixListener<UnixConn>;
     }
-    const opts = acceptOptions(config?.keepAlive, config?.keepAliveConfig);
-    const r = binding.inheritAcceptOptions(sock, opts);
+    const opts = connOptions(config?.keepAlive, config?.keepAliveConfig);
+    const r = binding.inheritConnOptions(sock, opts);
     if (r < 0) throw new SyscallError('setsockopt', r);
     const queue = (): [number, number] | undefined => {
       const q = binding.listenQueue(sock);
@@ -175,7 +175,7 @@ export function fileListenerNamed(
         network: 'tcp',
         addr: new TCPAddr(ipString(sa.host), sa.port, sa.zone),
         backlog: { requested: -1, effective: queue()?.[1] ?? -1 },
-        acceptOptions: opts,
+        connOptions: opts,
         queue: () => queue()?.[0],
         adopt,
       },

@@ -19,23 +19,24 @@ export const DEFAULT_IDLE_MS = 15_000;
 export const DEFAULT_INTERVAL_MS = 15_000;
 export const DEFAULT_COUNT = 9;
 
-/** Accept options that leave every option alone. */
-export const NO_ACCEPT_OPTIONS: [number, number, number, number, boolean] = [-1, -1, -1, -1, false];
-
 /**
- * The socket options to apply on each accepted connection, in the native
+ * The socket options set on each accepted connection, in the native
  * acceptor's order: [SO_KEEPALIVE, TCP_KEEPIDLE s, TCP_KEEPINTVL s,
  * TCP_KEEPCNT, TCP_NODELAY]; -1 leaves an option alone.
- *
- * As in Go: a config with `enable` wins; otherwise a `keepAlive` >= 0
- * (0 when absent) turns keep-alive on with that idle time; a negative
- * `keepAlive` without an enabled config leaves keep-alive off. TCP_NODELAY
- * is always set, as Go's newTCPConn does.
  */
-export function acceptOptions(
-  keepAlive: number | undefined,
-  config: KeepAliveConfig | undefined,
-): [number, number, number, number, boolean] {
+export type ConnOptions = [keepAlive: number, idle: number, interval: number, count: number, noDelay: boolean];
+
+/** Connection options that leave every option alone. */
+export const NO_CONN_OPTIONS: ConnOptions = [-1, -1, -1, -1, false];
+
+/**
+ * The ConnOptions of a config's keepAlive and keepAliveConfig. As in Go:
+ * a config with `enable` wins; otherwise a `keepAlive` >= 0 (0 when
+ * absent) turns keep-alive on with that idle time; a negative `keepAlive`
+ * without an enabled config leaves keep-alive off. TCP_NODELAY is always
+ * set, as Go's newTCPConn does.
+ */
+export function connOptions(keepAlive: number | undefined, config: KeepAliveConfig | undefined): ConnOptions {
   let ka: KeepAliveConfig = config ?? {};
   if (ka.enable !== true && (keepAlive ?? 0) >= 0) ka = { enable: true, idle: keepAlive ?? 0 };
   if (ka.enable !== true) return [-1, -1, -1, -1, true];

@@ -5,7 +5,7 @@
 import type * as dgram from 'node:dgram';
 import { resolveListenAddr, type Network, type Network as TCPNetwork, type TCPAddrParts } from './address';
 import { AbortError, AddrError, OpError, unsupportedNetwork } from './errors';
-import { acceptOptions, type KeepAliveConfig } from './keepalive';
+import { connOptions, type KeepAliveConfig } from './keepalive';
 import type { Control } from './sock';
 import { TCPAddr, listenTCP, listenTCPSync, type TCPListener, type TCPListenParams } from './tcpsock';
 import { listenUDP, type UDPListenParams, type UDPNetwork } from './udpsock';
@@ -112,7 +112,7 @@ export class ListenConfig {
     this.#tcp = {
       backlog: this.backlog,
       control: this.control,
-      acceptOptions: acceptOptions(this.keepAlive, o.keepAliveConfig),
+      connOptions: connOptions(this.keepAlive, o.keepAliveConfig),
       multipathTCP: o.multipathTCP,
       keepAliveSet: o.keepAlive !== undefined || o.keepAliveConfig !== undefined,
     };

@@ -2,6 +2,7 @@
 // directly: every call returns a non-negative result or a negative OS error
 // number (see src-native/socket.h), which errors.ts turns into Go's errors.
 import * as path from 'node:path';
+import type { ConnOptions } from './keepalive';
 
 /** A socket of the OS: a file descriptor on POSIX, a SOCKET on Windows. */
 export type Sock = number;
@@ -30,18 +31,13 @@ export interface NativeAcceptor {
   unref(): void;
   close(): number;
   /** What each connection accepted from now on gets (the part the listener does not pass on). */
-  setOptions(options: [keepalive: number, idle: number, interval: number, count: number, nodelay: boolean]): void;
+  setOptions(options: ConnOptions): void;
 }
 
 export interface NativeAcceptorConstructor {
   /** Connections taken from the kernel per wake-up at most. */
   readonly batch: number;
-  new (
-    sock: Sock,
-    options: [keepalive: number, idle: number, interval: number, count: number, nodelay: boolean],
-    out: Int32Array,
-    onAccept: (n: number, err: number) => void,
-  ): NativeAcceptor;
+  new (sock: Sock, options: ConnOptions, out: Int32Array, onAccept: (n: number, err: number) => void): NativeAcceptor;
 }
 
 /** The readiness watcher of a message socket (src-native/addon.cc, Watcher). */
@@ -111,7 +107,7 @@ export interface Binding {
    * leaves them off; the Acceptor sets the rest per connection (the native
    * side knows which). 0 or -err.
    */
-  inheritAcceptOptions(sock: Sock, opts: [number, number, number, number, boolean]): number;
+  inheritConnOptions(sock: Sock, opts: ConnOptions): number;
   /** sysctlbyname(3) of a uint32 (macOS, BSD), or a negative error. */
   sysctlUint32(name: string): number;
   strerror(err: number): string;

@@ -514,7 +514,7 @@ function socketsAsServer(ln: Listener, server: net.Server): boolean {
   let serverKeepAlive = true;
   if (ln instanceof TCPListener) {
     if (ln.keepAliveSet) {
-      const [ka, idle] = ln.acceptOptions;
+      const [ka, idle] = ln.connOptions;
       o.noDelay = true;
       if (ka === 1) {
         o.keepAlive = true;
@@ -523,7 +523,7 @@ function socketsAsServer(ln: Listener, server: net.Server): boolean {
       serverKeepAlive = false;
     } else {
       const noDelay = s.noDelay === true;
-      ln.setAcceptOptions([-1, -1, -1, -1, noDelay]);
+      ln.setConnOptions([-1, -1, -1, -1, noDelay]);
       // TCP_NODELAY is on from accept(2): recorded, as onconnection records
       // its setNoDelay(true), with no system call per connection.
       if (noDelay) o.noDelay = true;

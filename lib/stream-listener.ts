@@ -11,6 +11,7 @@ import { Deadline, validateDeadline } from './deadline';
 import { AbortError, ErrClosed, ErrDeadlineExceeded, OpError, SyscallError, type Addr } from './errors';
 import type { AcceptOptions, Backlog, ConnectionsOptions } from './listener';
 import { binding, type NativeAcceptor, type Sock } from './native';
+import type { ConnOptions } from './keepalive';
 import { validateListenOptions } from './validate';
 import { ValidRawConn, type RawConn } from './rawconn';
 
@@ -50,7 +51,7 @@ export interface StreamListenerInit<A extends Addr, C = net.Socket> {
   network: string;
   addr: A;
   backlog: Backlog;
-  acceptOptions: [number, number, number, number, boolean];
+  connOptions: ConnOptions;
   /** The kernel's accept queue now, where the OS says (TCP on Linux). */
   queue: () => number | undefined;
   /**
@@ -100,7 +101,7 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
   #readyEnd = 0;
   readonly #pending: Pending[] = [];
   readonly #queue: () => number | undefined;
-  #acceptOptions: [number, number, number, number, boolean];
+  #connOptions: ConnOptions;
   #socketOptions: net.SocketConstructorOpts | undefined;
   #closed = false;
   #ref = true;
@@ -113,8 +114,8 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
     this.#adopt = init.adopt;
     this.backlog = Object.freeze({ ...init.backlog });
     this.#queue = init.queue;
-    this.#acceptOptions = init.acceptOptions;
-    this.#acceptor = new binding.Acceptor(init.sock, init.acceptOptions, this.#out, this.#onAccept);
+    this.#connOptions = init.connOptions;
+    this.#acceptor = new binding.Acceptor(init.sock, init.connOptions, this.#out, this.#onAccept);
     dropped.register(
       this,
       { acceptor: new WeakRef(this.#acceptor), what: `${init.network} ${String(init.addr)}` },
@@ -428,8 +429,8 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
   }
 
   /** @internal [SO_KEEPALIVE, TCP_KEEPIDLE s, TCP_KEEPINTVL s, TCP_KEEPCNT, TCP_NODELAY] of accepted connections (keepalive.ts). */
-  get acceptOptions(): readonly [number, number, number, number, boolean] {
-    return this.#acceptOptions;
+  get connOptions(): Readonly<ConnOptions> {
+    return this.#connOptions;
   }
 
   /**
@@ -437,12 +438,12 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
    * on, set once on the listening socket where the OS passes them on
    * (Linux), per connection elsewhere.
    */
-  setAcceptOptions(options: [number, number, number, number, boolean]): void {
+  setConnOptions(options: ConnOptions): void {
     if (this.#closed) return;
-    const r = binding.inheritAcceptOptions(this.#sock, options);
+    const r = binding.inheritConnOptions(this.#sock, options);
     if (r < 0) throw new OpError('set', this.#network, this.#addr, new SyscallError('setsockopt', r));
     this.#acceptor.setOptions(options);
-    this.#acceptOptions = options;
+    this.#connOptions = options;
   }
 
   /** @internal serve(): what the net.Socket constructor is given for each accepted connection (net.Server's onconnection options). */

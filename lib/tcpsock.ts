@@ -5,7 +5,7 @@
 import { IPPortAddr, favoriteAddrFamily, formatTCPAddr, sockaddrIP, type Network, type TCPAddrParts } from './address';
 import { adopt } from './adopt';
 import { AbortError, check } from './errors';
-import { NO_ACCEPT_OPTIONS } from './keepalive';
+import { NO_CONN_OPTIONS, type ConnOptions } from './keepalive';
 import { ipString } from './ip';
 import type { Listener } from './listener';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
@@ -57,7 +57,7 @@ export class TCPListener extends StreamListener<TCPAddr> implements Listener {
 export interface TCPListenParams {
   backlog: number;
   control: Control | undefined;
-  acceptOptions: [number, number, number, number, boolean];
+  connOptions: ConnOptions;
   /** SetMultipathTCP's value; undefined is Go 1.24+'s default (lib/godebug.ts). */
   multipathTCP: boolean | undefined;
   /** keepAlive or keepAliveConfig given (TCPListener.keepAliveSet). */
@@ -97,7 +97,7 @@ export function listenTCPSync(p: TCPListenParams, network: Network, la: TCPAddrP
   // own the server's options decide, so Go's are never put on the
   // listening socket (Linux would pass them to a connection accepted
   // before serve() resets them).
-  if (!p.keepAliveSet) p = { ...p, acceptOptions: [...NO_ACCEPT_OPTIONS] };
+  if (!p.keepAliveSet) p = { ...p, connOptions: [...NO_CONN_OPTIONS] };
   const t = tcpRequest(p, network, la, undefined);
   if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
     try {
@@ -138,7 +138,7 @@ function tcpRequest(
       // without them; the native acceptor sets per connection the rest and
       // whatever the listener refused (read back: an MPTCP socket on
       // kernels before mid-2024 refuses the keep-alive timings).
-      beforeListen: (s) => void check('setsockopt', binding.inheritAcceptOptions(s, p.acceptOptions)),
+      beforeListen: (s) => void check('setsockopt', binding.inheritConnOptions(s, p.connOptions)),
     },
   };
 }
@@ -157,7 +157,7 @@ function tcpListener(
       // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
       addr: new TCPAddr(ipString(name.host), name.port, name.zone),
       backlog: backlog!,
-      acceptOptions: p.acceptOptions,
+      connOptions: p.connOptions,
       queue: () => listenQueue(sock)?.[0],
       adopt,
     },

@@ -9,7 +9,7 @@ import { dirname as pathDirname, join as pathJoin } from 'node:path';
 import type * as net from 'node:net';
 import { adoptUnix } from './adopt';
 import { OpError, SyscallError, UnknownNetworkError, unsupportedNetwork, type Addr } from './errors';
-import { NO_ACCEPT_OPTIONS } from './keepalive';
+import { NO_CONN_OPTIONS } from './keepalive';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { adoptUnixpacket } from './unixconn';
 import { socket, type Control } from './sock';
@@ -328,7 +328,7 @@ export async function listenUnix(
           // address is the path it now has.
           addr: temp !== undefined ? new UnixAddr(fsPath, network) : new UnixAddr(name.raw ?? name.host, network),
           backlog: backlog!,
-          acceptOptions: NO_ACCEPT_OPTIONS,
+          connOptions: NO_CONN_OPTIONS,
           queue: () => undefined,
           adopt: (network === 'unixpacket' ? adoptUnixpacket(network) : adoptUnix) as StreamListenerInit<
             UnixAddr,

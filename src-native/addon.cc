@@ -346,7 +346,7 @@ napi_value Close(napi_env env, napi_callback_info info) {
 }
 
 // [keepalive, idle, interval, count, nodelay], as lib/keepalive.ts builds it.
-bool ToAcceptOptions(napi_env env, napi_value v, lc::AcceptOptions* opts) {
+bool ToConnOptions(napi_env env, napi_value v, lc::ConnOptions* opts) {
   bool is = false;
   if (napi_is_array(env, v, &is) != napi_ok || !is) return false;
   int32_t* fields[] = {&opts->keepalive, &opts->idle, &opts->interval, &opts->count};
@@ -359,15 +359,15 @@ bool ToAcceptOptions(napi_env env, napi_value v, lc::AcceptOptions* opts) {
   return napi_get_value_bool(env, b, &opts->nodelay) == napi_ok;
 }
 
-// inheritAcceptOptions(sock, opts) -> 0 | -err (socket.h: what the OS copies is set)
-napi_value InheritAcceptOptions(napi_env env, napi_callback_info info) {
+// inheritConnOptions(sock, opts) -> 0 | -err (socket.h: what the OS copies is set)
+napi_value InheritConnOptions(napi_env env, napi_callback_info info) {
   Args a;
   sock_t s;
-  lc::AcceptOptions opts;
-  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToAcceptOptions(env, a.argv[1], &opts)) {
-    return Misuse(env, "inheritAcceptOptions(sock, options)");
+  lc::ConnOptions opts;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToConnOptions(env, a.argv[1], &opts)) {
+    return Misuse(env, "inheritConnOptions(sock, options)");
   }
-  return Num(env, lc::InheritAcceptOptions(s, opts));
+  return Num(env, lc::InheritConnOptions(s, opts));
 }
 
 // listenQueue(sock) -> [queued, backlog] | -err
@@ -434,10 +434,10 @@ class Acceptor {
   static napi_value New(napi_env env, napi_callback_info info) {
     Args a;
     sock_t s;
-    lc::AcceptOptions opts;
+    lc::ConnOptions opts;
     bool is_ta = false;
     napi_valuetype t;
-    if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToAcceptOptions(env, a.argv[1], &opts) ||
+    if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s) || !ToConnOptions(env, a.argv[1], &opts) ||
         napi_is_typedarray(env, a.argv[2], &is_ta) != napi_ok || !is_ta || napi_typeof(env, a.argv[3], &t) != napi_ok ||
         t != napi_function) {
       return Misuse(env, "new Acceptor(sock, options, Int32Array, callback)");
@@ -496,9 +496,9 @@ class Acceptor {
   static napi_value SetOptions(napi_env env, napi_callback_info info) {
     Args a;
     void* p = nullptr;
-    lc::AcceptOptions opts;
+    lc::ConnOptions opts;
     if (!GetArgs(env, info, &a) || napi_unwrap(env, a.self, &p) != napi_ok || p == nullptr ||
-        !ToAcceptOptions(env, a.argv[0], &opts)) {
+        !ToConnOptions(env, a.argv[0], &opts)) {
       return Misuse(env, "acceptor.setOptions(options)");
     }
     Acceptor* self = static_cast<Acceptor*>(p);
@@ -938,7 +938,7 @@ NAPI_MODULE_INIT() {
       !Export(env, exports, "setDefaultListenerSockopts", SetDefaultListenerSockopts) ||
       !Export(env, exports, "setDefaultMulticastSockopts", SetDefaultMulticastSockopts) ||
       !Export(env, exports, "sysctlUint32", SysctlUint32) ||
-      !Export(env, exports, "inheritAcceptOptions", InheritAcceptOptions) ||
+      !Export(env, exports, "inheritConnOptions", InheritConnOptions) ||
       !Export(env, exports, "listenQueue", ListenQueue) || !Export(env, exports, "strerror", StrError) ||
       !Export(env, exports, "connect", Connect) || !Export(env, exports, "getpeername", GetPeerName) ||
       !Export(env, exports, "recvmsg", RecvMsg) || !Export(env, exports, "sendmsg", SendMsg) ||

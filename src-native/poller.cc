@@ -4,7 +4,7 @@
 
 namespace lc {
 
-AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s, const AcceptOptions& o, OnAccept cb, void* ctx, int* err) {
+AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s, const ConnOptions& o, OnAccept cb, void* ctx, int* err) {
   AcceptWatcher* w = new AcceptWatcher();
   // Zeroed, so a handle libuv never initialised reads as UV_UNKNOWN_HANDLE.
   memset(&w->poll_, 0, sizeof w->poll_);
@@ -37,7 +37,7 @@ AcceptWatcher* AcceptWatcher::New(uv_loop_t* loop, sock_t s, const AcceptOptions
   return w;
 }
 
-void AcceptWatcher::SetOptions(const AcceptOptions& o) {
+void AcceptWatcher::SetOptions(const ConnOptions& o) {
   opts_ = PerConnectionOptions(sock_, o);
 }
 

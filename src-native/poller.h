@@ -33,11 +33,11 @@ class AcceptWatcher {
 
   // Takes ownership of the listening socket s. Returns nullptr and sets *err
   // if the loop refuses the socket.
-  static AcceptWatcher* New(uv_loop_t* loop, sock_t s, const AcceptOptions& o, OnAccept cb, void* ctx, int* err);
+  static AcceptWatcher* New(uv_loop_t* loop, sock_t s, const ConnOptions& o, OnAccept cb, void* ctx, int* err);
 
   // The options set on each accepted connection from now on (of opts, what
   // the listener does not carry: PerConnectionOptions).
-  void SetOptions(const AcceptOptions& o);
+  void SetOptions(const ConnOptions& o);
   int Start();  // arms; uv_poll_start(UV_READABLE) unless still polling
   void Stop();  // disarms: no accept until Start(); idempotent
   // Whether an armed watcher keeps the loop alive (a disarmed one never does).
@@ -57,7 +57,7 @@ class AcceptWatcher {
 
   uv_poll_t poll_;
   sock_t sock_;
-  AcceptOptions opts_;
+  ConnOptions opts_;
   OnAccept cb_ = nullptr;
   void* ctx_ = nullptr;
   void (*done_)(void*) = nullptr;

@@ -80,7 +80,7 @@ bool Transient(int e) {
   return e == ECONNABORTED || e == EINTR || e == EPROTO;
 }
 
-void ApplyAcceptOptions(int fd, const AcceptOptions& o) {
+void ApplyConnOptions(int fd, const ConnOptions& o) {
   // Errors are ignored, as in Go's TCPListener.accept: the connection is
   // still usable without them.
   if (o.nodelay) SetInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
@@ -307,7 +307,7 @@ int ListenQueue(sock_t s, uint32_t* queued, uint32_t* backlog) {
 #endif
 }
 
-int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
+int InheritConnOptions(sock_t s, const ConnOptions& opts) {
 #if defined(__linux__)
   // tcp_create_openreq_child() starts from a copy of the listener
   // (sk_clone_lock): SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT and
@@ -316,7 +316,7 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   // calls per connection; spec/keepalive.spec.mjs reads them back on
   // accepted sockets. On a listening socket they start no timer. An option
   // the socket refuses is left to each connection (PerConnectionOptions).
-  AcceptOptions o = opts;
+  ConnOptions o = opts;
   // Test hook (test/keepalive-inherit.test.mjs): refuse the keep-alive
   // timings as an MPTCP socket does on kernels before mid-2024
   // (EOPNOTSUPP), so the fallback can be tested on a newer kernel.
@@ -341,7 +341,7 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
       close(fresh);
     }
   }
-  ApplyAcceptOptions(s, o);
+  ApplyConnOptions(s, o);
   if (!o.nodelay) SetInt(s, IPPROTO_TCP, TCP_NODELAY, 0);
 #else
   (void)s;
@@ -350,14 +350,14 @@ int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
   return 0;
 }
 
-AcceptOptions PerConnectionOptions(sock_t listener, const AcceptOptions& opts) {
+ConnOptions PerConnectionOptions(sock_t listener, const ConnOptions& opts) {
 #if defined(__linux__)
   // Inherited is what the listening socket holds, read back: an MPTCP
   // socket on kernels before mid-2024 refuses TCP_KEEPIDLE, TCP_KEEPINTVL
   // and TCP_KEEPCNT (EOPNOTSUPP, for set and get alike), and without
   // this its connections would silently keep the system's timings. What
   // the listener lacks is set on each connection, as Go does.
-  AcceptOptions per;
+  ConnOptions per;
   if (opts.nodelay && !Holds(listener, IPPROTO_TCP, TCP_NODELAY, 1, true)) per.nodelay = true;
   if (opts.keepalive >= 0 && !Holds(listener, SOL_SOCKET, SO_KEEPALIVE, opts.keepalive, true))
     per.keepalive = opts.keepalive;
@@ -373,7 +373,7 @@ AcceptOptions PerConnectionOptions(sock_t listener, const AcceptOptions& opts) {
 #endif
 }
 
-int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts, int* err) {
+int AcceptBatch(sock_t s, sock_t* out, int max, const ConnOptions& opts, int* err) {
   int n = 0;
   *err = 0;
   while (n < max) {
@@ -392,7 +392,7 @@ int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts, int* 
       if (e != EAGAIN && e != EWOULDBLOCK) *err = -e;
       break;
     }
-    ApplyAcceptOptions(fd, opts);
+    ApplyConnOptions(fd, opts);
     out[n++] = fd;
   }
   return n;

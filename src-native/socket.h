@@ -103,7 +103,7 @@ int ListenQueue(sock_t s, uint32_t* queued, uint32_t* backlog);
 // JavaScript crosses into C once per wake-up rather than once per option.
 // A negative field means "leave the OS default"; keepalive < 0 leaves
 // SO_KEEPALIVE untouched.
-struct AcceptOptions {
+struct ConnOptions {
   int keepalive = -1;  // 1 on, 0 off, <0 untouched
   int idle = -1;       // seconds (TCP_KEEPIDLE)
   int interval = -1;   // seconds (TCP_KEEPINTVL)
@@ -118,19 +118,19 @@ struct AcceptOptions {
 // off, and keep-alive timers it leaves at -1 go back to the values a fresh
 // socket has (the kernel's defaults), so a second call undoes the first.
 // Returns 0 or a negative error.
-int InheritAcceptOptions(sock_t s, const AcceptOptions& opts);
+int InheritConnOptions(sock_t s, const ConnOptions& opts);
 
-// What InheritAcceptOptions leaves to be set on each accepted connection
+// What InheritConnOptions leaves to be set on each accepted connection
 // of the listening socket listener: the accept batch sets these. Together
 // the two say, in the one place the OS fact lives, which options travel
 // with the listener; on Linux, those the listener really holds (read back).
-AcceptOptions PerConnectionOptions(sock_t listener, const AcceptOptions& opts);
+ConnOptions PerConnectionOptions(sock_t listener, const ConnOptions& opts);
 
 // accept4(2) up to max times, until the queue is empty. Returns how many
 // connections were accepted into out; *err is 0, or the negative error that
 // stopped the batch (transient errors such as ECONNABORTED are skipped, as
 // Go's accept loop does).
-int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts, int* err);
+int AcceptBatch(sock_t s, sock_t* out, int max, const ConnOptions& opts, int* err);
 
 // sysctlbyname(3) of an unsigned 32-bit value (Go's syscall.SysctlUint32),
 // for maxListenerBacklog on macOS and the BSDs; a negative error elsewhere.

@@ -113,7 +113,7 @@ void SetKeepAliveVals(SOCKET s, int idle_s, int interval_s) {
 // TCP_KEEPINTVL in seconds where Windows has them (10 1709 and later), else
 // SIO_KEEPALIVE_VALS in milliseconds; TCP_KEEPCNT where it exists (10 1703).
 // Errors are ignored, as in Go's TCPListener.accept.
-void ApplyAcceptOptions(SOCKET s, const AcceptOptions& o) {
+void ApplyConnOptions(SOCKET s, const ConnOptions& o) {
   // Whether this Windows knows TCP_KEEPIDLE; learnt from the first socket
   // that tries (Go asks the OS version instead; the answer is the same).
   static volatile LONG keepidle = -1;  // -1 unknown, 0 no, 1 yes
@@ -258,14 +258,14 @@ int ListenQueue(sock_t s, uint32_t* queued, uint32_t* backlog) {
   return -WSAEOPNOTSUPP;
 }
 
-int InheritAcceptOptions(sock_t s, const AcceptOptions& opts) {
+int InheritConnOptions(sock_t s, const ConnOptions& opts) {
   // Not relied on for Winsock: accepted sockets get Go's per-connection calls.
   (void)s;
   (void)opts;
   return 0;
 }
 
-AcceptOptions PerConnectionOptions(sock_t listener, const AcceptOptions& opts) {
+ConnOptions PerConnectionOptions(sock_t listener, const ConnOptions& opts) {
   (void)listener;
   return opts;
 }
@@ -278,7 +278,7 @@ int SysctlUint32(const char* name, uint32_t* out) {
 }
 
 // accept, up to max times, until WSAEWOULDBLOCK.
-int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts, int* err) {
+int AcceptBatch(sock_t s, sock_t* out, int max, const ConnOptions& opts, int* err) {
   int n = 0;
   *err = 0;
   while (n < max) {
@@ -290,7 +290,7 @@ int AcceptBatch(sock_t s, sock_t* out, int max, const AcceptOptions& opts, int* 
       break;
     }
     NoInherit(c);
-    ApplyAcceptOptions(c, opts);
+    ApplyConnOptions(c, opts);
     out[n++] = (sock_t)c;
   }
   return n;

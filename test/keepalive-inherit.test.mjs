@@ -1,6 +1,6 @@
 // Linux copies keep-alive and TCP_NODELAY from a listening socket into the
 // connections it accepts, so the package sets them once on the listener
-// (src-native/posix.cc, InheritAcceptOptions). An MPTCP listening socket on
+// (src-native/posix.cc, InheritConnOptions). An MPTCP listening socket on
 // kernels before mid-2024 refuses TCP_KEEPIDLE, TCP_KEEPINTVL and
 // TCP_KEEPCNT (EOPNOTSUPP); its connections must then get them one by one.
 // This kernel may accept them, so the test forces the refusal with the

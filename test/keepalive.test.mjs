@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { acceptOptions } from '../dist/keepalive.js';
+import { connOptions } from '../dist/keepalive.js';
 
 // [SO_KEEPALIVE, TCP_KEEPIDLE s, TCP_KEEPINTVL s, TCP_KEEPCNT, TCP_NODELAY]; -1 = untouched.
 describe('keep-alive rules (Go TCPListener.accept + SetKeepAliveConfig)', function () {
@@ -29,7 +29,7 @@ describe('keep-alive rules (Go TCPListener.accept + SetKeepAliveConfig)', functi
   ];
   for (const [name, ka, cfg, want] of table) {
     it(name, function () {
-      expect(acceptOptions(ka, cfg)).to.deep.equal(want);
+      expect(connOptions(ka, cfg)).to.deep.equal(want);
     });
   }
 });
