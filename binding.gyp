@@ -3,7 +3,11 @@
     {
       "target_name": "listenconfig",
       "sources": [
+        "src-native/acceptor.cc",
         "src-native/addon.cc",
+        "src-native/glue.cc",
+        "src-native/js_acceptor.cc",
+        "src-native/js_watcher.cc",
         "src-native/poller.cc",
         "src-native/posix.cc",
         "src-native/sockaddr.cc",

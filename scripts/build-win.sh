@@ -79,8 +79,11 @@ fi
 
 # --- compile and link -------------------------------------------------------
 out=prebuilds/win32-x64/node.napi.node
+# binding.gyp's sources; posix.cc is POSIX's half of socket.h, win.cc (in
+# the list too) Windows'.
+mapfile -t sources < <(node -e "for (const f of JSON.parse(require('fs').readFileSync('binding.gyp', 'utf8')).targets[0].sources) if (!f.endsWith('/posix.cc')) console.log(f)")
 mkdir -p "$(dirname "$out")"
-say "compiling src-native/{addon,poller,sockaddr,win}.cc for win32-x64 (Node $version headers)"
+say "compiling ${sources[*]} for win32-x64 (Node $version headers)"
 # The same defines as binding.gyp; Windows 10 APIs; libgcc and libstdc++
 # (and winpthread) linked in, so the DLL needs nothing but node.exe and
 # system DLLs; -s strips the symbols (the package ships the DLL).
@@ -88,7 +91,7 @@ say "compiling src-native/{addon,poller,sockaddr,win}.cc for win32-x64 (Node $ve
   -DNAPI_VERSION=8 \
   -D_WIN32_WINNT=0x0A00 -DWIN32_LEAN_AND_MEAN -DBUILDING_NODE_EXTENSION \
   -I"$inc" \
-  src-native/addon.cc src-native/poller.cc src-native/sockaddr.cc src-native/win.cc \
+  "${sources[@]}" \
   -o "$out" \
   "$lib" -lws2_32 -liphlpapi -static -static-libgcc -static-libstdc++ -s
 say "built $out ($(stat -c %s "$out") bytes) for node.exe $version"

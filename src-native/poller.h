@@ -1,13 +1,7 @@
-// The accept watcher: a uv_poll_t on the listening socket that accepts only
-// while JavaScript has an accept() pending (armed), so that with nobody
-// accepting every connection stays in the kernel's queue and the backlog
-// means what it says.
-//
-// Disarming is lazy: Stop() leaves the poll registered (and unref'd) and the
-// next wake-up that finds it disarmed stops it without accepting. An accept
-// loop re-arms before that wake-up, so in steady state the poll is never
-// stopped and restarted: libuv would pay epoll_ctl ADD (EEXIST) and MOD
-// for each restart.
+// A uv_poll_t on a socket this object owns: what the accept watcher
+// (acceptor.h) and a message socket's readiness watcher (ReadyWatcher,
+// below) share. Each starts the poll only while JavaScript waits; the
+// socket's I/O is theirs or JavaScript's, never the poll's.
 #ifndef LISTENCONFIG_POLLER_H_
 #define LISTENCONFIG_POLLER_H_
 
@@ -17,64 +11,40 @@
 
 namespace lc {
 
-// Connections taken from the kernel per wake-up. Small, so that pull
-// semantics stay close to Go's (at most kAcceptBatch - 1 connections leave
-// the queue ahead of an accept() call), large enough to amortise the crossing
-// into JavaScript under load.
-constexpr int kAcceptBatch = 8;
-
-class AcceptWatcher {
+class Poller {
  public:
-  // Called on the loop's thread with the accepted sockets and the error that
-  // ended the batch (0 if none). The callee calls Stop() when nobody waits
-  // any more: it must decide before JavaScript's microtasks run, since they
-  // may already have asked for the next connection.
-  typedef void (*OnAccept)(void* ctx, const sock_t* socks, int n, int err);
-
-  // Takes ownership of the listening socket s. Returns nullptr and sets *err
-  // if the loop refuses the socket.
-  static AcceptWatcher* New(uv_loop_t* loop, sock_t s, const ConnOptions& o, OnAccept cb, void* ctx, int* err);
-
-  // The options set on each accepted connection from now on (of opts, what
-  // the listener does not carry: PerConnectionOptions).
-  void SetOptions(const ConnOptions& o);
-  int Start();  // arms; uv_poll_start(UV_READABLE) unless still polling
-  void Stop();  // disarms: no accept until Start(); idempotent
-  // Whether an armed watcher keeps the loop alive (a disarmed one never does).
-  void Ref();
-  void Unref();
-  // Stops watching, closes the listening socket and frees this object once
-  // libuv has released the handle, then calls done(arg) if given. No accept
-  // callback runs after Close().
+  // Stops watching, closes the socket and frees this object once libuv has
+  // released the handle, then calls done(arg) if given. No callback runs
+  // after Close(). Returns the error of closing the socket.
   int Close(void (*done)(void*) = nullptr, void* arg = nullptr);
   bool closed() const { return closed_; }
   sock_t socket() const { return sock_; }
 
- private:
-  AcceptWatcher() = default;
-  static void OnPoll(uv_poll_t* h, int status, int events);
-  static void OnClosed(uv_handle_t* h);
+ protected:
+  Poller() = default;
+  virtual ~Poller() = default;
+  // uv_poll_init of s for w. On failure frees w (through libuv's close
+  // callback when libuv linked the handle), sets *err and returns false.
+  static bool Init(Poller* w, uv_loop_t* loop, sock_t s, int* err);
+  // The Poller a libuv callback's handle belongs to.
+  static Poller* Of(uv_poll_t* h) { return static_cast<Poller*>(h->data); }
 
   uv_poll_t poll_;
   sock_t sock_;
-  ConnOptions opts_;
-  OnAccept cb_ = nullptr;
-  void* ctx_ = nullptr;
+  bool closed_ = false;
+
+ private:
+  static void OnClosed(uv_handle_t* h);
+
   void (*done_)(void*) = nullptr;
   void* done_arg_ = nullptr;
-  void SyncRef();
-
-  bool active_ = false;  // uv_poll started
-  bool armed_ = false;   // an accept() is pending in JavaScript
-  bool ref_ = true;      // Ref()/Unref() as the user asked
-  bool closed_ = false;
 };
 
 // The readiness watcher of a message socket (unixgram, unixpacket, raw IP):
-// a uv_poll_t started only while JavaScript has a read or a write pending,
-// for the events it waits for; the I/O itself is JavaScript's (one
+// the poll runs only while JavaScript has a read or a write pending, for
+// the events it waits for; the I/O itself is JavaScript's (one
 // recvmsg/sendmsg per message), as Go's poller only says when to retry.
-class ReadyWatcher {
+class ReadyWatcher : public Poller {
  public:
   // status: 0 or a libuv error; events: UV_READABLE | UV_WRITABLE.
   typedef void (*OnReady)(void* ctx, int status, int events);
@@ -86,23 +56,14 @@ class ReadyWatcher {
   int Start(int events);
   void Ref();
   void Unref();
-  // As AcceptWatcher::Close: no callback after it; the socket is closed.
-  int Close(void (*done)(void*) = nullptr, void* arg = nullptr);
-  bool closed() const { return closed_; }
 
  private:
   ReadyWatcher() = default;
   static void OnPoll(uv_poll_t* h, int status, int events);
-  static void OnClosed(uv_handle_t* h);
 
-  uv_poll_t poll_;
-  sock_t sock_;
   OnReady cb_ = nullptr;
   void* ctx_ = nullptr;
-  void (*done_)(void*) = nullptr;
-  void* done_arg_ = nullptr;
   int events_ = 0;
-  bool closed_ = false;
 };
 
 }  // namespace lc
