@@ -1,14 +1,15 @@
 // connections(): Go's accept-retry loop (net/http's Server.Serve) as an
-// async iterator. It is written out by hand, not as an async generator,
-// because `for await (const conn of ln)` is the README's idiom and sits on
-// the accept path (issue 13): a generator spends, per connection, its own
+// async iterator, written out by hand rather than as an async generator:
+// `for await (const conn of ln)` is the README's idiom and sits on the
+// accept path (issue 13), where a generator spends per connection its own
 // request object and promise, the await of accept(), and the await that
-// `yield` does on the yielded socket (another promise, another microtask,
-// a lookup of `then` through net.Socket's prototype chain). Here next() is
-// one then() on accept()'s promise. What the generator gave is
-// kept: Go's backoff on temporary errors, a close() that cancels the
-// pause, and calls queued behind a next() still waiting (a return() then
-// takes effect once that next() has settled, as a generator's does).
+// `yield` does on the yielded socket. Here next() is one promise: on a
+// listener with acceptInto (the engine's, stream-listener.ts) the
+// listener's callbacks settle it directly; on any other Listener it is one
+// then() on accept()'s promise. On top of that, as the generator would:
+// Go's backoff on temporary errors, a close() that cancels the pause, and
+// calls queued behind a next() still waiting (a return() takes effect once
+// that next() has settled).
 import { AsyncResource } from 'node:async_hooks';
 import type * as net from 'node:net';
 import { Backoff } from './backoff';

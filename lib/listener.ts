@@ -48,8 +48,7 @@ export interface Listener extends AsyncIterable<net.Socket> {
 }
 
 /**
- * The value of the same name, kept from when Listener was a class:
- * `x instanceof Listener` says whether x implements the interface (accept,
+ * The value of the interface's name: `x instanceof Listener` says whether x implements the interface (accept,
  * close and addr methods and an async iterator), as a Go type assertion to
  * net.Listener would; `Listener.acceptBatch` is the accept batch size.
  */

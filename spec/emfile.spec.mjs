@@ -1,7 +1,7 @@
 // Descriptor exhaustion (issue 10): a server under `prlimit --nofile=64`
 // meets EMFILE while clients keep arriving. The for-await loop must not end
-// (before issue 10 it threw once and never accepted again) nor spin (an
-// accept() loop that retried at once took ~940,000 rejections in 5 s): it
+// (throw once and never accept again) nor spin (an accept() loop that
+// retries at once takes ~940,000 rejections in 5 s): it
 // pauses as Go's http.Server does, the clients wait in the kernel's queue,
 // and every one is served once descriptors free up.
 import { expect } from './expect.mjs';

@@ -90,7 +90,7 @@ describe('maxListenerBacklog', function () {
       expect(probe.kernelRelease.called).to.equal(false);
     });
 
-    it('clamps n > 65535 to 65535 before kernel 4.1 (uint16 backlog, issue 5030)', function () {
+    it('clamps n > 65535 to 65535 before kernel 4.1 (uint16 backlog, Go issue 5030)', function () {
       for (const release of ['3.10.0-1160.el7.x86_64', '4.0.9', '2.6.32-754.el6.x86_64']) {
         const probe = fakeLinux('100000\n', release);
         expect(linuxMaxListenerBacklog(probe), release).to.equal(65535);
@@ -175,7 +175,7 @@ describe('maxListenerBacklog', function () {
       expect(bsdMaxListenerBacklog('openbsd', probe)).to.equal(128);
     });
 
-    it('clamps n > 65535 to 65535 (uint16 backlog, issue 5030)', function () {
+    it('clamps n > 65535 to 65535 (uint16 backlog, Go issue 5030)', function () {
       const probe = { sysctlUint32: sinon.stub() };
       probe.sysctlUint32.returns(100000);
       expect(bsdMaxListenerBacklog('freebsd', probe)).to.equal(65535);

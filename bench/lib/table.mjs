@@ -170,7 +170,7 @@ export function printTable(r) {
       );
     }
     // Failed requests per side (wrk's socket errors and non-2xx), summed
-    // over the rounds; results before issue 13's fix have no such field.
+    // over the rounds; results files recorded without them have no such field.
     const failed = (e) =>
       e
         ? `connect ${e.connect}, read ${e.read}, write ${e.write}, timeout ${e.timeout}, non-2xx ${e.non2xx}`

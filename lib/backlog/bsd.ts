@@ -49,7 +49,7 @@ export function sysctlName(platform: string): string | undefined {
  * on freebsd, kern.somaxconn on openbsd. Returns SOMAXCONN (128) when the
  * sysctl is 0 or cannot be read, and always on netbsd and dragonfly. A value
  * above 65535 is clamped to 65535: FreeBSD stores the backlog in a uint16
- * and Go assumes the other BSDs do too (issue 5030).
+ * and Go assumes the other BSDs do too (Go issue 5030).
  */
 export function bsdMaxListenerBacklog(platform: string, probe: SysctlProbe = sysctlProbe): number {
   const name = sysctlName(platform);

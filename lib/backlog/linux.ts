@@ -88,7 +88,7 @@ export function maxAckBacklog(n: number, release: string): number {
  * /proc/sys/net/core/somaxconn, parsed as Go's dtoi does (leading digits, so
  * "4096abc" is 4096). Returns SOMAXCONN (128) when the file cannot be read,
  * is empty, has no leading digits, holds 0, or holds a value of 0xFFFFFF or
- * more. A value above 65535 goes through maxAckBacklog (issue 5030).
+ * more. A value above 65535 goes through maxAckBacklog (Go issue 5030).
  * (Where Go would index an empty field list and panic, on a blank first
  * line, this returns SOMAXCONN.)
  */
