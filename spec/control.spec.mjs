@@ -2,7 +2,7 @@
 // and the default options, before bind(), with Go's network and address.
 import { expect } from './expect.mjs';
 import { ListenConfig, OpError, constants, getsockopt, setsockopt } from 'listenconfig';
-import { fdCount, dial, within, destroyAll, hasIPv6Loopback } from './helpers.mjs';
+import { expectSameFdCount, dial, within, destroyAll, hasIPv6Loopback } from './helpers.mjs';
 // getsockname is not public API; the spec reads it through the addon.
 import { binding } from '../dist/native.js';
 
@@ -112,20 +112,20 @@ describe('ListenConfig control', function () {
     ];
     // Warm up lazily created descriptors (DNS, epoll) before counting.
     for (const lc of configs) await lc.listen('tcp', '127.0.0.1:0').catch(() => {});
-    const before = fdCount();
-    for (let i = 0; i < 200; i++) {
-      let err;
-      try {
-        await configs[i % 2].listen('tcp', '127.0.0.1:0');
-      } catch (e) {
-        err = e;
+    await expectSameFdCount(async () => {
+      for (let i = 0; i < 200; i++) {
+        let err;
+        try {
+          await configs[i % 2].listen('tcp', '127.0.0.1:0');
+        } catch (e) {
+          err = e;
+        }
+        expect(err).to.be.instanceOf(OpError);
+        expect(err.err).to.equal(boom);
+        expect(err.cause).to.equal(boom);
+        expect(err.message).to.equal('listen tcp 127.0.0.1:0: boom');
       }
-      expect(err).to.be.instanceOf(OpError);
-      expect(err.err).to.equal(boom);
-      expect(err.cause).to.equal(boom);
-      expect(err.message).to.equal('listen tcp 127.0.0.1:0: boom');
-    }
-    expect(fdCount()).to.equal(before);
+    });
   });
 
   it("a Control that throws a non-Error: Go's message, the value kept as the cause", async function () {

@@ -2,7 +2,7 @@
 // no descriptor left behind by any failure path.
 import { expect } from './expect.mjs';
 import { ListenConfig, listen, OpError, AddrError, UnknownNetworkError, SyscallError, DNSError } from 'listenconfig';
-import { fdCount } from './helpers.mjs';
+import { expectSameFdCount } from './helpers.mjs';
 
 async function failure(p) {
   try {
@@ -63,9 +63,9 @@ describe('listen errors (Go texts)', function () {
     ];
     try {
       for (const f of failing) await failure(f()); // warm-up
-      const before = fdCount();
-      for (let i = 0; i < 100; i++) for (const f of failing) await failure(f());
-      expect(fdCount()).to.equal(before);
+      await expectSameFdCount(async () => {
+        for (let i = 0; i < 100; i++) for (const f of failing) await failure(f());
+      });
     } finally {
       await holder.close();
     }

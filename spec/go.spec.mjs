@@ -23,7 +23,16 @@ import {
   setsockopt,
 } from 'listenconfig';
 import { oursMPTCP } from './fixtures/mptcp-ours.mjs';
-import { findGo, goEnv, hasIPv6, hasIPv6Loopback, inNetns, netnsSkipReason, resolverSkipReason } from './helpers.mjs';
+import {
+  goEnv,
+  goOrSkip,
+  hasIPv6,
+  hasIPv6Loopback,
+  inNetns,
+  netnsSkipReason,
+  resolverSkipReason,
+  runGoReference,
+} from './helpers.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const cases = JSON.parse(readFileSync(here('./go/cases.json'), 'utf8'));
@@ -222,20 +231,10 @@ describe('Go reference: net.ListenConfig.Listen, case by case', function () {
 
   before(function () {
     this.timeout(180000);
-    const found = findGo();
-    if (found.why !== undefined) {
-      console.log(`    skipped: ${found.why}`);
-      this.skip();
-    }
-    const out = spawnSync(found.go, ['run', './reference.go'], {
-      cwd: here('./go'),
-      input: JSON.stringify(cases.map((c) => ({ ...c, address: fill(c.address) }))),
-      encoding: 'utf8',
-      timeout: 170000,
-      env: goEnv,
-    });
-    if (out.status !== 0) throw new Error(`go run failed: ${out.stderr}`);
-    reference = JSON.parse(out.stdout);
+    reference = runGoReference(
+      this,
+      cases.map((c) => ({ ...c, address: fill(c.address) })),
+    );
     // Go's run leaves the files of stale and keepFile cases behind.
     rmSync(dir, { recursive: true, force: true });
   });
@@ -400,20 +399,7 @@ describe('Go reference: a generated table of 1,938 calls', function () {
   let reference;
   before(function () {
     this.timeout(180000);
-    const found = findGo();
-    if (found.why !== undefined) {
-      console.log(`    skipped: ${found.why}`);
-      this.skip();
-    }
-    const out = spawnSync(found.go, ['run', './reference.go'], {
-      cwd: here('./go'),
-      input: JSON.stringify(generated),
-      encoding: 'utf8',
-      timeout: 170000,
-      env: goEnv,
-    });
-    if (out.status !== 0) throw new Error(`go run failed: ${out.stderr}`);
-    reference = JSON.parse(out.stdout);
+    reference = runGoReference(this, generated);
   });
 
   for (const network of genNetworks) {
@@ -467,23 +453,10 @@ describe('Go reference: generated unix names', function () {
       console.log(`    skipped: abstract unix names are Linux's; this is ${process.platform}`);
       this.skip();
     }
-    const found = findGo();
-    if (found.why !== undefined) {
-      console.log(`    skipped: ${found.why}`);
-      this.skip();
-    }
     const base = mkdtempSync(join(tmpdir(), 'lc-go-unix-'));
     try {
       const unixCases = generatedUnix(base);
-      const out = spawnSync(found.go, ['run', './reference.go'], {
-        cwd: here('./go'),
-        input: JSON.stringify(unixCases),
-        encoding: 'utf8',
-        timeout: 110000,
-        env: goEnv,
-      });
-      if (out.status !== 0) throw new Error(`go run failed: ${out.stderr}`);
-      const reference = JSON.parse(out.stdout);
+      const reference = runGoReference(this, unixCases, 110000);
       const differ = [];
       for (let i = 0; i < unixCases.length; i++) {
         const r = { control: [], addr: null, error: null };
@@ -562,13 +535,9 @@ describe('Go reference: Multipath TCP, case by case', function () {
       );
       this.skip();
     }
-    const found = findGo();
-    if (found.why !== undefined) {
-      console.log(`    skipped: ${found.why}`);
-      this.skip();
-    }
+    const go = goOrSkip(this);
     bin = join(work, 'mptcp-ref');
-    const built = spawnSync(found.go, ['build', '-o', bin, './mptcp'], {
+    const built = spawnSync(go, ['build', '-o', bin, './mptcp'], {
       cwd: here('./go'),
       encoding: 'utf8',
       timeout: 170000,

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as dns from 'node:dns';
 import { fileURLToPath } from 'node:url';
+import { expect } from './expect.mjs';
 
 /** The package root (this repository, or node_modules/listenconfig when installed). */
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -17,6 +18,51 @@ const fdDir = fs.existsSync('/proc/self/fd') ? '/proc/self/fd' : '/dev/fd';
 /** Open descriptors of this process. */
 export function fdCount() {
   return fs.readdirSync(fdDir).length;
+}
+
+/**
+ * Runs `fn` and asserts that this process has as many descriptors open
+ * after it as before: a failure path that leaks one shows here.
+ */
+export async function expectSameFdCount(fn) {
+  const before = fdCount();
+  await fn();
+  expect(fdCount(), 'open descriptors').to.equal(before);
+}
+
+/**
+ * Skips the calling test or suite (`ctx`, mocha's `this`), printing why as
+ * a "skipped: …" line indented as mocha prints the tests beside it.
+ */
+export function skip(ctx, why) {
+  // Mocha indents by two spaces per suite; a test one more level in.
+  let depth = 0;
+  for (let s = ctx.test?.parent; s?.parent; s = s.parent) depth++;
+  console.log(`${'  '.repeat(Math.max(depth, 1) + 1)}skipped: ${why}`);
+  ctx.skip();
+}
+
+/**
+ * The I/O methods report argument errors as listen() does: the promise
+ * rejects with a `type` error of `code`; nothing is thrown synchronously.
+ */
+export async function expectRejection(promise, type, code) {
+  expect(promise).to.be.instanceOf(Promise);
+  const e = await promise.then(
+    () => undefined,
+    (e) => e,
+  );
+  expect(e).to.be.instanceOf(type);
+  expect(e.code).to.equal(code);
+}
+
+/** A net.Socket connected to the unix socket at `path`. */
+export function connectUnix(path) {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(path);
+    c.once('connect', () => resolve(c));
+    c.once('error', reject);
+  });
 }
 
 /**
@@ -264,6 +310,35 @@ export function findGo() {
   return {
     why: `no Go 1.${wantMinor} or later with its standard library (found: ${seen.join(', ') || 'none'}); bash scripts/install-go.sh (shipped in this package) installs it into .cache/ (.ci/run does)`,
   };
+}
+
+/**
+ * findGo()'s Go, or a skip of the calling suite or test (`ctx`, mocha's
+ * `this`) that prints why there is none.
+ */
+export function goOrSkip(ctx) {
+  const found = findGo();
+  if (found.why !== undefined) {
+    console.log(`    skipped: ${found.why}`);
+    ctx.skip();
+  }
+  return found.go;
+}
+
+/**
+ * Runs spec/go/reference.go on `cases` (JSON on its stdin) and returns the
+ * results it prints, parsed; skips as goOrSkip() without Go.
+ */
+export function runGoReference(ctx, cases, timeout = 170000) {
+  const out = spawnSync(goOrSkip(ctx), ['run', './reference.go'], {
+    cwd: goModule,
+    input: JSON.stringify(cases),
+    encoding: 'utf8',
+    timeout,
+    env: goEnv,
+  });
+  if (out.status !== 0) throw new Error(`go run failed: ${out.stderr}`);
+  return JSON.parse(out.stdout);
 }
 
 /** Whether this machine can listen on the IPv6 loopback, ::1. */

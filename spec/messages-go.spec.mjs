@@ -10,7 +10,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListenConfig, listen, listenPacket, dialUnix, unixRights, parseUnixRights, constants } from 'listenconfig';
-import { findGo, goEnv, goModule, within } from './helpers.mjs';
+import { goEnv, goModule, goOrSkip, within } from './helpers.mjs';
 
 const text = (p) =>
   p.then(
@@ -85,14 +85,10 @@ describe('message sockets against Go (spec/go/messages, Go 1.27)', function () {
       console.log("    skipped: the compared names include Linux's '@' for an unnamed socket");
       this.skip();
     }
-    const found = findGo();
-    if (found.why !== undefined) {
-      console.log(`    skipped: ${found.why}`);
-      this.skip();
-    }
+    const go = goOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'lc-msg-go-'));
     bin = join(dir, 'go-messages');
-    const built = spawnSync(found.go, ['build', '-o', bin, './messages'], {
+    const built = spawnSync(go, ['build', '-o', bin, './messages'], {
       env: goEnv,
       encoding: 'utf8',
       cwd: goModule,

@@ -13,14 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListenConfig, listen, multipathTCP, syscallConn, constants, getsockopt } from 'listenconfig';
-import { inNetns, lastJSON, netnsSkipReason, within } from './helpers.mjs';
+import { inNetns, lastJSON, netnsSkipReason, within, skip } from './helpers.mjs';
 
 const child = fileURLToPath(new URL('./fixtures/mptcp-child.mjs', import.meta.url));
-
-function skip(ctx, why) {
-  console.log(`    skipped: ${why}`);
-  ctx.skip();
-}
 
 // net.mptcp.enabled of this namespace, or undefined without MPTCP support.
 function mptcpEnabled() {

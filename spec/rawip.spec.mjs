@@ -5,24 +5,7 @@
 import { expect } from './expect.mjs';
 import { spawnSync } from 'node:child_process';
 import { ListenConfig, IPConn, IPAddr, OpError, ErrClosed, listenPacket } from 'listenconfig';
-import { repoRoot, within } from './helpers.mjs';
-
-// The I/O methods report argument errors as listen() does: the promise
-// rejects; nothing is thrown synchronously.
-async function expectRejection(promise, type, code) {
-  expect(promise).to.be.instanceOf(Promise);
-  const e = await promise.then(
-    () => undefined,
-    (e) => e,
-  );
-  expect(e).to.be.instanceOf(type);
-  expect(e.code).to.equal(code);
-}
-
-function skip(ctx, why) {
-  console.log(`    skipped: ${why}`);
-  ctx.skip();
-}
+import { repoRoot, within, skip, expectRejection } from './helpers.mjs';
 
 // An ICMP echo request (RFC 792) with its checksum.
 function echoRequest(id, seq, payload) {

@@ -6,7 +6,7 @@
 import { expect } from './expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { runNode, lastJSON, repoRoot } from './helpers.mjs';
+import { runNode, lastJSON, repoRoot, skip } from './helpers.mjs';
 
 const child = 'spec/fixtures/register-child.mjs';
 const withHook = (which, opts = {}, how = '--import') => runNode([how, 'listenconfig/register', child, which], opts);
@@ -26,11 +26,6 @@ function nodeAtLeast(min) {
 function runWith(bin, args) {
   const r = spawnSync(bin, args, { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function skip(ctx, why) {
-  console.log(`      skipped: ${why}`);
-  ctx.skip();
 }
 
 describe('listenconfig/register (#20)', function () {

@@ -9,13 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listen, serve, OpError, SyscallError } from 'listenconfig';
-import { until, within } from './helpers.mjs';
+import { until, within, skip } from './helpers.mjs';
 
 // mocha's skip() takes no reason; print it, as the other specs do.
-function skip(ctx, why) {
-  console.log(`      skipped: ${why}`);
-  ctx.skip();
-}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');

@@ -15,14 +15,10 @@ import express from 'express';
 import Fastify from 'fastify';
 import { WebSocketServer, WebSocket } from 'ws';
 import { listen, serve } from 'listenconfig';
-import { within } from './helpers.mjs';
+import { within, skip } from './helpers.mjs';
 import { localhostCert, certSkipReason } from './tls-cert.mjs';
 
 // mocha's skip() takes no reason; print it, as the other specs do.
-function skip(ctx, why) {
-  console.log(`      skipped: ${why}`);
-  ctx.skip();
-}
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -4,27 +4,13 @@
 import { expect } from './expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListenConfig, OpError, listen } from 'listenconfig';
-import { lastJSON, missingTools, repoRoot, runNode, thrown, within } from './helpers.mjs';
+import { lastJSON, missingTools, repoRoot, runNode, thrown, within, skip, connectUnix } from './helpers.mjs';
 
 const posix = process.platform !== 'win32';
 const loopFixture = join(repoRoot, 'spec/fixtures/unix-mode-loop.mjs');
-
-function skip(ctx, why) {
-  console.log(`    skipped: ${why}`);
-  ctx.skip();
-}
-
-function connect(path) {
-  return new Promise((resolve, reject) => {
-    const c = net.connect(path);
-    c.once('connect', () => resolve(c));
-    c.once('error', reject);
-  });
-}
 
 // A directory every user may enter, so that only the socket's own mode
 // decides who connects.
@@ -84,7 +70,7 @@ describe('unix socket file: unlink only its own file', function () {
       await within(new Promise((r) => b.stdout.once('data', r)), 10_000, 'process B listening');
       await a.close();
       expect(fs.existsSync(path)).to.equal(true);
-      const c = await connect(path);
+      const c = await connectUnix(path);
       const got = await within(new Promise((r) => c.once('data', (d) => r(String(d)))), 5000, "B's answer");
       expect(got).to.equal('B');
       c.destroy();

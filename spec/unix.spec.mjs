@@ -21,20 +21,7 @@ import {
   constants,
   getsockopt,
 } from 'listenconfig';
-import { within } from './helpers.mjs';
-
-function skip(ctx, why) {
-  console.log(`    skipped: ${why}`);
-  ctx.skip();
-}
-
-function connect(path) {
-  return new Promise((resolve, reject) => {
-    const c = net.connect(path);
-    c.once('connect', () => resolve(c));
-    c.once('error', reject);
-  });
-}
+import { within, skip, connectUnix } from './helpers.mjs';
 
 function readAll(sock) {
   return new Promise((resolve, reject) => {
@@ -73,7 +60,7 @@ describe('unix stream listeners (Go: ListenConfig.Listen("unix", path))', functi
       expect(ln.addr()).to.be.instanceOf(UnixAddr);
       expect(ln.addr()).to.include({ network: 'unix', name: path });
       expect(String(ln.addr())).to.equal(path);
-      const client = await connect(path);
+      const client = await connectUnix(path);
       const conn = await within(ln.accept(), 2000, 'accept');
       expect(conn).to.be.instanceOf(net.Socket);
       expect(conn._handle.constructor.name).to.equal('Pipe');
@@ -115,8 +102,8 @@ describe('unix stream listeners (Go: ListenConfig.Listen("unix", path))', functi
     const ln = await new ListenConfig({ backlog: 1 }).listen('unix', path);
     const clients = [];
     try {
-      clients.push(await connect(path), await connect(path));
-      const third = await connect(path).then(
+      clients.push(await connectUnix(path), await connectUnix(path));
+      const third = await connectUnix(path).then(
         (c) => (clients.push(c), null),
         (e) => e,
       );
@@ -124,7 +111,7 @@ describe('unix stream listeners (Go: ListenConfig.Listen("unix", path))', functi
       // Accepting makes room.
       (await within(ln.accept(), 2000, 'accept')).destroy();
       (await within(ln.accept(), 2000, 'accept')).destroy();
-      clients.push(await connect(path));
+      clients.push(await connectUnix(path));
     } finally {
       for (const c of clients) c.destroy();
       await ln.close();

@@ -20,24 +20,7 @@ import {
   parseUnixRights,
   constants,
 } from 'listenconfig';
-import { fdCount, until, within } from './helpers.mjs';
-
-// The I/O methods report argument errors as listen() does: the promise
-// rejects; nothing is thrown synchronously.
-async function expectRejection(promise, type, code) {
-  expect(promise).to.be.instanceOf(Promise);
-  const e = await promise.then(
-    () => undefined,
-    (e) => e,
-  );
-  expect(e).to.be.instanceOf(type);
-  expect(e.code).to.equal(code);
-}
-
-function skip(ctx, why) {
-  console.log(`    skipped: ${why}`);
-  ctx.skip();
-}
+import { expectSameFdCount, fdCount, until, within, skip, expectRejection } from './helpers.mjs';
 
 function hasPython() {
   try {
@@ -457,18 +440,18 @@ describe('unixgram message sockets (Go: ListenPacket("unixgram", …), *UnixConn
           throw new Error('no');
         },
       });
-      const before = fdCount();
-      for (let i = 0; i < 1000; i++) {
-        await listenPacket('unixgram', path).catch(() => {}); // EADDRINUSE
-        await failing.listenPacket('unixgram', '').catch(() => {}); // Control
-        await dialUnix('unixgram', join(dir, 'none.sock')).catch(() => {}); // ENOENT
-        await dialUnix('unixgram', path, { laddr: path }).catch(() => {}); // bind EADDRINUSE
-        const c = await listenPacket('unixgram', '');
-        const r = c.readFrom(Buffer.alloc(1));
-        await c.close();
-        await r.catch(() => {});
-      }
-      expect(fdCount()).to.equal(before);
+      await expectSameFdCount(async () => {
+        for (let i = 0; i < 1000; i++) {
+          await listenPacket('unixgram', path).catch(() => {}); // EADDRINUSE
+          await failing.listenPacket('unixgram', '').catch(() => {}); // Control
+          await dialUnix('unixgram', join(dir, 'none.sock')).catch(() => {}); // ENOENT
+          await dialUnix('unixgram', path, { laddr: path }).catch(() => {}); // bind EADDRINUSE
+          const c = await listenPacket('unixgram', '');
+          const r = c.readFrom(Buffer.alloc(1));
+          await c.close();
+          await r.catch(() => {});
+        }
+      });
       await held.close();
     });
 

@@ -17,12 +17,7 @@ import {
   getsockopt,
   setsockopt,
 } from 'listenconfig';
-import { hasIPv6, hasIPv6Loopback } from '../helpers.mjs';
-
-function skip(ctx, why) {
-  console.log(`    skipped: ${why}`);
-  ctx.skip();
-}
+import { hasIPv6, hasIPv6Loopback, skip } from '../helpers.mjs';
 
 // Go's fd.family: the socket's own domain (SO_DOMAIN where the OS has it),
 // else what its address says.
