@@ -6,6 +6,7 @@ import { AbortError, OpError, SyscallError, check, type Addr } from './errors';
 import { listenBacklog } from './backlog/listen';
 import { binding, type SockAddr, type Sock } from './native';
 import { ValidRawConn, type RawConn } from './rawconn';
+import { constants } from './sockopt';
 
 /**
  * Go's Control: runs after socket() and the default options, before bind().
@@ -48,6 +49,18 @@ export interface SocketRequest {
   listen?: { backlog: number; beforeListen?: (sock: Sock) => void };
   /** A datagram socket bound to a multicast group's port (Go's listenDatagram). */
   multicast?: boolean;
+}
+
+/**
+ * @internal What every AF_UNIX request shares: Control is told the network
+ * and the name as given (Go's ('unix', path)), and no option is IPv6's.
+ */
+export function unixRequest(
+  network: string,
+  type: number,
+  address: string,
+): Pick<SocketRequest, 'domain' | 'type' | 'protocol' | 'v6only' | 'ctrlNetwork' | 'ctrlAddress'> {
+  return { domain: constants.AF_UNIX, type, protocol: 0, v6only: false, ctrlNetwork: network, ctrlAddress: address };
 }
 
 /** @internal The bound (and listening) socket and its getsockname(). */

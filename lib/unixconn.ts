@@ -15,7 +15,7 @@ import {
 } from './errors';
 import { Failed, MessageConn, rejecting, validateBytes, validateStringArg } from './msgconn';
 import { binding, type SockAddr, type Sock } from './native';
-import { socket, type Control } from './sock';
+import { socket, unixRequest, type Control } from './sock';
 import { constants } from './sockopt';
 import { UnixAddr, type UnixNetwork } from './unixsock';
 import { describe } from './validate';
@@ -365,12 +365,7 @@ export async function listenUnixgram(
   const { sock, name } = await socket({
     network,
     laddr,
-    domain: constants.AF_UNIX,
-    type: constants.SOCK_DGRAM,
-    protocol: 0,
-    v6only: false,
-    ctrlNetwork: network,
-    ctrlAddress: address,
+    ...unixRequest(network, constants.SOCK_DGRAM, address),
     control: p.control,
     signal,
     bind: { host: address, zone: '', port: 0 },
@@ -471,12 +466,11 @@ export async function dialUnix(
     network,
     laddr: ra,
     source: la,
-    domain: constants.AF_UNIX,
-    type: network === 'unixgram' ? constants.SOCK_DGRAM : (constants.SOCK_SEQPACKET as number),
-    protocol: 0,
-    v6only: false,
-    ctrlNetwork: network,
-    ctrlAddress: raddr,
+    ...unixRequest(
+      network,
+      network === 'unixgram' ? constants.SOCK_DGRAM : (constants.SOCK_SEQPACKET as number),
+      raddr,
+    ),
     control: o.control,
     signal: o.signal,
     bind: o.laddr === undefined ? undefined : { host: o.laddr, zone: '', port: 0 },

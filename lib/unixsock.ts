@@ -12,7 +12,7 @@ import { OpError, SyscallError, UnknownNetworkError, unsupportedNetwork, type Ad
 import { NO_CONN_OPTIONS } from './keepalive';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { adoptUnixpacket } from './unixconn';
-import { socket, type Control } from './sock';
+import { socket, unixRequest, type Control } from './sock';
 import { constants } from './sockopt';
 import { validateBooleanArg, type UnixOwner } from './validate';
 
@@ -287,14 +287,13 @@ export async function listenUnix(
       {
         network,
         laddr,
-        domain: constants.AF_UNIX,
-        // SOCK_SEQPACKET keeps message boundaries, which a net.Socket (a byte
-        // stream) would merge: its connections are UnixConns (unixconn.ts).
-        type: network === 'unixpacket' ? (constants.SOCK_SEQPACKET as number) : constants.SOCK_STREAM,
-        protocol: 0,
-        v6only: false,
-        ctrlNetwork: network,
-        ctrlAddress: address,
+        ...unixRequest(
+          network,
+          // SOCK_SEQPACKET keeps message boundaries, which a net.Socket (a byte
+          // stream) would merge: its connections are UnixConns (unixconn.ts).
+          network === 'unixpacket' ? (constants.SOCK_SEQPACKET as number) : constants.SOCK_STREAM,
+          address,
+        ),
         control: p.control,
         signal,
         bind: { host: temp?.path ?? address, zone: '', port: 0 },

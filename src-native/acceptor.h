@@ -40,8 +40,8 @@ class Acceptor : public Poller {
   int Start();  // arms; uv_poll_start(UV_READABLE) unless still polling
   void Stop();  // disarms: no accept until Start(); idempotent
   // Whether an armed watcher keeps the loop alive (a disarmed one never does).
-  void Ref();
-  void Unref();
+  void Ref() override;
+  void Unref() override;
 
  private:
   Acceptor() = default;

@@ -187,26 +187,23 @@ napi_value MakeSockAddr(napi_env env, const lc::SockAddr& sa) {
   return o;
 }
 
-// getsockname(sock) -> { domain, host, zone, port } | -err
-napi_value GetSockName(napi_env env, napi_callback_info info) {
+// getsockname(sock) and getpeername(sock) -> { domain, host, zone, port } | -err
+napi_value NameOf(napi_env env, napi_callback_info info, int (*name)(sock_t, lc::SockAddr*), const char* usage) {
   Args a;
   sock_t s;
-  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "getsockname(sock)");
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, usage);
   lc::SockAddr sa;
-  int r = lc::GetSockName(s, &sa);
+  int r = name(s, &sa);
   if (r < 0) return Num(env, r);
   return MakeSockAddr(env, sa);
 }
 
-// getpeername(sock) -> { domain, host, zone, port } | -err
+napi_value GetSockName(napi_env env, napi_callback_info info) {
+  return NameOf(env, info, lc::GetSockName, "getsockname(sock)");
+}
+
 napi_value GetPeerName(napi_env env, napi_callback_info info) {
-  Args a;
-  sock_t s;
-  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "getpeername(sock)");
-  lc::SockAddr sa;
-  int r = lc::GetPeerName(s, &sa);
-  if (r < 0) return Num(env, r);
-  return MakeSockAddr(env, sa);
+  return NameOf(env, info, lc::GetPeerName, "getpeername(sock)");
 }
 
 // connect(sock, domain, host, zone, port) -> 0 | -err

@@ -154,6 +154,22 @@ void PollObject::Unhold(napi_env env) {
   strong_ = false;
 }
 
+napi_value PollObject::RefJs(napi_env env, napi_value) {
+  if (w_ != nullptr) w_->Ref();
+  return Undefined(env);
+}
+
+napi_value PollObject::UnrefJs(napi_env env, napi_value) {
+  if (w_ != nullptr) w_->Unref();
+  return Undefined(env);
+}
+
+napi_value PollObject::CloseJs(napi_env env, napi_value) {
+  int r = w_ == nullptr ? 0 : ReleaseWatcher();
+  Release();
+  return Num(env, r);
+}
+
 int PollObject::ReleaseWatcher() {
   Poller* w = w_;
   w_ = nullptr;

@@ -58,6 +58,13 @@ napi_value DefineWatcher(napi_env env);
 // dropped object is collected and the finalizer closes the socket. A
 // worker's cleanup hook closes it too.
 class PollObject {
+ public:
+  // ref(), unref(), and close() -> 0 | -err (the error of closing the
+  // socket; what Release() lets go of is dropped too).
+  napi_value RefJs(napi_env env, napi_value);
+  napi_value UnrefJs(napi_env env, napi_value);
+  napi_value CloseJs(napi_env env, napi_value);
+
  protected:
   explicit PollObject(napi_env env) : env_(env) {}
   virtual ~PollObject() = default;

@@ -27,9 +27,9 @@ class Acceptor : public PollObject {
     napi_property_descriptor props[] = {
         {"start", nullptr, Method<Acceptor, &Acceptor::Start>, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"stop", nullptr, Method<Acceptor, &Acceptor::Stop>, nullptr, nullptr, nullptr, napi_default, nullptr},
-        {"ref", nullptr, Method<Acceptor, &Acceptor::Ref>, nullptr, nullptr, nullptr, napi_default, nullptr},
-        {"unref", nullptr, Method<Acceptor, &Acceptor::Unref>, nullptr, nullptr, nullptr, napi_default, nullptr},
-        {"close", nullptr, Method<Acceptor, &Acceptor::CloseJs>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"ref", nullptr, Method<PollObject, &PollObject::RefJs>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"unref", nullptr, Method<PollObject, &PollObject::UnrefJs>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"close", nullptr, Method<PollObject, &PollObject::CloseJs>, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"setOptions", nullptr, Method<Acceptor, &Acceptor::SetOptions>, nullptr, nullptr, nullptr, napi_default,
          nullptr},
         {"batch", nullptr, nullptr, nullptr, nullptr, batch, napi_static, nullptr},
@@ -141,21 +141,6 @@ class Acceptor : public PollObject {
     if (w_ != nullptr) watcher()->Stop();
     Unhold(env);
     return Undefined(env);
-  }
-  napi_value Ref(napi_env env, napi_value) {
-    if (w_ != nullptr) watcher()->Ref();
-    return Undefined(env);
-  }
-  napi_value Unref(napi_env env, napi_value) {
-    if (w_ != nullptr) watcher()->Unref();
-    return Undefined(env);
-  }
-  // close() -> 0 | -err (the error of closing the listening socket). Closes
-  // the batch's sockets not handed out, and drops cb and out.
-  napi_value CloseJs(napi_env env, napi_value) {
-    int r = w_ == nullptr ? 0 : ReleaseWatcher();
-    Release();
-    return Num(env, r);
   }
   // setOptions([keepalive, idle, interval, count, nodelay]): what each
   // connection accepted from now on gets (socket.h, PerConnectionOptions).

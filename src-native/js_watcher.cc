@@ -25,9 +25,9 @@ class Watcher : public PollObject {
   static napi_value Define(napi_env env) {
     napi_property_descriptor props[] = {
         {"start", nullptr, Method<Watcher, &Watcher::Start>, nullptr, nullptr, nullptr, napi_default, nullptr},
-        {"ref", nullptr, Method<Watcher, &Watcher::Ref>, nullptr, nullptr, nullptr, napi_default, nullptr},
-        {"unref", nullptr, Method<Watcher, &Watcher::Unref>, nullptr, nullptr, nullptr, napi_default, nullptr},
-        {"close", nullptr, Method<Watcher, &Watcher::CloseJs>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"ref", nullptr, Method<PollObject, &PollObject::RefJs>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"unref", nullptr, Method<PollObject, &PollObject::UnrefJs>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"close", nullptr, Method<PollObject, &PollObject::CloseJs>, nullptr, nullptr, nullptr, napi_default, nullptr},
     };
     napi_value cons = nullptr;
     napi_define_class(env, "Watcher", NAPI_AUTO_LENGTH, New, nullptr, sizeof props / sizeof props[0], props, &cons);
@@ -116,20 +116,6 @@ class Watcher : public PollObject {
     int r = watcher()->Start(events);
     if (r == 0 && events != 0) Hold(env);
     if (r == 0 && events == 0) Unhold(env);
-    return Num(env, r);
-  }
-  napi_value Ref(napi_env env, napi_value) {
-    if (w_ != nullptr) watcher()->Ref();
-    return Undefined(env);
-  }
-  napi_value Unref(napi_env env, napi_value) {
-    if (w_ != nullptr) watcher()->Unref();
-    return Undefined(env);
-  }
-  // close() -> 0 | -err (closing the socket)
-  napi_value CloseJs(napi_env env, napi_value) {
-    int r = w_ == nullptr ? 0 : ReleaseWatcher();
-    Release();
     return Num(env, r);
   }
 };

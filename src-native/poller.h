@@ -19,6 +19,10 @@ class Poller {
   int Close(void (*done)(void*) = nullptr, void* arg = nullptr);
   bool closed() const { return closed_; }
   sock_t socket() const { return sock_; }
+  // Whether the poll keeps the loop alive (uv_ref/uv_unref), as each
+  // watcher defines it.
+  virtual void Ref() = 0;
+  virtual void Unref() = 0;
 
  protected:
   Poller() = default;
@@ -54,8 +58,8 @@ class ReadyWatcher : public Poller {
 
   // uv_poll_start for events; 0 stops (uv_poll_stop). Idempotent.
   int Start(int events);
-  void Ref();
-  void Unref();
+  void Ref() override;
+  void Unref() override;
 
  private:
   ReadyWatcher() = default;
