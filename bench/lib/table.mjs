@@ -16,6 +16,23 @@ function row(cells, widths) {
   );
 }
 
+// The burst scenarios' table (2. and 6.): one row per N and server.
+function burstTable(cases, widths) {
+  console.log(row(['N', 'server', 'failed', 'delayed >0.9 s', 'p50 ms', 'p99 ms', 'max ms'], widths));
+  for (const c of cases) {
+    const cells = [
+      c.n,
+      c.contender,
+      f(c.failed.max),
+      spread(c.delayed),
+      spread(c.p50Ms, 1),
+      spread(c.p99Ms, 1),
+      f(c.maxMs.max),
+    ];
+    console.log(row(cells, widths));
+  }
+}
+
 export function printTable(r) {
   const m = r.machine;
   console.log('');
@@ -79,24 +96,7 @@ export function printTable(r) {
     console.log(
       `2. Burst: N simultaneous connects while the event loop is busy ${b.busyMs} ms, ${b.rounds} rounds; N capped at the effective backlog ${b.effectiveBacklog}`,
     );
-    const w = [6, 24, 8, 16, 18, 18, 10];
-    console.log(row(['N', 'server', 'failed', 'delayed >0.9 s', 'p50 ms', 'p99 ms', 'max ms'], w));
-    for (const c of b.cases) {
-      console.log(
-        row(
-          [
-            c.n,
-            c.contender,
-            f(c.failed.max),
-            spread(c.delayed),
-            spread(c.p50Ms, 1),
-            spread(c.p99Ms, 1),
-            f(c.maxMs.max),
-          ],
-          w,
-        ),
-      );
-    }
+    burstTable(b.cases, [6, 24, 8, 16, 18, 18, 10]);
     const lc = b.cases.filter((c) => c.contender === 'listenconfig');
     const ok = lc.every((c) => c.failed.max === 0 && c.delayed.max === 0);
     console.log(
@@ -207,24 +207,7 @@ export function printTable(r) {
     console.log(
       `6. Bursts at scale, in a network namespace (somaxconn ${b.sysctls['net.core.somaxconn']}, listenconfig's effective backlog ${b.effectiveBacklog}): N at once while the event loop is busy ${b.busyMs} ms, ${b.rounds} rounds`,
     );
-    const w = [7, 24, 8, 20, 18, 18, 10];
-    console.log(row(['N', 'server', 'failed', 'delayed >0.9 s', 'p50 ms', 'p99 ms', 'max ms'], w));
-    for (const c of b.cases) {
-      console.log(
-        row(
-          [
-            c.n,
-            c.contender,
-            f(c.failed.max),
-            spread(c.delayed),
-            spread(c.p50Ms, 1),
-            spread(c.p99Ms, 1),
-            f(c.maxMs.max),
-          ],
-          w,
-        ),
-      );
-    }
+    burstTable(b.cases, [7, 24, 8, 20, 18, 18, 10]);
     const ok = b.cases
       .filter((c) => c.contender === 'listenconfig')
       .every((c) => c.failed.max === 0 && c.delayed.max === 0);

@@ -8,10 +8,10 @@
 // all N have connected; where the hard descriptor limit is below N (20000
 // here, and CAP_SYS_RESOURCE is missing to raise it) N is split across
 // generator processes started together.
-import { quantile, rotated, summary } from '../lib/stats.mjs';
+import { quantile, rotated } from '../lib/stats.mjs';
 import { startServer, runLoad } from '../lib/proc.mjs';
 import { netnsUnavailable, withNetns } from '../lib/netns.mjs';
-import { DELAYED_US } from './burst.mjs';
+import { DELAYED_US, burstCase } from './burst.mjs';
 
 const PER_GENERATOR = 9000;
 
@@ -83,17 +83,7 @@ export async function burstScale(ctx) {
     for (const n of ns) {
       for (const c of contenders) {
         const rs = runs[`${n}/${c.name}`];
-        const col = (k) => summary(rs.map((x) => x[k]));
-        result.cases.push({
-          n,
-          contender: c.name,
-          failed: col('failed'),
-          delayed: col('delayed'),
-          p50Ms: col('p50Ms'),
-          p99Ms: col('p99Ms'),
-          maxMs: col('maxMs'),
-          runs: rs,
-        });
+        result.cases.push({ ...burstCase(n, c.name, rs), runs: rs });
       }
     }
     return result;

@@ -7,6 +7,20 @@ import { startServer, runLoad } from '../lib/proc.mjs';
 
 export const DELAYED_US = 900_000;
 
+/** One server's figures at one N, each summarised over the rounds `rs` (burst-scale.mjs shares it). */
+export function burstCase(n, contender, rs) {
+  const col = (k) => summary(rs.map((x) => x[k]));
+  return {
+    n,
+    contender,
+    failed: col('failed'),
+    delayed: col('delayed'),
+    p50Ms: col('p50Ms'),
+    p99Ms: col('p99Ms'),
+    maxMs: col('maxMs'),
+  };
+}
+
 export async function burst(ctx) {
   const { bins, quick, node, log } = ctx;
   const rounds = ctx.rounds ?? (quick ? 1 : 5);
@@ -59,15 +73,8 @@ export async function burst(ctx) {
     for (const c of contenders) {
       const rs = runs[`${n}/${c.name}`];
       const all = pooled[`${n}/${c.name}`];
-      const col = (k) => summary(rs.map((x) => x[k]));
       result.cases.push({
-        n,
-        contender: c.name,
-        failed: col('failed'),
-        delayed: col('delayed'),
-        p50Ms: col('p50Ms'),
-        p99Ms: col('p99Ms'),
-        maxMs: col('maxMs'),
+        ...burstCase(n, c.name, rs),
         // The distribution of every round pooled, as 201 quantiles (0, 0.5 %,
         // …, 100 %) in µs, failed connects as -1: what the chart draws.
         cdfUs: cdf(all),
