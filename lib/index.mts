@@ -2,7 +2,9 @@
 // one copy of the package: no dual-package hazard, one ErrClosed, one
 // instanceof. The names are listed, not `export *`: a star re-export of a
 // tsc-built CommonJS module also exports its `__esModule` marker (issue 12).
-// test/entry.test.mjs fails when this list and index.ts disagree.
+// So this list repeats index.ts's value exports: an ES module's names are
+// static, and index.ts cannot be imported here as ESM (it is compiled to
+// CommonJS). test/entry.test.mjs fails when the two lists disagree.
 import cjs from './index.js';
 
 export {

@@ -170,22 +170,8 @@ export class ListenConfig {
         `network ${network} is not supported (tcp, tcp4, tcp6 and unix are)`,
       );
     }
-    let la: TCPAddrParts;
-    try {
-      la = await resolveListenAddr(network, address, signal);
-    } catch (e) {
-      if (e instanceof AbortError) throw e;
-      throw new OpError('listen', network, undefined, e as Error);
-    }
-    if (network.startsWith('udp')) {
-      // Go's Listen is for stream networks: a UDP address fails this way.
-      throw new OpError(
-        'listen',
-        network,
-        new TCPAddr(la.ip, la.port, la.zone),
-        new AddrError('unexpected address type', address),
-      );
-    }
+    // Go's Listen is for stream networks: a UDP address is refused.
+    const la = await resolveFor(network, address, signal, 'udp');
     return listenTCP(this.#tcp, network as Network, la, signal);
   }
 
@@ -239,22 +225,8 @@ export class ListenConfig {
       );
     }
     if (/^ip[46]?(:|$)/.test(network)) return listenIP(this.#unix, network, address, signal);
-    let la: TCPAddrParts;
-    try {
-      la = await resolveListenAddr(network, address, signal);
-    } catch (e) {
-      if (e instanceof AbortError) throw e;
-      throw new OpError('listen', network, undefined, e as Error);
-    }
-    if (network.startsWith('tcp')) {
-      // Go's ListenPacket is for packet networks: a TCP address fails this way.
-      throw new OpError(
-        'listen',
-        network,
-        new TCPAddr(la.ip, la.port, la.zone),
-        new AddrError('unexpected address type', address),
-      );
-    }
+    // Go's ListenPacket is for packet networks: a TCP address is refused.
+    const la = await resolveFor(network, address, signal, 'tcp');
     if (process.platform === 'win32') {
       throw unsupportedNetwork(
         network,
@@ -264,6 +236,33 @@ export class ListenConfig {
     }
     return listenUDP(this.#udp, network as UDPNetwork, la, signal);
   }
+}
+
+// The address resolved, as an OpError if it cannot be; a network of the
+// other kind (`refused`) fails after the lookup with Go's `unexpected
+// address type`, as Go's Listen and ListenPacket do.
+async function resolveFor(
+  network: string,
+  address: string,
+  signal: AbortSignal | undefined,
+  refused: 'tcp' | 'udp',
+): Promise<TCPAddrParts> {
+  let la: TCPAddrParts;
+  try {
+    la = await resolveListenAddr(network, address, signal);
+  } catch (e) {
+    if (e instanceof AbortError) throw e;
+    throw new OpError('listen', network, undefined, e as Error);
+  }
+  if (network.startsWith(refused)) {
+    throw new OpError(
+      'listen',
+      network,
+      new TCPAddr(la.ip, la.port, la.zone),
+      new AddrError('unexpected address type', address),
+    );
+  }
+  return la;
 }
 
 /** Go's net.ListenPacket: the zero ListenConfig. */
