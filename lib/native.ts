@@ -40,7 +40,7 @@ export interface NativeAcceptorConstructor {
   new (sock: Sock, options: ConnOptions, out: Int32Array, onAccept: (n: number, err: number) => void): NativeAcceptor;
 }
 
-/** The readiness watcher of a message socket (src-native/addon.cc, Watcher). */
+/** The readiness watcher of a message socket (src-native/js_watcher.cc). */
 export interface NativeWatcher {
   /** Watches for READABLE (1) and/or WRITABLE (2); 0 stops. 0 or -err. */
   start(events: number): number;

@@ -6,7 +6,6 @@ import * as dgram from 'node:dgram';
 import { IPPortAddr, favoriteAddrFamily, formatTCPAddr, sockaddrIP, type TCPAddrParts } from './address';
 import { ErrClosed, OpError } from './errors';
 import { ipFamily, ipString } from './ip';
-import { binding } from './native';
 import { rememberPacketSocket } from './syscallconn';
 import { socket, type Control } from './sock';
 import { constants } from './sockopt';
@@ -51,34 +50,37 @@ export async function listenUDP(
   const multicast = isMulticast(la.ip);
   const bindIP = multicast ? '' : la.ip;
   const domain = family === 6 ? constants.AF_INET6 : constants.AF_INET;
-  const { sock, name } = await socket({
-    network,
-    laddr,
-    domain,
-    type: constants.SOCK_DGRAM,
-    protocol: 0,
-    v6only,
-    ctrlNetwork: network === 'udp' ? `udp${family}` : network,
-    // Control is told the address bound, the wildcard for a group, as Go's.
-    ctrlAddress: formatTCPAddr(multicast ? { ...la, ip: family === 6 ? '::' : '0.0.0.0' } : la),
-    control: p.control,
-    signal,
-    bind: { host: sockaddrIP(family, bindIP), zone: la.zone, port: la.port },
-    multicast,
-  });
-  const ds = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
-  try {
-    // Node's documented way to wrap a bound descriptor: bind({ fd }) opens
-    // its UDP handle on it and starts receiving at once.
-    ds.bind({ fd: sock });
-  } catch (e) {
-    binding.close(sock);
-    ds.close();
-    throw new OpError('listen', network, laddr, e as Error);
-  }
-  rememberPacketSocket(ds, sock, network);
-  closeOnce(ds, network, new UDPAddr(name.host === '' ? '' : ipString(name.host), name.port, name.zone));
-  return ds;
+  return socket(
+    {
+      network,
+      laddr,
+      domain,
+      type: constants.SOCK_DGRAM,
+      protocol: 0,
+      v6only,
+      ctrlNetwork: network === 'udp' ? `udp${family}` : network,
+      // Control is told the address bound, the wildcard for a group, as Go's.
+      ctrlAddress: formatTCPAddr(multicast ? { ...la, ip: family === 6 ? '::' : '0.0.0.0' } : la),
+      control: p.control,
+      signal,
+      bind: { host: sockaddrIP(family, bindIP), zone: la.zone, port: la.port },
+      multicast,
+    },
+    ({ sock, name }) => {
+      const ds = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+      try {
+        // Node's documented way to wrap a bound descriptor: bind({ fd })
+        // opens its UDP handle on it and starts receiving at once.
+        ds.bind({ fd: sock });
+      } catch (e) {
+        ds.close();
+        throw e;
+      }
+      rememberPacketSocket(ds, sock, network);
+      closeOnce(ds, network, new UDPAddr(name.host === '' ? '' : ipString(name.host), name.port, name.zone));
+      return ds;
+    },
+  );
 }
 
 /**

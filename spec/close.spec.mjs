@@ -124,7 +124,7 @@ describe('Listener close', function () {
   it('a listener with no accept pending does not keep the process alive, after accepts too', async function () {
     const { spawnSync } = await import('node:child_process');
     // The watcher stays registered for a while after an accept resolves
-    // (src-native/poller.h); it must not hold the event loop then.
+    // (src-native/acceptor.h); it must not hold the event loop then.
     const script = `
       const net = require('node:net');
       const { listen } = require(${JSON.stringify(repoRoot)});

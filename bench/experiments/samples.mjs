@@ -8,7 +8,7 @@ const patterns = more.length
   ? more
   : [
       'uv__io_poll',
-      'uv__server_io|AcceptWatcher::OnPoll',
+      'uv__server_io|Acceptor::OnPoll',
       'InternalCallbackScope::Close',
       'processTicksAndRejections',
       'JS:.*Socket node:net',
