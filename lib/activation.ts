@@ -7,6 +7,7 @@ import type * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import { type FileListener, fileListenerNamed, filePacketConnNamed } from './file';
 import type { ListenConfig } from './listen-config';
+import { binding } from './native';
 import type { UnixConn } from './unixconn';
 
 /** sd_listen_fds(3)'s first descriptor. */
@@ -85,7 +86,10 @@ function validateOptions(options: unknown): ActivationOptions {
  * (`LISTENCONFIG_ACTIVATION`), as is a negative count, one above 4096 or
  * the open-files limit, and one that names a descriptor that is not open
  * (the count is garbage: nothing is taken, so the process's own
- * descriptors are never wrapped and closed).
+ * descriptors are never wrapped and closed). Each descriptor returned is
+ * made close-on-exec, as go-systemd does, so a child this process spawns
+ * does not inherit it. Nothing on Windows (go-systemd's nil), with a
+ * warning when LISTEN_PID is set.
  *
  * With `unsetEnv: false` a second call reads the same variables, but the
  * descriptors may be gone: `listeners()` and the like close each one they
@@ -103,6 +107,12 @@ export function files(options?: Pick<ActivationOptions, 'unsetEnv'>): Activation
     delete env.LISTEN_FDNAMES;
   }
   if (pidText === undefined) return [];
+  if (process.platform === 'win32') {
+    // go-systemd's Files is nil on Windows: there is no systemd to pass
+    // descriptors, and a SOCKET is no small number from 3.
+    warn("LISTEN_PID is set, but socket activation is systemd's: not supported on Windows, ignored");
+    return [];
+  }
   const pid = atoi(pidText);
   if (pid === undefined) {
     warn(`LISTEN_PID=${JSON.stringify(pidText)} is not a number: socket activation ignored`);
@@ -136,6 +146,15 @@ export function files(options?: Pick<ActivationOptions, 'unsetEnv'>): Activation
   const out: ActivationFile[] = [];
   for (let i = 0; i < n; i++) {
     const fd = LISTEN_FDS_START + i;
+    // systemd passes them inheritable; as go-systemd's Files, mark each
+    // close-on-exec, so that one left open (not a listener: null in
+    // listeners()) or kept by the caller does not leak into every child
+    // this process spawns. Node's startup (libuv's
+    // uv_disable_stdio_inheritance) marks descriptors 0-15 and those
+    // contiguous after them already; an embedder that skips it does not.
+    // Only a failure to read an open descriptor's flags could fail here;
+    // the descriptor is then passed on as it is.
+    binding.setCloexec(fd);
     const name = names[i] !== undefined && names[i] !== '' ? names[i] : `LISTEN_FD_${fd}`;
     out.push({ fd, name });
   }

@@ -110,7 +110,12 @@ export type FileListener = TCPListener | UnixListener | UnixListener<UnixConn>;
  * `config` (Go's defaults without one); on Linux those are set on the
  * listening socket, which every copy shares, so the last process to wrap it
  * decides for all. A unix listener made here never removes its socket file
- * on close: the file is not its own (Go's rule). Not on Windows (Go's `not supported by windows`).
+ * on close: the file is not its own (Go's rule), and `setUnlinkOnClose(true)`
+ * does not change that (Go's removes the path then): it has no record of
+ * which file its socket was bound to. Its `addr()` is the socket's own
+ * name (getsockname): for a listener made with `unixMode` or `unixOwner`
+ * the temporary name it was bound to, not the path (docs/deploy.md). Not
+ * on Windows (Go's `not supported by windows`).
  */
 export function fileListener(fd: number, config?: ListenConfig): FileListener {
   return fileListenerNamed(fd, config, undefined);

@@ -63,7 +63,13 @@ export interface ListenConfigOptions {
    * is bound to a temporary name in a private directory beside the path,
    * given its mode (and owner) there and then linked to the path before
    * listen(2): no client can connect before they apply, and a symlink
-   * raced over the path is never followed (docs/deploy.md). Go has no such option; Node's
+   * raced over the path is never followed (docs/deploy.md). On Linux the
+   * private directory is reached through /proc; on macOS and the BSDs by
+   * its path, so there the socket's directory must be this user's or
+   * root's and not writable by others unless sticky (else refused). The
+   * socket's own name (getsockname) is the temporary one: `addr()` is the
+   * path, but a listener made by hand from `file()` names the temporary
+   * path (Upgrader passes the path along). Go has no such option; Node's
    * `readableAll`/`writableAll` are the nearest. Not for abstract names
    * ('@…'), which have no file; not on Windows.
    */

@@ -113,6 +113,8 @@ export interface Binding {
   strerror(err: number): string;
   /** fcntl(F_DUPFD_CLOEXEC): a close-on-exec duplicate, or -err (POSIX only). */
   dupCloexec(sock: Sock): number;
+  /** fcntl(F_SETFD, FD_CLOEXEC) on a descriptor: 0 or -err (POSIX only). */
+  setCloexec(fd: number): number;
   Acceptor: NativeAcceptorConstructor;
   Watcher: NativeWatcherConstructor;
   constants: Record<string, number>;

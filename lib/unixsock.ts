@@ -146,10 +146,15 @@ export interface UnixListenParams {
 // On Linux the private directory is reached through its descriptor
 // (/proc/self/fd/N/s): a user who may write the parent directory could
 // otherwise rename the temporary directory away and put one of theirs,
-// holding a symlink, under its name. Elsewhere it is reached by its path,
-// so the parent must not be writable by other users unless it is sticky
-// (as /tmp is). chmod of a path, since Linux's fchmod on a socket
-// descriptor changes the socket's inode, not the file's (measured).
+// holding a symlink or a hard link to a file of root's, under its name.
+// macOS and the BSDs have no /proc (and Node no openat/fchmodat): there it
+// is reached by its path, so the parent directory must be one no other
+// user can rename entries in: owned by this user or root, and not writable
+// by group or others unless sticky (as /tmp is); any other is refused. The
+// socket file is hard-linked as on Linux (BSD sockets are vnodes: connect
+// through a link reaches the socket). chmod of a path, since Linux's
+// fchmod on a socket descriptor changes the socket's inode, not the
+// file's (measured), and FreeBSD's fails with EINVAL.
 function applyFileOptions(path: string, p: UnixListenParams): void {
   if (p.owner !== undefined) sys('chown', () => fs.lchownSync(path, p.owner?.uid ?? -1, p.owner?.gid ?? -1));
   if (p.mode !== undefined) sys('chmod', () => fs.chmodSync(path, p.mode as number));
@@ -176,13 +181,42 @@ interface TempName {
   path: string;
 }
 
+// How the private directory is reached: 'proc' on Linux, 'path' elsewhere.
+let tempVia: 'proc' | 'path' | undefined;
+
+/**
+ * @internal The spec forces 'path' (macOS's and the BSDs' way) on Linux so
+ * that this machine runs it too; undefined restores the OS's own.
+ */
+export function setUnixTempVia(via: 'proc' | 'path' | undefined): void {
+  tempVia = via;
+}
+
+const S_ISVTX = 0o1000;
+
+// The portable way's condition on the parent directory (see above).
+function checkParent(base: string): void {
+  const st = sys('stat', () => fs.statSync(base));
+  const euid = process.geteuid?.() ?? 0;
+  if (st.uid !== euid && st.uid !== 0) {
+    throw new Error(
+      `unixMode and unixOwner: the directory ${base} belongs to another user (uid ${st.uid}), who could swap the temporary name bound there; on this OS (no /proc) the socket's directory must be this user's or root's`,
+    );
+  }
+  if ((st.mode & 0o022) !== 0 && (st.mode & S_ISVTX) === 0) {
+    throw new Error(
+      `unixMode and unixOwner: the directory ${base} is writable by other users and not sticky (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}), so the temporary name bound there could be swapped; on this OS (no /proc) use a directory only its owner may change, or a sticky one`,
+    );
+  }
+}
+
 // The private directory and the name to bind in it.
 function tempName(network: string, laddr: UnixAddr, path: string): TempName {
   const fail = (e: unknown): never => {
     throw new OpError('listen', network, laddr, e as Error);
   };
   const base = pathDirname(path);
-  const viaProc = process.platform === 'linux' && fs.existsSync('/proc/self/fd');
+  const viaProc = (tempVia ?? (process.platform === 'linux' ? 'proc' : 'path')) === 'proc';
   if (!viaProc) {
     // `<parent>/.lcXXXXXX/s`, short, so that a path near the limit still fits.
     const needed = Buffer.byteLength(pathJoin(base, '.lcXXXXXX', 's'));
@@ -196,6 +230,7 @@ function tempName(network: string, laddr: UnixAddr, path: string): TempName {
   }
   let dir = '';
   try {
+    if (!viaProc) checkParent(base);
     dir = sys('mkdtemp', () => fs.mkdtempSync(pathJoin(base, '.lc')));
   } catch (e) {
     fail(e);
@@ -315,7 +350,20 @@ export async function listenUnix(
               linked = true;
               return;
             }
-            bound = fs.lstatSync(fsPath, { bigint: true });
+            try {
+              bound = sys('lstat', () => fs.lstatSync(fsPath, { bigint: true }));
+            } catch (e) {
+              // bind(2) created the file an instant ago (it fails when the
+              // path exists): unless a user who may write the directory
+              // changed it since, the path names it still; remove it rather
+              // than leave a file no listener will remove.
+              try {
+                fs.unlinkSync(fsPath);
+              } catch {
+                // gone, or not reachable: nothing of ours to remove
+              }
+              throw e;
+            }
           },
         },
       },
@@ -339,8 +387,9 @@ export async function listenUnix(
       },
     );
   } catch (e) {
-    // A failed listen(2) after link leaves no file behind: only ours.
-    if (linked && bound !== undefined) unlinkIfSame(fsPath, bound);
+    // A failure after the file got its name (listen(2), getsockname)
+    // leaves no file behind: only ours.
+    if ((linked || temp === undefined) && bound !== undefined) unlinkIfSame(fsPath, bound);
     throw e;
   } finally {
     if (temp !== undefined) removeTemp(temp);

@@ -179,6 +179,42 @@ describe('activation (systemd socket activation)', function () {
     }
   });
 
+  // go-systemd's Files marks every passed descriptor close-on-exec:
+  // systemd passes them inheritable, and one activation leaves open (a
+  // null of listeners(), or what files() returns) would otherwise reach
+  // every child the server spawns. Measured: Node's startup marks them
+  // already (libuv's uv_disable_stdio_inheritance: /proc/self/fdinfo/3
+  // reads flags 02100000 before activation runs), so under node this
+  // guards the outcome; activation's own mark serves embedders that skip
+  // Node's stdio set-up.
+  for (const mode of ['listeners', 'files']) {
+    it(`${mode}: a descriptor activation leaves open is close-on-exec (a spawned child does not get it)`, async () => {
+      const port = await freePort();
+      const s = start(
+        'systemd-socket-activate',
+        ['--datagram', '-l', `127.0.0.1:${port}`, '-E', 'LC_CHILD_FDS=1', process.execPath, fixture, mode],
+        { readyText: 'Listening on' },
+      );
+      const c = dgram.createSocket('udp4');
+      try {
+        await within(s.ready, 10_000, 'systemd-socket-activate listening');
+        c.send('ping', port, '127.0.0.1');
+        const r = await s.report();
+        if (mode === 'listeners') expect(r.listeners).to.deep.equal([null]);
+        else expect(r.files).to.deep.equal([{ fd: 3, name: 'LISTEN_FD_3' }]);
+        // Still open here, for the caller to use,
+        expect(r.fd3).to.match(/^socket:\[\d+\]$/);
+        // but not in the child: past its stdio (socketpairs of spawnSync)
+        // only find's own directories.
+        const beyond = r.childFds.filter((l) => Number(l.split(' ')[0]) >= 3);
+        expect(beyond.filter((l) => !l.includes(' /'))).to.deep.equal([]);
+      } finally {
+        c.close();
+        await s.stop();
+      }
+    });
+  }
+
   it("a LISTEN_PID that is not this process's: nothing, and the variables are unset all the same", async () => {
     const ln = await listen('tcp', '127.0.0.1:0');
     const fd = ln.file();

@@ -4,13 +4,23 @@
 import { expect } from './expect.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListenConfig, OpError, listen } from 'listenconfig';
-import { lastJSON, missingTools, repoRoot, runNode, thrown, within, skip, connectUnix } from './helpers.mjs';
+import { ListenConfig, OpError, fileListener, listen } from 'listenconfig';
+import { setUnixTempVia } from '../dist/unixsock.js';
+import { connectUnix, fdCount, lastJSON, missingTools, repoRoot, runNode, skip, thrown, within } from './helpers.mjs';
 
 const posix = process.platform !== 'win32';
 const loopFixture = join(repoRoot, 'spec/fixtures/unix-mode-loop.mjs');
+
+// The two ways unixMode reaches its private directory: the OS's own
+// (/proc on Linux), and by path (macOS's and the BSDs'), forced here so
+// that Linux runs it too.
+const VIAS = [
+  { title: '', env: {} },
+  ...(process.platform === 'linux' ? [{ title: ' (by path, as macOS/BSD)', env: { LC_UNIX_TEMP_VIA: 'path' } }] : []),
+];
 
 // A directory every user may enter, so that only the socket's own mode
 // decides who connects.
@@ -166,14 +176,24 @@ describe('unixMode and unixOwner', function () {
         `require('net').connect(${JSON.stringify(path)}).on('connect',()=>{console.log('connected');process.exit(0)})` +
           `.on('error',(e)=>{console.log(e.code);process.exit(0)})`,
       ).done;
+    // Under umask 0, where bind(2) alone makes the file 0777: under the
+    // usual 022 (0755, no write for others) nobody would be refused
+    // without unixMode too. The plain listener shows it.
+    const umask = process.umask(0);
     try {
+      const plain = await listen('unix', join(dir, 'plain.sock'));
       const closed = await new ListenConfig({ unixMode: 0o600 }).listen('unix', join(dir, 'closed.sock'));
       const open = await new ListenConfig({ unixMode: 0o666 }).listen('unix', join(dir, 'open.sock'));
+      process.umask(umask);
+      expect(fs.statSync(join(dir, 'plain.sock')).mode & 0o777).to.equal(0o777);
+      expect((await tryConnect(join(dir, 'plain.sock'))).out.trim()).to.equal('connected');
       expect((await tryConnect(join(dir, 'closed.sock'))).out.trim()).to.equal('EACCES');
       expect((await tryConnect(join(dir, 'open.sock'))).out.trim()).to.equal('connected');
+      await plain.close();
       await closed.close();
       await open.close();
     } finally {
+      process.umask(umask);
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -184,87 +204,282 @@ describe('unixMode and unixOwner', function () {
   // the mode was set and listen(2) ran. The listener loops in a child under
   // umask 0, with no pause; the reviewer's loop hit the window about once
   // in 300 listens.
-  it('a client racing the listen (umask 0) never gets in at 0o600, and does at 0o666', async function () {
-    const why = asRootSkipReason();
-    if (why !== undefined) return skip(this, why);
-    const dir = openDir();
-    const path = join(dir, 'race.sock');
-    const race = async (mode, ms, hold = 0) => {
-      let started;
-      const startedP = new Promise((r) => (started = r));
-      const client = asNobody(
-        `const net=require('net');let ok=0,tries=0;console.log('go');` +
-          `process.on('SIGTERM',()=>{console.log(JSON.stringify({ok,tries}));process.exit(0)});` +
-          `function one(){tries++;const c=net.connect(${JSON.stringify(path)});` +
-          `c.on('connect',()=>{ok++;c.destroy();one()});c.on('error',()=>one())}` +
-          `for(let i=0;i<8;i++)one();`,
-        { ready: () => started() },
-      );
-      await within(startedP, 10_000, 'the racing client');
-      const server = await runNode([loopFixture, path, mode.toString(8), String(ms), '0'], {
-        timeout: ms + 20_000,
-        env: { LC_HOLD_MS: String(hold) },
-      });
-      client.child.kill('SIGTERM');
-      const { out } = await client.done;
-      expect(server.code, server.stderr).to.equal(0);
-      return { ...lastJSON(out), ...lastJSON(server.stdout) };
-    };
-    try {
-      // The control holds each listener open 3 ms, so that connects do land.
-      const open = await race(0o666, 1000, 3);
-      console.log(`    0o666: ${open.tries} connect attempts during ${open.listens} listens, ${open.ok} got in`);
-      expect(open.ok).to.be.above(0); // the client does race the listen
-      const closed = await race(0o600, 5000);
-      console.log(`    0o600: ${closed.tries} connect attempts during ${closed.listens} listens, ${closed.ok} got in`);
-      expect(closed.listens).to.be.above(500);
-      expect(closed.errors).to.equal(0);
-      expect(closed.ok).to.equal(0);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  for (const via of VIAS) {
+    it(`a client racing the listen (umask 0) never gets in at 0o600, and does at 0o666${via.title}`, async function () {
+      const why = asRootSkipReason();
+      if (why !== undefined) return skip(this, why);
+      const dir = openDir();
+      const path = join(dir, 'race.sock');
+      const race = async (mode, ms, hold = 0) => {
+        let started;
+        const startedP = new Promise((r) => (started = r));
+        const client = asNobody(
+          `const net=require('net');let ok=0,tries=0;console.log('go');` +
+            `process.on('SIGTERM',()=>{console.log(JSON.stringify({ok,tries}));process.exit(0)});` +
+            `function one(){tries++;const c=net.connect(${JSON.stringify(path)});` +
+            `c.on('connect',()=>{ok++;c.destroy();one()});c.on('error',()=>one())}` +
+            `for(let i=0;i<8;i++)one();`,
+          { ready: () => started() },
+        );
+        await within(startedP, 10_000, 'the racing client');
+        const server = await runNode([loopFixture, path, mode.toString(8), String(ms), '0'], {
+          timeout: ms + 20_000,
+          env: { LC_HOLD_MS: String(hold), ...via.env },
+        });
+        client.child.kill('SIGTERM');
+        const { out } = await client.done;
+        expect(server.code, server.stderr).to.equal(0);
+        return { ...lastJSON(out), ...lastJSON(server.stdout) };
+      };
+      try {
+        // The control holds each listener open 3 ms, so that connects do land.
+        const open = await race(0o666, 1000, 3);
+        console.log(`    0o666: ${open.tries} connect attempts during ${open.listens} listens, ${open.ok} got in`);
+        expect(open.ok).to.be.above(0); // the client does race the listen
+        const closed = await race(0o600, 5000);
+        console.log(
+          `    0o600: ${closed.tries} connect attempts during ${closed.listens} listens, ${closed.ok} got in`,
+        );
+        expect(closed.listens).to.be.above(500);
+        expect(closed.errors).to.equal(0);
+        expect(closed.ok).to.equal(0);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   // A user who may write the socket's directory swaps the new socket file
   // for a symlink to a root-owned file; setting the mode and owner on the
   // path after bind(2) followed it (the reviewer's target became 0666 after
   // 18 listens).
-  it("a symlink raced over the path never gets root's chmod or chown to follow it", async function () {
-    const why = asRootSkipReason();
-    if (why !== undefined) return skip(this, why);
+  // By path, a directory writable by others must be sticky (else refused,
+  // below): the racer may still put its entries there, not move ours.
+  for (const via of VIAS) {
+    it(`a symlink raced over the path never gets root's chmod or chown to follow it${via.title}`, async function () {
+      const why = asRootSkipReason();
+      if (why !== undefined) return skip(this, why);
+      const dir = openDir();
+      fs.chmodSync(dir, via.env.LC_UNIX_TEMP_VIA === 'path' ? 0o1777 : 0o777); // writable by the racer
+      const targetDir = openDir();
+      const target = join(targetDir, 'secret');
+      fs.writeFileSync(target, 'secret', { mode: 0o600 });
+      fs.chownSync(target, 0, 0);
+      const path = join(dir, 's.sock');
+      const racer = asNobody(
+        `const fs=require('fs');console.log('go');const end=Date.now()+60000;let n=0;` +
+          `process.on('SIGTERM',()=>{console.log(JSON.stringify({swaps:n}));process.exit(0)});` +
+          `(function loop(){for(let i=0;i<2000;i++){try{fs.symlinkSync(${JSON.stringify(target)},${JSON.stringify(join(dir, 'l'))})}catch{}` +
+          `try{fs.renameSync(${JSON.stringify(join(dir, 'l'))},${JSON.stringify(path)});n++}catch{}}` +
+          `if(Date.now()<end)setImmediate(loop)})();`,
+      );
+      try {
+        await within(new Promise((r) => racer.child.stdout.once('data', r)), 10_000, 'the racer');
+        // unixOwner 0:65534 as root, so a chown through the symlink shows in the gid.
+        const server = await runNode([loopFixture, path, '666', '5000', '22', 'unlink', '0:65534'], {
+          timeout: 30_000,
+          env: via.env,
+        });
+        racer.child.kill('SIGTERM');
+        const { out } = await racer.done;
+        expect(server.code, server.stderr).to.equal(0);
+        const { listens, errors } = lastJSON(server.stdout);
+        console.log(`    ${listens} listens (${errors} failed), ${lastJSON(out).swaps} swaps by the racer`);
+        // Under the fix most attempts fail at link(2), the racer's symlink
+        // holding the path (EADDRINUSE): each still set a mode and owner.
+        expect(listens).to.be.above(0);
+        expect(listens + errors).to.be.above(1000);
+        const st = fs.statSync(target);
+        expect({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }).to.deep.equal({ mode: 0o600, uid: 0, gid: 0 });
+      } finally {
+        racer.child.kill('SIGKILL');
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.rmSync(targetDir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('unix socket file: a failure after bind(2) leaves no file', function () {
+  before(function () {
+    if (!posix) skip(this, 'unix listeners are not supported on Windows');
+  });
+  const realFs = createRequire(import.meta.url)('node:fs');
+
+  // Neither call fails on this machine as root; they are made to fail
+  // here, for this one path, to reach the clean-up that a failure would run.
+  it('lstat(2) of the new file fails: the file bind(2) created is removed, the error is Go-shaped', async () => {
     const dir = openDir();
-    fs.chmodSync(dir, 0o777); // writable by the racer, and not sticky
-    const targetDir = openDir();
-    const target = join(targetDir, 'secret');
-    fs.writeFileSync(target, 'secret', { mode: 0o600 });
-    fs.chownSync(target, 0, 0);
     const path = join(dir, 's.sock');
-    const racer = asNobody(
-      `const fs=require('fs');console.log('go');const end=Date.now()+60000;let n=0;` +
-        `process.on('SIGTERM',()=>{console.log(JSON.stringify({swaps:n}));process.exit(0)});` +
-        `(function loop(){for(let i=0;i<2000;i++){try{fs.symlinkSync(${JSON.stringify(target)},${JSON.stringify(join(dir, 'l'))})}catch{}` +
-        `try{fs.renameSync(${JSON.stringify(join(dir, 'l'))},${JSON.stringify(path)});n++}catch{}}` +
-        `if(Date.now()<end)setImmediate(loop)})();`,
-    );
+    const lstat = realFs.lstatSync;
+    const fds = fdCount();
+    realFs.lstatSync = function (p, ...rest) {
+      if (p === path) throw Object.assign(new Error('EIO'), { errno: -5, code: 'EIO', syscall: 'lstat' });
+      return lstat.call(this, p, ...rest);
+    };
+    let e;
     try {
-      await within(new Promise((r) => racer.child.stdout.once('data', r)), 10_000, 'the racer');
-      // unixOwner 0:65534 as root, so a chown through the symlink shows in the gid.
-      const server = await runNode([loopFixture, path, '666', '5000', '22', 'unlink', '0:65534'], { timeout: 30_000 });
-      racer.child.kill('SIGTERM');
-      const { out } = await racer.done;
-      expect(server.code, server.stderr).to.equal(0);
-      const { listens, errors } = lastJSON(server.stdout);
-      console.log(`    ${listens} listens (${errors} failed), ${lastJSON(out).swaps} swaps by the racer`);
-      // Under the fix most attempts fail at link(2), the racer's symlink
-      // holding the path (EADDRINUSE): each still set a mode and owner.
-      expect(listens).to.be.above(0);
-      expect(listens + errors).to.be.above(1000);
-      const st = fs.statSync(target);
-      expect({ mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }).to.deep.equal({ mode: 0o600, uid: 0, gid: 0 });
+      e = await listen('unix', path).catch((x) => x);
     } finally {
-      racer.child.kill('SIGKILL');
+      realFs.lstatSync = lstat;
+    }
+    try {
+      expect(e).to.be.instanceOf(OpError);
+      expect(e.message).to.equal(`listen unix ${path}: lstat: input/output error`);
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+      expect(fdCount()).to.equal(fds);
+    } finally {
       fs.rmSync(dir, { recursive: true, force: true });
-      fs.rmSync(targetDir, { recursive: true, force: true });
+    }
+  });
+
+  // An LSM (SELinux, AppArmor) may refuse listen(2) with EACCES.
+  const cases = [
+    { mode: undefined, via: undefined, title: '' },
+    { mode: 0o660, via: undefined, title: ' (unixMode)' },
+    ...(VIAS.length > 1 ? [{ mode: 0o660, via: 'path', title: ' (unixMode, by path)' }] : []),
+  ];
+  for (const { mode, via, title } of cases) {
+    it(`listen(2) fails${title}: no socket file, no temporary directory`, async () => {
+      const { binding } = await import('../dist/native.js');
+      const dir = openDir();
+      const path = join(dir, 's.sock');
+      const real = binding.listen;
+      const fds = fdCount();
+      binding.listen = () => -13;
+      setUnixTempVia(via);
+      let e;
+      try {
+        e = await new ListenConfig({ unixMode: mode }).listen('unix', path).catch((x) => x);
+      } finally {
+        binding.listen = real;
+        setUnixTempVia(undefined);
+      }
+      try {
+        expect(e).to.be.instanceOf(OpError);
+        expect(e.message).to.equal(`listen unix ${path}: listen: permission denied`);
+        expect(fs.readdirSync(dir)).to.deep.equal([]);
+        expect(fdCount()).to.equal(fds);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('unixMode handed on by hand: the socket keeps the name bind(2) gave it', function () {
+  before(function () {
+    if (!posix) skip(this, 'unix listeners are not supported on Windows');
+  });
+
+  // getsockname(2) reads the temporary name, and that is all a descriptor
+  // carries: fileListener cannot know the path. Upgrader passes it along;
+  // a hand-made hand-on must pass it too (docs/deploy.md).
+  for (const via of VIAS) {
+    it(`fileListener(ln.file()) names the temporary path, and serves at the real one${via.title}`, async () => {
+      const dir = openDir();
+      const path = join(dir, 's.sock');
+      setUnixTempVia(via.env.LC_UNIX_TEMP_VIA);
+      let ln;
+      try {
+        ln = await new ListenConfig({ unixMode: 0o660 }).listen('unix', path);
+      } finally {
+        setUnixTempVia(undefined);
+      }
+      const fd = ln.file();
+      try {
+        const ln2 = fileListener(fd);
+        expect(ln.addr().name).to.equal(path);
+        const temp =
+          via.env.LC_UNIX_TEMP_VIA === 'path' || process.platform !== 'linux'
+            ? new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\.lc[^/]{6}/s$`)
+            : /^\/proc\/self\/fd\/\d+\/s$/;
+        expect(ln2.addr().name).to.match(temp);
+        const c = await connectUnix(path);
+        const conn = await within(ln2.accept(), 5000, 'the accept');
+        conn.end('hi');
+        const got = await within(new Promise((r) => c.once('data', (d) => r(String(d)))), 5000, 'the answer');
+        expect(got).to.equal('hi');
+        c.destroy();
+        await ln2.close();
+        expect(fs.existsSync(path)).to.equal(true); // fileListener never removes the file
+      } finally {
+        fs.closeSync(fd);
+        await ln.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('unixMode by path (macOS and the BSDs), forced on Linux', function () {
+  this.timeout(20_000);
+  before(function () {
+    if (process.platform !== 'linux') return skip(this, 'elsewhere it is the only way, run by the suites above');
+  });
+  beforeEach(() => setUnixTempVia('path'));
+  afterEach(() => setUnixTempVia(undefined));
+
+  it('the file has the mode asked under any umask, and nothing temporary is left', async () => {
+    const dir = openDir();
+    const path = join(dir, 's.sock');
+    const gid = process.getgid?.() ?? 0;
+    try {
+      for (const umask of [0, 0o022, 0o077]) {
+        const old = process.umask(umask);
+        let ln;
+        try {
+          ln = await new ListenConfig({ unixMode: 0o640, unixOwner: { gid } }).listen('unix', path);
+        } finally {
+          process.umask(old);
+        }
+        const st = fs.statSync(path);
+        expect({ mode: st.mode & 0o7777, gid: st.gid, addr: ln.addr().name }).to.deep.equal({
+          mode: 0o640,
+          gid,
+          addr: path,
+        });
+        expect(fs.readdirSync(dir)).to.deep.equal(['s.sock']);
+        const c = await connectUnix(path);
+        const conn = await within(ln.accept(), 5000, 'the accept');
+        conn.destroy();
+        c.destroy();
+        await ln.close();
+        expect(fs.readdirSync(dir)).to.deep.equal([]);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a directory others may write and not sticky, or of another user, is refused; a sticky one serves', async function () {
+    const dir = openDir();
+    const path = join(dir, 's.sock');
+    const fds = fdCount();
+    try {
+      fs.chmodSync(dir, 0o777);
+      const e = await new ListenConfig({ unixMode: 0o600 }).listen('unix', path).catch((x) => x);
+      expect(e).to.be.instanceOf(OpError);
+      expect(e.message).to.equal(
+        `listen unix ${path}: unixMode and unixOwner: the directory ${dir} is writable by other users and not sticky (mode 0777), so the temporary name bound there could be swapped; on this OS (no /proc) use a directory only its owner may change, or a sticky one`,
+      );
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+      fs.chmodSync(dir, 0o1777);
+      const ln = await new ListenConfig({ unixMode: 0o600 }).listen('unix', path);
+      expect(fs.statSync(path).mode & 0o777).to.equal(0o600);
+      await ln.close();
+      if (process.getuid?.() === 0) {
+        fs.chmodSync(dir, 0o755);
+        fs.chownSync(dir, 65534, 65534);
+        const e2 = await new ListenConfig({ unixMode: 0o600 }).listen('unix', path).catch((x) => x);
+        expect(e2.message).to.equal(
+          `listen unix ${path}: unixMode and unixOwner: the directory ${dir} belongs to another user (uid 65534), who could swap the temporary name bound there; on this OS (no /proc) the socket's directory must be this user's or root's`,
+        );
+      }
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+      expect(fdCount()).to.equal(fds);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

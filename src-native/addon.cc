@@ -333,6 +333,14 @@ napi_value DupCloexec(napi_env env, napi_callback_info info) {
   return Num(env, (double)lc::DupCloexec(s));
 }
 
+// setCloexec(fd) -> 0 | -err (lib/activation.ts).
+napi_value SetCloexec(napi_env env, napi_callback_info info) {
+  Args a;
+  sock_t s;
+  if (!GetArgs(env, info, &a) || !ToSock(env, a.argv[0], &s)) return Misuse(env, "setCloexec(fd)");
+  return Num(env, (double)lc::SetCloexec(s));
+}
+
 bool Export(napi_env env, napi_value exports, const char* name, napi_callback fn) {
   napi_value f;
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f) == napi_ok &&
@@ -365,6 +373,8 @@ NAPI_MODULE_INIT() {
     if (!SetNamed(env, c, table[i].name, Num(env, table[i].value))) return nullptr;
   }
   if (!SetNamed(env, exports, "constants", c)) return nullptr;
-  if (!Export(env, exports, "dupCloexec", DupCloexec)) return nullptr;
+  if (!Export(env, exports, "dupCloexec", DupCloexec) || !Export(env, exports, "setCloexec", SetCloexec)) {
+    return nullptr;
+  }
   return exports;
 }

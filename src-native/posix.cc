@@ -547,6 +547,20 @@ int64_t DupCloexec(sock_t s) {
   return r < 0 ? -errno : r;
 }
 
+int SetCloexec(sock_t s) {
+#ifdef __linux__
+  // As DupCloexec: no fcntl64 symbol in the glibc 2.17 prebuild.
+  long flags = syscall(SYS_fcntl, s, F_GETFD);
+  if (flags < 0) return -errno;
+  if ((flags & FD_CLOEXEC) == 0 && syscall(SYS_fcntl, s, F_SETFD, flags | FD_CLOEXEC) < 0) return -errno;
+#else
+  int flags = fcntl(s, F_GETFD);
+  if (flags < 0) return -errno;
+  if ((flags & FD_CLOEXEC) == 0 && fcntl(s, F_SETFD, flags | FD_CLOEXEC) < 0) return -errno;
+#endif
+  return 0;
+}
+
 }  // namespace lc
 
 #endif  // !_WIN32

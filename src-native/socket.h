@@ -152,6 +152,11 @@ const Constant* Constants(size_t* n);
 // File() and FileListener; Windows has no descriptor to hand on this way.
 int64_t DupCloexec(sock_t s);
 
+// fcntl(F_SETFD, FD_CLOEXEC): s is closed on exec from now on. For
+// descriptors this process inherited without it (socket activation's, as
+// go-systemd's CloseOnExec). 0 or -err.
+int SetCloexec(sock_t s);
+
 }  // namespace lc
 
 #endif  // LISTENCONFIG_SOCKET_H_

@@ -337,6 +337,12 @@ int64_t DupCloexec(sock_t s) {
   return -WSAEOPNOTSUPP;
 }
 
+// Socket activation is systemd's; lib/activation.ts finds nothing to mark.
+int SetCloexec(sock_t s) {
+  (void)s;
+  return -WSAEOPNOTSUPP;
+}
+
 }  // namespace lc
 
 #endif  // _WIN32
