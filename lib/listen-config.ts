@@ -64,9 +64,12 @@ export interface ListenConfigOptions {
    * given its mode (and owner) there and then linked to the path before
    * listen(2): no client can connect before they apply, and a symlink
    * raced over the path is never followed (docs/deploy.md). On Linux the
-   * private directory is reached through /proc; on macOS and the BSDs by
-   * its path, so there the socket's directory must be this user's or
-   * root's and not writable by others unless sticky (else refused). The
+   * private directory is reached through /proc; on macOS, the BSDs and a
+   * Linux without /proc mounted by its path, so there every directory
+   * above the socket (its parent resolved, up to /) must be this user's
+   * or root's and not writable by group or others unless sticky (else
+   * refused). Only the mode bits are checked: on macOS and FreeBSD an ACL
+   * can allow renames the mode bits don't show. The
    * socket's own name (getsockname) is the temporary one: `addr()` is the
    * path, but a listener made by hand from `file()` names the temporary
    * path (Upgrader passes the path along). Go has no such option; Node's

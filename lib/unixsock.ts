@@ -147,17 +147,26 @@ export interface UnixListenParams {
 // (/proc/self/fd/N/s): a user who may write the parent directory could
 // otherwise rename the temporary directory away and put one of theirs,
 // holding a symlink or a hard link to a file of root's, under its name.
-// macOS and the BSDs have no /proc (and Node no openat/fchmodat): there it
-// is reached by its path, so the parent directory must be one no other
-// user can rename entries in: owned by this user or root, and not writable
-// by group or others unless sticky (as /tmp is); any other is refused. The
-// socket file is hard-linked as on Linux (BSD sockets are vnodes: connect
-// through a link reaches the socket). chmod of a path, since Linux's
-// fchmod on a socket descriptor changes the socket's inode, not the
-// file's (measured), and FreeBSD's fails with EINVAL.
+// macOS and the BSDs have no /proc (and Node no openat/fchmodat), nor has
+// a Linux whose /proc is not mounted: there it is reached by its path, so
+// every directory on that path must be one no other user can rename
+// entries in. The parent is resolved (realpath) and the temporary
+// directory made there; each directory from it up to / must be owned by
+// this user or root, and not writable by group or others unless sticky
+// (as /tmp is); any other is refused. A rename anywhere above would swap
+// the temporary name just as well as one in the parent. The socket file
+// is hard-linked as on Linux (BSD sockets are vnodes: connect through a
+// link reaches the socket). chmod of a path, since Linux's fchmod on a
+// socket descriptor changes the socket's inode, not the file's
+// (measured), and FreeBSD's fails with EINVAL; lchmod where Node has it
+// (macOS), which does not follow a symlink put in the entry's place.
 function applyFileOptions(path: string, p: UnixListenParams): void {
   if (p.owner !== undefined) sys('chown', () => fs.lchownSync(path, p.owner?.uid ?? -1, p.owner?.gid ?? -1));
-  if (p.mode !== undefined) sys('chmod', () => fs.chmodSync(path, p.mode as number));
+  if (p.mode !== undefined) {
+    const lchmod = (fs as { lchmodSync?: (path: string, mode: number) => void }).lchmodSync;
+    const mode = p.mode;
+    sys('chmod', () => (lchmod !== undefined ? lchmod(path, mode) : fs.chmodSync(path, mode)));
+  }
 }
 
 function sys<T>(syscall: string, f: () => T): T {
@@ -181,7 +190,8 @@ interface TempName {
   path: string;
 }
 
-// How the private directory is reached: 'proc' on Linux, 'path' elsewhere.
+// How the private directory is reached: 'proc' on Linux with /proc
+// mounted, 'path' elsewhere.
 let tempVia: 'proc' | 'path' | undefined;
 
 /**
@@ -194,20 +204,30 @@ export function setUnixTempVia(via: 'proc' | 'path' | undefined): void {
 
 const S_ISVTX = 0o1000;
 
-// The portable way's condition on the parent directory (see above).
-function checkParent(base: string): void {
-  const st = sys('stat', () => fs.statSync(base));
+// The portable way's condition on every directory above the socket (see
+// above); returns the parent's real path, where the temporary directory
+// goes.
+function checkAncestors(base: string): string {
+  const real = sys('realpath', () => fs.realpathSync(base));
   const euid = process.geteuid?.() ?? 0;
-  if (st.uid !== euid && st.uid !== 0) {
-    throw new Error(
-      `unixMode and unixOwner: the directory ${base} belongs to another user (uid ${st.uid}), who could swap the temporary name bound there; on this OS (no /proc) the socket's directory must be this user's or root's`,
-    );
+  for (let dir = real; ; dir = pathDirname(dir)) {
+    const st = sys('lstat', () => fs.lstatSync(dir));
+    if (st.uid !== euid && st.uid !== 0) {
+      throw new Error(
+        `unixMode and unixOwner: the directory ${dir} belongs to another user (uid ${st.uid}), who could swap the temporary name bound under it; on this OS (no /proc) every directory above the socket must be this user's or root's`,
+      );
+    }
+    if ((st.mode & 0o022) !== 0 && (st.mode & S_ISVTX) === 0) {
+      throw new Error(
+        `unixMode and unixOwner: the directory ${dir} is writable by other users and not sticky (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}), so the temporary name bound under it could be swapped; on this OS (no /proc) every directory above the socket must be one only its owner may change, or sticky`,
+      );
+    }
+    if (pathDirname(dir) === dir) return real;
   }
-  if ((st.mode & 0o022) !== 0 && (st.mode & S_ISVTX) === 0) {
-    throw new Error(
-      `unixMode and unixOwner: the directory ${base} is writable by other users and not sticky (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}), so the temporary name bound there could be swapped; on this OS (no /proc) use a directory only its owner may change, or a sticky one`,
-    );
-  }
+}
+
+function osTempVia(): 'proc' | 'path' {
+  return process.platform === 'linux' && fs.existsSync('/proc/self/fd') ? 'proc' : 'path';
 }
 
 // The private directory and the name to bind in it.
@@ -215,22 +235,20 @@ function tempName(network: string, laddr: UnixAddr, path: string): TempName {
   const fail = (e: unknown): never => {
     throw new OpError('listen', network, laddr, e as Error);
   };
-  const base = pathDirname(path);
-  const viaProc = (tempVia ?? (process.platform === 'linux' ? 'proc' : 'path')) === 'proc';
-  if (!viaProc) {
-    // `<parent>/.lcXXXXXX/s`, short, so that a path near the limit still fits.
-    const needed = Buffer.byteLength(pathJoin(base, '.lcXXXXXX', 's'));
-    if (needed >= SUN_PATH) {
-      fail(
-        new Error(
-          `unixMode and unixOwner bind a temporary name beside the socket file first, ${needed} bytes long here: it must be shorter than sun_path's ${SUN_PATH} bytes`,
-        ),
-      );
-    }
-  }
+  let base = pathDirname(path);
+  const viaProc = (tempVia ?? osTempVia()) === 'proc';
   let dir = '';
   try {
-    if (!viaProc) checkParent(base);
+    if (!viaProc) {
+      base = checkAncestors(base);
+      // `<parent>/.lcXXXXXX/s`, short, so that a path near the limit still fits.
+      const needed = Buffer.byteLength(pathJoin(base, '.lcXXXXXX', 's'));
+      if (needed >= SUN_PATH) {
+        throw new Error(
+          `unixMode and unixOwner bind a temporary name beside the socket file first, ${needed} bytes long here: it must be shorter than sun_path's ${SUN_PATH} bytes`,
+        );
+      }
+    }
     dir = sys('mkdtemp', () => fs.mkdtempSync(pathJoin(base, '.lc')));
   } catch (e) {
     fail(e);
@@ -351,18 +369,24 @@ export async function listenUnix(
               return;
             }
             try {
-              bound = sys('lstat', () => fs.lstatSync(fsPath, { bigint: true }));
+              bound = fs.lstatSync(fsPath, { bigint: true });
             } catch (e) {
               // bind(2) created the file an instant ago (it fails when the
-              // path exists): unless a user who may write the directory
-              // changed it since, the path names it still; remove it rather
-              // than leave a file no listener will remove.
-              try {
-                fs.unlinkSync(fsPath);
-              } catch {
-                // gone, or not reachable: nothing of ours to remove
+              // path exists). If lstat says the path or a directory on it is
+              // gone (ENOENT, ENOTDIR), so is that file: a file there now is
+              // someone else's. Otherwise the path names it still, unless a
+              // user who may write the directory changed it since; remove it
+              // rather than leave a file no listener will remove.
+              const code = (e as { code?: unknown }).code;
+              if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+                try {
+                  fs.unlinkSync(fsPath);
+                } catch {
+                  // gone, or not reachable: nothing of ours to remove
+                }
               }
-              throw e;
+              const errno = (e as { errno?: unknown }).errno;
+              throw typeof errno === 'number' ? new SyscallError('lstat', errno) : e;
             }
           },
         },
@@ -387,8 +411,9 @@ export async function listenUnix(
       },
     );
   } catch (e) {
-    // A failure after the file got its name (listen(2), getsockname)
-    // leaves no file behind: only ours.
+    // A failure after the file got its name (listen(2), getsockname, the
+    // UnixListener's construction in socket()'s make step) leaves no file
+    // behind: only ours.
     if ((linked || temp === undefined) && bound !== undefined) unlinkIfSame(fsPath, bound);
     throw e;
   } finally {

@@ -333,6 +333,66 @@ describe('unix socket file: a failure after bind(2) leaves no file', function ()
     }
   });
 
+  // ENOENT or ENOTDIR: the file bind(2) made is gone, so whatever the path
+  // names now is another's. The mock says ENOENT while the file is there,
+  // which stands for that other file.
+  it('lstat(2) says ENOENT: the path is left alone, the error is Go-shaped', async () => {
+    const dir = openDir();
+    const path = join(dir, 's.sock');
+    const lstat = realFs.lstatSync;
+    const fds = fdCount();
+    realFs.lstatSync = function (p, ...rest) {
+      if (p === path) throw Object.assign(new Error('ENOENT'), { errno: -2, code: 'ENOENT', syscall: 'lstat' });
+      return lstat.call(this, p, ...rest);
+    };
+    let e;
+    try {
+      e = await listen('unix', path).catch((x) => x);
+    } finally {
+      realFs.lstatSync = lstat;
+    }
+    try {
+      expect(e).to.be.instanceOf(OpError);
+      expect(e.message).to.equal(`listen unix ${path}: lstat: no such file or directory`);
+      expect(fs.readdirSync(dir)).to.deep.equal(['s.sock']);
+      expect(fdCount()).to.equal(fds);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // The listener's construction (socket()'s make step) failing, forced
+  // through the native Acceptor it makes.
+  for (const { mode, title } of [
+    { mode: undefined, title: '' },
+    { mode: 0o660, title: ' (unixMode)' },
+  ]) {
+    it(`the UnixListener cannot be made${title}: no socket file, no descriptor`, async () => {
+      const { binding } = await import('../dist/native.js');
+      const dir = openDir();
+      const path = join(dir, 's.sock');
+      const real = binding.Acceptor;
+      const fds = fdCount();
+      binding.Acceptor = function () {
+        throw new Error('no acceptor');
+      };
+      let e;
+      try {
+        e = await new ListenConfig({ unixMode: mode }).listen('unix', path).catch((x) => x);
+      } finally {
+        binding.Acceptor = real;
+      }
+      try {
+        expect(e).to.be.instanceOf(OpError);
+        expect(e.message).to.equal(`listen unix ${path}: no acceptor`);
+        expect(fs.readdirSync(dir)).to.deep.equal([]);
+        expect(fdCount()).to.equal(fds);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
   // An LSM (SELinux, AppArmor) may refuse listen(2) with EACCES.
   const cases = [
     { mode: undefined, via: undefined, title: '' },
@@ -365,6 +425,43 @@ describe('unix socket file: a failure after bind(2) leaves no file', function ()
       }
     });
   }
+});
+
+// A Linux whose /proc is not mounted (a container, a chroot) has no
+// /proc/self/fd: unixMode goes by path there, as on macOS.
+describe('unixMode on Linux without /proc mounted', function () {
+  this.timeout(30_000);
+  before(function () {
+    if (process.platform !== 'linux') return skip(this, 'needs Linux');
+    if (process.getuid?.() !== 0) return skip(this, 'needs root to unmount /proc in a mount namespace (unshare -m)');
+    const missing = missingTools('unshare');
+    if (missing !== undefined) return skip(this, missing);
+    const r = spawnSync('unshare', ['-m', '--', 'sh', '-c', 'umount -l /proc && ! test -e /proc/self/fd']);
+    if (r.status !== 0) return skip(this, `unshare -m cannot unmount /proc here: ${String(r.stderr).trim()}`);
+  });
+
+  it('listens by path: the mode applied, nothing temporary left', async () => {
+    const dir = openDir();
+    const path = join(dir, 's.sock');
+    try {
+      const code =
+        `import { ListenConfig } from 'listenconfig'; import * as fs from 'node:fs';` +
+        `const proc = fs.existsSync('/proc/self/fd');` +
+        `const ln = await new ListenConfig({ unixMode: 0o640 }).listen('unix', ${JSON.stringify(path)});` +
+        `const mode = fs.statSync(${JSON.stringify(path)}).mode & 0o777;` +
+        `const entries = fs.readdirSync(${JSON.stringify(dir)});` +
+        `await ln.close();` +
+        `console.log(JSON.stringify({ proc, mode, entries }));`;
+      const r = await runNode(['--input-type=module', '-e', code], {
+        prefix: ['unshare', '-m', '--', 'sh', '-c', 'umount -l /proc && exec "$0" "$@"'],
+      });
+      expect(r.stderr).to.equal('');
+      expect(lastJSON(r.stdout)).to.deep.equal({ proc: false, mode: 0o640, entries: ['s.sock'] });
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('unixMode handed on by hand: the socket keeps the name bind(2) gave it', function () {
@@ -461,7 +558,7 @@ describe('unixMode by path (macOS and the BSDs), forced on Linux', function () {
       const e = await new ListenConfig({ unixMode: 0o600 }).listen('unix', path).catch((x) => x);
       expect(e).to.be.instanceOf(OpError);
       expect(e.message).to.equal(
-        `listen unix ${path}: unixMode and unixOwner: the directory ${dir} is writable by other users and not sticky (mode 0777), so the temporary name bound there could be swapped; on this OS (no /proc) use a directory only its owner may change, or a sticky one`,
+        `listen unix ${path}: unixMode and unixOwner: the directory ${dir} is writable by other users and not sticky (mode 0777), so the temporary name bound under it could be swapped; on this OS (no /proc) every directory above the socket must be one only its owner may change, or sticky`,
       );
       expect(fs.readdirSync(dir)).to.deep.equal([]);
       fs.chmodSync(dir, 0o1777);
@@ -473,13 +570,47 @@ describe('unixMode by path (macOS and the BSDs), forced on Linux', function () {
         fs.chownSync(dir, 65534, 65534);
         const e2 = await new ListenConfig({ unixMode: 0o600 }).listen('unix', path).catch((x) => x);
         expect(e2.message).to.equal(
-          `listen unix ${path}: unixMode and unixOwner: the directory ${dir} belongs to another user (uid 65534), who could swap the temporary name bound there; on this OS (no /proc) the socket's directory must be this user's or root's`,
+          `listen unix ${path}: unixMode and unixOwner: the directory ${dir} belongs to another user (uid 65534), who could swap the temporary name bound under it; on this OS (no /proc) every directory above the socket must be this user's or root's`,
         );
       }
       expect(fs.readdirSync(dir)).to.deep.equal([]);
       expect(fdCount()).to.equal(fds);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  // A rename in any directory above swaps the temporary name as well as
+  // one in the parent, and a symlinked parent is judged where it leads.
+  it('a group/other-writable, non-sticky directory above the parent is refused, through a symlink too', async () => {
+    const grand = openDir();
+    const parent = join(grand, 'inner');
+    const links = openDir();
+    const link = join(links, 'l');
+    const fds = fdCount();
+    try {
+      fs.mkdirSync(parent, { mode: 0o755 });
+      fs.chmodSync(grand, 0o777);
+      fs.symlinkSync(parent, link);
+      const want = (path) =>
+        `listen unix ${path}: unixMode and unixOwner: the directory ${grand} is writable by other users and not sticky (mode 0777), so the temporary name bound under it could be swapped; on this OS (no /proc) every directory above the socket must be one only its owner may change, or sticky`;
+      for (const path of [join(parent, 's.sock'), join(link, 's.sock')]) {
+        const e = await new ListenConfig({ unixMode: 0o600 }).listen('unix', path).catch((x) => x);
+        expect(e).to.be.instanceOf(OpError);
+        expect(e.message).to.equal(want(path));
+      }
+      expect(fs.readdirSync(parent)).to.deep.equal([]);
+      expect(fdCount()).to.equal(fds);
+      // The same tree with the grandparent fixed serves, the temporary
+      // directory made where the symlink leads.
+      fs.chmodSync(grand, 0o755);
+      const ln = await new ListenConfig({ unixMode: 0o600 }).listen('unix', join(link, 's.sock'));
+      expect(fs.statSync(join(parent, 's.sock')).mode & 0o777).to.equal(0o600);
+      expect(fs.readdirSync(parent)).to.deep.equal(['s.sock']);
+      await ln.close();
+      expect(fs.readdirSync(parent)).to.deep.equal([]);
+    } finally {
+      fs.rmSync(grand, { recursive: true, force: true });
+      fs.rmSync(links, { recursive: true, force: true });
     }
   });
 });
