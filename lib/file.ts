@@ -112,7 +112,8 @@ export type FileListener = TCPListener | UnixListener | UnixListener<UnixConn>;
  * decides for all. A unix listener made here never removes its socket file
  * on close: the file is not its own (Go's rule), and `setUnlinkOnClose(true)`
  * does not change that (Go's removes the path then): it has no record of
- * which file its socket was bound to. Its `addr()` is the socket's own
+ * which file its socket was bound to (a `LISTENCONFIG_UNLINK_ON_CLOSE`
+ * warning says so, once per listener). Its `addr()` is the socket's own
  * name (getsockname): for a listener made with `unixMode` or `unixOwner`
  * the temporary name it was bound to, not the path (docs/deploy.md). Not
  * on Windows (Go's `not supported by windows`).

@@ -86,14 +86,29 @@ export function claimBoundFile(ln: UnixListener<unknown>, file: BoundFile): void
 export class UnixListener<C = net.Socket> extends StreamListener<UnixAddr, C> {
   #unlink = true;
   #unlinked = false;
+  #warned = false;
 
   /**
    * Go's SetUnlinkOnClose: whether close() removes the socket file. The
-   * default is true, since this listener's bind() created the file.
+   * default is true, since this listener's bind() created the file. On a
+   * listener from `fileListener` or activation, `true` does nothing (Go's
+   * would remove the path): it did not bind the file, so it cannot know
+   * the file is its own; a `LISTENCONFIG_UNLINK_ON_CLOSE` warning says so,
+   * once per listener.
    */
   setUnlinkOnClose(unlink: boolean): void {
     validateBooleanArg('unlink', unlink);
     this.#unlink = unlink;
+    const name = this.addr().name;
+    if (unlink && !this.#warned && boundFiles.get(this) === undefined && name !== '' && name[0] !== '@') {
+      // A listener from fileListener or activation: Go's would remove the
+      // path on close; this one cannot know the file there is its own.
+      this.#warned = true;
+      process.emitWarning(
+        `setUnlinkOnClose(true) on unix listener ${name} does nothing: this listener did not bind the socket file (it came from a descriptor), so it cannot know the file is its own and never removes it`,
+        { type: 'ListenConfigWarning', code: 'LISTENCONFIG_UNLINK_ON_CLOSE' },
+      );
+    }
   }
 
   /**

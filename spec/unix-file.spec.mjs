@@ -106,6 +106,40 @@ describe('unix socket file: unlink only its own file', function () {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  // Go's FileListener would remove the path on close after
+  // SetUnlinkOnClose(true); this one cannot know the file is its own.
+  it('setUnlinkOnClose(true) on a fileListener listener keeps the file and warns once why', async () => {
+    const dir = openDir();
+    const path = join(dir, 's.sock');
+    const warnings = [];
+    const onWarning = (w) => warnings.push({ name: w.name, code: w.code, message: w.message });
+    process.on('warning', onWarning);
+    const ln = await listen('unix', path);
+    const fd = ln.file();
+    try {
+      const ln2 = fileListener(fd);
+      ln2.setUnlinkOnClose(true);
+      ln2.setUnlinkOnClose(true);
+      ln.setUnlinkOnClose(true); // its own file: no warning
+      await ln2.close();
+      expect(fs.existsSync(path)).to.equal(true);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).to.deep.equal([
+        {
+          name: 'ListenConfigWarning',
+          code: 'LISTENCONFIG_UNLINK_ON_CLOSE',
+          message: `setUnlinkOnClose(true) on unix listener ${path} does nothing: this listener did not bind the socket file (it came from a descriptor), so it cannot know the file is its own and never removes it`,
+        },
+      ]);
+    } finally {
+      process.off('warning', onWarning);
+      fs.closeSync(fd);
+      await ln.close();
+      expect(fs.existsSync(path)).to.equal(false);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('unixMode and unixOwner', function () {
