@@ -170,6 +170,16 @@ describe('relay: what loses connections on a shared listener', function () {
 
   const events = (entries) => entries.filter((e) => e.event !== 'ready').map(({ pid, ...e }) => e);
 
+  // Every connection read its answer, and the load really ran: at least a
+  // quarter of what the client was asked to start (RATE a second) over
+  // its own reported run, a floor that follows a busy machine's slower
+  // clock where a fixed count does not.
+  const servedAll = (result) => {
+    expect(result.failed).to.equal(0);
+    expect(result.ok).to.equal(result.connections);
+    expect(result.connections).to.be.at.least(Math.floor((RATE * result.seconds) / 4));
+  };
+
   // Measured on Linux 6.18 (2,000 connections/s): shutdown(SHUT_RD or
   // SHUT_RDWR) on a listening socket runs tcp_disconnect, which resets the
   // connections in the accept queue and leaves the socket bound but
@@ -193,8 +203,7 @@ describe('relay: what loses connections on a shared listener', function () {
   it('shutdown(SHUT_WR) by another process leaves a listener serving', async () => {
     const { result, entries } = await shareWith(client, dir, 'shutdown-wr', [shutdownFd, '3', 'wr']);
     expect(events(entries)).to.deep.equal([{ event: 'other-exited', code: 0 }, { event: 'closed' }]);
-    expect(result.connections).to.be.above(500);
-    expect(result.failed).to.equal(0);
+    servedAll(result);
   });
 
   // close(2) drops one reference to the open file description; the socket
@@ -202,16 +211,12 @@ describe('relay: what loses connections on a shared listener', function () {
   it('a child that closes descriptor 3 without duplicating it: the parent loses nothing', async () => {
     const { result, entries } = await shareWith(client, dir, 'close-fd', other('close-fd'));
     expect(events(entries)).to.deep.equal([{ event: 'other-exited', code: 0 }, { event: 'closed' }]);
-    expect(result.connections).to.be.above(1000);
-    expect(result.failed).to.equal(0);
-    expect(result.ok).to.equal(result.connections);
+    servedAll(result);
   });
 
   it("fileListener(3) serving beside the parent, then the package's close of its copy: the parent loses nothing", async () => {
     const { result, entries } = await shareWith(client, dir, 'serve-close', other('serve-close', String(SERVE_MS)));
     expect(events(entries)).to.deep.equal([{ event: 'other-exited', code: 0 }, { event: 'closed' }]);
-    expect(result.connections).to.be.above(1000);
-    expect(result.failed).to.equal(0);
-    expect(result.ok).to.equal(result.connections);
+    servedAll(result);
   });
 });
