@@ -88,8 +88,9 @@ function validateOptions(options: unknown): ActivationOptions {
  * (the count is garbage: nothing is taken, so the process's own
  * descriptors are never wrapped and closed). Each descriptor returned is
  * made close-on-exec, as go-systemd does, so a child this process spawns
- * does not inherit it. Nothing on Windows (go-systemd's nil), with a
- * warning when LISTEN_PID is set.
+ * does not inherit it. Nothing on Windows, where the variables are left
+ * as they are (go-systemd's Files returns nil), with a warning when
+ * LISTEN_PID is set.
  *
  * With `unsetEnv: false` a second call reads the same variables, but the
  * descriptors may be gone: `listeners()` and the like close each one they
@@ -101,18 +102,21 @@ export function files(options?: Pick<ActivationOptions, 'unsetEnv'>): Activation
   const pidText = env.LISTEN_PID;
   const fdsText = env.LISTEN_FDS;
   const namesText = env.LISTEN_FDNAMES;
+  if (process.platform === 'win32') {
+    // go-systemd's Files returns nil on Windows without reading or
+    // unsetting anything: there is no systemd to pass descriptors, and a
+    // SOCKET is no small number from 3.
+    if (pidText !== undefined) {
+      warn("LISTEN_PID is set, but socket activation is systemd's: not supported on Windows, ignored");
+    }
+    return [];
+  }
   if (unsetEnv) {
     delete env.LISTEN_PID;
     delete env.LISTEN_FDS;
     delete env.LISTEN_FDNAMES;
   }
   if (pidText === undefined) return [];
-  if (process.platform === 'win32') {
-    // go-systemd's Files is nil on Windows: there is no systemd to pass
-    // descriptors, and a SOCKET is no small number from 3.
-    warn("LISTEN_PID is set, but socket activation is systemd's: not supported on Windows, ignored");
-    return [];
-  }
   const pid = atoi(pidText);
   if (pid === undefined) {
     warn(`LISTEN_PID=${JSON.stringify(pidText)} is not a number: socket activation ignored`);

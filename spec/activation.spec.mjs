@@ -179,16 +179,18 @@ describe('activation (systemd socket activation)', function () {
     }
   });
 
-  // go-systemd's Files marks every passed descriptor close-on-exec:
-  // systemd passes them inheritable, and one activation leaves open (a
-  // null of listeners(), or what files() returns) would otherwise reach
-  // every child the server spawns. Measured: Node's startup marks them
-  // already (libuv's uv_disable_stdio_inheritance: /proc/self/fdinfo/3
-  // reads flags 02100000 before activation runs), so under node this
-  // guards the outcome; activation's own mark serves embedders that skip
-  // Node's stdio set-up.
+  // A guard on Node's behaviour, which the package relies on: systemd
+  // passes the descriptors inheritable, and one activation leaves open (a
+  // null of listeners(), or what files() returns) must not reach every
+  // child the server spawns. Node's startup marks them close-on-exec
+  // before any JavaScript runs (libuv's uv_disable_stdio_inheritance marks
+  // the descriptors contiguous from 0, and systemd's are contiguous from
+  // 3: /proc/self/fdinfo/3 reads flags 02100000 before activation runs),
+  // so this cannot fail on activation's account under node; it fails if
+  // Node stops doing that. activation's own setCloexec is go-systemd's
+  // Files, for embedders that skip Node's stdio set-up.
   for (const mode of ['listeners', 'files']) {
-    it(`${mode}: a descriptor activation leaves open is close-on-exec (a spawned child does not get it)`, async () => {
+    it(`${mode}: under node, a descriptor activation leaves open is close-on-exec (Node's start-up marks it; a spawned child does not get it)`, async () => {
       const port = await freePort();
       const s = start(
         'systemd-socket-activate',

@@ -38,7 +38,7 @@ describe('Windows: handing on and inheriting listeners are refused, saying why',
     }
   });
 
-  it('activation: nothing (go-systemd returns nil on Windows), a warning when LISTEN_PID is set, the variables unset', async function () {
+  it('activation: nothing and the variables left as they are (go-systemd returns nil on Windows), a warning when LISTEN_PID is set', async function () {
     const warnings = [];
     const onWarning = (w) => warnings.push(`${w.code}: ${w.message}`);
     process.on('warning', onWarning);
@@ -46,13 +46,15 @@ describe('Windows: handing on and inheriting listeners are refused, saying why',
       process.env.LISTEN_PID = String(process.pid);
       process.env.LISTEN_FDS = '1';
       expect(activation.listeners()).to.deep.equal([]);
-      expect(process.env.LISTEN_PID).to.equal(undefined);
-      expect(process.env.LISTEN_FDS).to.equal(undefined);
+      expect(process.env.LISTEN_PID).to.equal(String(process.pid));
+      expect(process.env.LISTEN_FDS).to.equal('1');
       await new Promise((r) => setImmediate(r));
       expect(warnings).to.deep.equal([
         "LISTENCONFIG_ACTIVATION: LISTEN_PID is set, but socket activation is systemd's: not supported on Windows, ignored",
       ]);
       // Without the variables, nothing and no warning.
+      delete process.env.LISTEN_PID;
+      delete process.env.LISTEN_FDS;
       expect(activation.files()).to.deep.equal([]);
       await new Promise((r) => setImmediate(r));
       expect(warnings.length).to.equal(1);
