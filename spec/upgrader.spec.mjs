@@ -8,28 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListenConfig, Upgrader } from 'listenconfig';
 import { missingTools, repoRoot, thrown, until } from './helpers.mjs';
-
-function skip(ctx, why) {
-  console.log(`    skipped: ${why}`);
-  ctx.skip();
-}
-
-function readLog(path) {
-  if (!fs.existsSync(path)) return [];
-  return fs
-    .readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l));
-}
-
-function alive(pid) {
-  try {
-    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+import { alive, readLog, skip } from './fixtures/procs.mjs';
 
 describe('Upgrader', function () {
   this.timeout(120_000);
