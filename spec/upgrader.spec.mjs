@@ -92,6 +92,34 @@ describe('Upgrader', function () {
     }
   });
 
+  it("ready() keeps an inherited unix listener's own setUnlinkOnClose(false): the file outlives the last process", async function () {
+    if (process.platform !== 'linux') return skip(this, '/proc tells when the processes exited: Linux');
+    const dir = fs.mkdtempSync(join(tmpdir(), 'lc-upgrader-keep-'));
+    const log = join(dir, 'log');
+    const path = join(dir, 'app.sock');
+    const ready = () => readLog(log).filter((e) => e.event === 'ready');
+    try {
+      spawn(
+        process.execPath,
+        [join(repoRoot, 'spec/fixtures/upgrader-server.mjs'), log, join(dir, 'app.pid'), path, '600', 'keep'],
+        { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+      ).unref();
+      await until(() => ready().length === 1, 10_000, 'the first process');
+      const first = ready()[0].pid;
+      process.kill(first, 'SIGHUP');
+      await until(() => ready().length === 2, 15_000, 'the upgrade');
+      const next = ready()[1].pid;
+      await until(() => !alive(first), 15_000, 'the old process to exit');
+      process.kill(next, 'SIGTERM');
+      await until(() => !alive(next), 10_000, 'the new process to exit');
+      // Its owner said not to remove it: ready() must not set it back to true.
+      expect(fs.lstatSync(path).isSocket()).to.equal(true);
+    } finally {
+      for (const e of ready()) if (alive(e.pid)) process.kill(e.pid, 'SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('upgrades under load', () => {
     let dir;
     let client;
