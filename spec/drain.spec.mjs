@@ -5,15 +5,22 @@
 // silence. The race is built deterministically with raw socket clients.
 import { expect } from './expect.mjs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { listen, serve } from 'listenconfig';
 import { fdCount, thrown, until, within } from './helpers.mjs';
+import { skip } from './fixtures/procs.mjs';
+import { certSkipReason, localhostCert } from './tls-cert.mjs';
 
 // A raw HTTP/1.1 client on one connection: send() writes a request, next()
 // resolves with the next whole response ({ status, headers, body }), or
 // rejects with the reason the connection ended before one came.
-function rawClient(port) {
-  const c = net.connect(port, '127.0.0.1');
+function rawClient(port, ca) {
+  const c =
+    ca === undefined
+      ? net.connect(port, '127.0.0.1')
+      : tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca });
   let buf = '';
   let ended;
   const waiting = [];
@@ -54,7 +61,7 @@ function rawClient(port) {
   return {
     sock: c,
     closed,
-    connected: new Promise((r) => c.once('connect', r)),
+    connected: new Promise((r) => c.once(ca === undefined ? 'connect' : 'secureConnect', r)),
     send: (p = '/') => c.write(`GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`),
     next: () => new Promise((resolve, reject) => (waiting.push({ resolve, reject }), parse())),
   };
@@ -98,6 +105,30 @@ describe('shutdown(): the drain loses no request (issue 19)', function () {
     await within(c.closed, 5000, 'the server to close after that answer');
     await within(shut, 5000, 'shutdown()');
     await until(() => fdCount() <= fds, 5000, `descriptors back to ${fds}`);
+  });
+
+  it('https: the same race over TLS, and a silent TLS connection closed after the grace', async function () {
+    const pem = localhostCert();
+    if (!pem) return skip(this, certSkipReason);
+    const ln = await listen('tcp', '127.0.0.1:0');
+    const srv = serve(
+      ln,
+      https.createServer({ ...pem, keepAliveTimeout: 60_000 }, (req, res) => res.end(`ok ${req.url}`)),
+    );
+    const c = rawClient(ln.addr().port, pem.cert);
+    const silent = rawClient(ln.addr().port, pem.cert);
+    c.send('/1');
+    silent.send('/1');
+    expect((await within(c.next(), 5000, 'the first answer')).headers.connection).to.equal('keep-alive');
+    await within(silent.next(), 5000, "the silent one's first answer");
+    const shut = srv.shutdown({ idleGrace: 300 });
+    await sleep(100);
+    c.send('/2');
+    const second = await within(c.next(), 5000, 'the answer to the request on its way');
+    expect(second).to.deep.include({ status: 200, body: 'ok /2' });
+    expect(second.headers.connection).to.equal('close');
+    // The silent one is closed after the grace: http's list gives the drain the TLSSocket.
+    await within(Promise.all([c.closed, silent.closed, shut]), 5000, 'the closes and shutdown()');
   });
 
   it('a request written 300 ms into a 1 s grace is answered with Connection: close; shutdown() resolves then, not at the grace', async () => {
