@@ -5,7 +5,7 @@
 //   npm run bench          every scenario, 3 to 5 rounds each
 //   npm run bench:quick    one short round of each: proves the harness
 //                          works (CI smoke check); asserts nothing on speed
-//   node bench/run.mjs [--quick] [--only accept,burst,overload,http,growth,burst-scale,cores,relay] [--rounds N]
+//   node bench/run.mjs [--quick] [--only accept,burst,overload,http,growth,burst-scale,cores,relay,upgrade] [--rounds N]
 //
 // Writes bench/results/latest.json (and a dated copy), docs/bench-burst.svg and
 // docs/bench-growth.svg; --quick writes bench/results/quick.json and the charts
@@ -24,6 +24,7 @@ import { growth } from './scenarios/growth.mjs';
 import { burstScale } from './scenarios/burst-scale.mjs';
 import { cores } from './scenarios/cores.mjs';
 import { relay } from './scenarios/relay.mjs';
+import { upgrade } from './scenarios/upgrade.mjs';
 import { burstChart, growthChart } from './chart.mjs';
 import { printTable } from './lib/table.mjs';
 
@@ -86,6 +87,7 @@ for (const [name, fn] of [
   ['burst-scale', burstScale],
   ['cores', cores],
   ['relay', relay],
+  ['upgrade', upgrade],
 ]) {
   if (!want(name)) continue;
   console.log(`bench: ${name}`);

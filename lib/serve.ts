@@ -26,12 +26,14 @@ import {
 } from './listener-args';
 import { StreamListener } from './stream-listener';
 import { TCPListener } from './tcpsock';
-import { IdleCloser, untilAborted } from './shutdown';
+import { DEFAULT_IDLE_GRACE_MS, Drain, untilAborted } from './shutdown';
 import {
   countConnection,
   hasHandle,
+  httpSockets,
   installHandle,
   installPipeHandle,
+  keepingIdle,
   overMaxConnections,
   type StandInHandle,
 } from './server-handle';
@@ -55,6 +57,17 @@ export interface ServeOptions {
 export interface ShutdownOptions {
   /** Stops waiting: shutdown() rejects with an AbortError, connections stay open. */
   signal?: AbortSignal;
+  /**
+   * HTTP/1: how long, in ms, a connection carrying no request must stay
+   * silent (no byte read, no response under way) before the drain closes
+   * it; default 1,000. A keep-alive client sends its next request as soon
+   * as it has read the last answer, so a connection that looks idle may
+   * have a request on its way: closed then, that request is reset (Go's
+   * Shutdown and Node's closeIdleConnections() close at once and lose
+   * it). The grace covers a round trip and the client's own delay; 0
+   * closes idle connections at once, as Go does.
+   */
+  idleGrace?: number;
 }
 
 /** What serve() returns: Go's http.Server Close and Shutdown. */
@@ -62,14 +75,36 @@ export interface Serving {
   /** Stops accepting, closes the listener and every connection now; resolves once the server has emitted 'close'. */
   close(): Promise<void>;
   /**
-   * Stops accepting, closes the listener and idle connections (again as
-   * others become idle, and asks HTTP/2 sessions to finish with GOAWAY),
-   * and resolves once every connection has ended.
+   * Go's Server.Shutdown, draining without losing a request (issue 19):
+   * stops accepting and closes the listener (clients still in the kernel's
+   * queue stay there for a process that shares the socket); for HTTP/1,
+   * answers every request already received or arriving on an open
+   * connection with `Connection: close`, so that connection closes once it
+   * has carried that answer, and closes a connection that carries none
+   * after it stayed silent for `idleGrace` ms; asks HTTP/2 sessions to
+   * finish with GOAWAY; other servers' connections are waited for. Resolves
+   * once every connection has ended.
+   *
+   * Unlike Go and Node's closeIdleConnections(), an idle keep-alive
+   * connection is not closed at once: a request may be on its way to it.
+   * As in Go, an aborted `signal` stops the waiting (and the closing of
+   * silent connections) and leaves connections open, responses keep saying
+   * `Connection: close`, and close() is the hard close. A handler's own
+   * `Connection: keep-alive` header is kept (Go replaces it); a request
+   * pipelined behind one being answered is dropped with the connection, for
+   * the client to retry, as in Go.
    */
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
 const OPTION_KEYS = new Set(['maxConcurrent', 'onError']);
+
+// setTimeout's limit: a longer grace would fire at once.
+const MAX_GRACE_MS = 2 ** 31 - 1;
+
+interface HttpServerLike {
+  closeIdleConnections?: () => void;
+}
 
 // The loop serving each listener passed to serve().
 const serving = new WeakMap<Listener, ServeLoop>();
@@ -125,13 +160,17 @@ class ServeLoop implements Serving {
   readonly #drained: Promise<void>;
   #resolveDrained!: () => void;
   #orphaned = false;
+  // #done() ran: this listen's connections are all gone.
+  #finished = false;
   #onSession: ((s: Http2SessionLike) => void) | undefined;
   #stopped = false;
   #ref = true;
   #lnClosed: Promise<void> = Promise.resolve();
   #pause: { cancel: () => void } | undefined;
   #closing: Promise<void> | undefined;
-  readonly #idle: IdleCloser;
+  // HTTP/1 servers only (those with closeIdleConnections, http2's have
+  // none): created by the first shutdown().
+  #drain: Drain | undefined;
 
   constructor(
     ln: Listener,
@@ -144,7 +183,6 @@ class ServeLoop implements Serving {
     this.#serverKeepAlive = serverKeepAlive;
     this.#server = server;
     this.#onError = onError;
-    this.#idle = new IdleCloser(server, () => this.#conns.size);
     // 'close' comes once the handle is gone and the last connection has
     // ended; it is listened for only from #stop() on, and one listen at a
     // time, so a server re-listening with connections open gathers no
@@ -320,6 +358,8 @@ class ServeLoop implements Serving {
   }
 
   #done(): void {
+    this.#finished = true;
+    this.#drain?.end();
     if (this.#onSession !== undefined) this.#server.off('session', this.#onSession);
     this.#onSession = undefined;
     this.#resolveDrained();
@@ -369,7 +409,7 @@ class ServeLoop implements Serving {
   close(): Promise<void> {
     if (this.#closing === undefined) {
       this.#stopServer();
-      this.#idle.stop();
+      this.#drain?.end();
       for (const c of this.#conns) c.destroy();
       this.#closing = Promise.all([this.#lnClosed, this.#drained]).then(() => {});
     }
@@ -392,12 +432,45 @@ class ServeLoop implements Serving {
         `The "options.signal" property must be an instance of AbortSignal. Received ${describe(signal)}`,
       );
     }
-    this.#stopServer();
+    const grace = options.idleGrace ?? DEFAULT_IDLE_GRACE_MS;
+    if (typeof grace !== 'number') {
+      throw argError(
+        TypeError,
+        'ERR_INVALID_ARG_TYPE',
+        `The "options.idleGrace" property must be of type number. Received ${describe(grace)}`,
+      );
+    }
+    if (!(grace >= 0 && grace <= MAX_GRACE_MS)) {
+      throw argError(
+        RangeError,
+        'ERR_OUT_OF_RANGE',
+        `The value of "options.idleGrace" is out of range. It must be >= 0 && <= ${MAX_GRACE_MS}. Received ${grace}`,
+      );
+    }
+    const server = this.#server;
+    if (
+      this.#drain === undefined &&
+      !this.#finished &&
+      typeof (server as HttpServerLike).closeIdleConnections === 'function'
+    ) {
+      const conns = this.#conns;
+      // https reads through a TLSSocket made from ours: http's own list
+      // has it. A plain socket http manages has its parser.
+      this.#drain = new Drain(
+        server,
+        () => httpSockets(server) ?? [...conns].filter((c) => (c as { parser?: unknown }).parser != null),
+      );
+    }
+    const drain = this.#drain;
+    drain?.start();
+    // http.Server#close() would close the idle connections at once.
+    if (drain !== undefined) keepingIdle(server, () => this.#stopServer());
+    else this.#stopServer();
     for (const s of this.#sessions) s.close();
-    this.#idle.hold();
+    drain?.hold(grace);
     const done = Promise.all([this.#lnClosed, untilAborted(this.#drained, signal)])
       .then(() => {})
-      .finally(() => this.#idle.release());
+      .finally(() => drain?.release(grace));
     // Awaiting it still sees the AbortError; not awaiting it is no crash.
     done.catch(() => {});
     return done;

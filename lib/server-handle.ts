@@ -115,3 +115,56 @@ export function countConnection(server: net.Server, socket: net.Socket): void {
   sk.server = server;
   sk._server = server;
 }
+
+// http.Server (and https.Server) internals the drain relies on, the same in
+// Node 20.20, 22.23, 24.21 and 26.10 (read from each release's
+// lib/_http_server.js):
+// - `server[Symbol('http.server.connections')]` is the ConnectionsList made
+//   on 'listening'; its all() lists the parser of every connection http
+//   still manages (a connection upgraded or detached by CONNECT leaves it),
+//   each parser's `socket` the one http reads (the TLSSocket for https).
+// - http.Server#close() first calls `this.closeIdleConnections()`, looked
+//   up on the instance, then clears its timeout checks and calls
+//   net.Server#close().
+interface ConnectionsList {
+  all(): { socket?: net.Socket }[];
+}
+
+function connectionsList(server: net.Server): ConnectionsList | undefined {
+  for (const sym of Object.getOwnPropertySymbols(server)) {
+    if (sym.description !== 'http.server.connections') continue;
+    const list = (server as unknown as Record<symbol, unknown>)[sym] as ConnectionsList | null;
+    return list !== null && typeof list?.all === 'function' ? list : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The sockets an HTTP/1 server still manages (the ones its parser reads),
+ * or undefined when the server keeps no such list.
+ */
+export function httpSockets(server: net.Server): net.Socket[] | undefined {
+  const list = connectionsList(server);
+  if (list === undefined) return undefined;
+  const out: net.Socket[] = [];
+  for (const p of list.all()) if (p.socket !== undefined && p.socket !== null) out.push(p.socket);
+  return out;
+}
+
+/** Runs `close` with the server's closeIdleConnections() a no-op (http's close() calls it first). */
+export function keepingIdle(server: net.Server, close: () => void): void {
+  const own = Object.getOwnPropertyDescriptor(server, 'closeIdleConnections');
+  try {
+    Object.defineProperty(server, 'closeIdleConnections', { value: () => {}, configurable: true, writable: true });
+  } catch {
+    // A frozen server: http's close() closes the idle connections.
+    close();
+    return;
+  }
+  try {
+    close();
+  } finally {
+    if (own !== undefined) Object.defineProperty(server, 'closeIdleConnections', own);
+    else delete (server as { closeIdleConnections?: unknown }).closeIdleConnections;
+  }
+}

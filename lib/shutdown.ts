@@ -1,50 +1,165 @@
-// Go's Server.Shutdown, the waiting half: close what is idle now, and again
-// as in-flight requests finish (Go polls closeIdleConns from 1 ms, doubling
-// to 500 ms, with 10% jitter), until nothing is left or nobody waits.
-// http.Server's own close() closes idle connections once only, so a
-// keep-alive connection whose request was in flight would otherwise stay
-// open until keepAliveTimeout.
+// Go's Server.Shutdown, the waiting half, for HTTP/1 servers (issue 19).
+//
+// Go disables keep-alives (every response then says `Connection: close`)
+// and polls closeIdleConns, which closes a connection the moment it is
+// idle. Node's http.Server#close() and closeIdleConnections() do the same
+// in one go. Both lose requests: a keep-alive client sends its next request
+// the moment it has read the previous answer, so a connection that looks
+// idle to the server may have a request on its way; closing it then resets
+// that request (measured: 160 lost over 10 upgrades with 16 wrk
+// connections). Go's own Transport hides this by retrying idempotent
+// requests; most clients (wrk, curl, Node's Agent) do not.
+//
+// So the drain answers every request already received or arriving with
+// `Connection: close` (the connection closes after carrying it), and closes
+// a connection that carries no request only after it stayed silent (no byte
+// read, no response under way) for `idleGrace` ms.
+import * as dc from 'node:diagnostics_channel';
 import type * as net from 'node:net';
 import { AbortError } from './errors';
 
-const POLL_MIN = 1;
-const POLL_MAX = 500;
+/**
+ * The default idle grace, in ms: a keep-alive client's next request reaches
+ * the server one round trip after the last answer left it, plus the
+ * client's own delay. One second is several times the longest round trip
+ * on the internet (~300 ms) and well inside Node's keepAliveTimeout (5 s),
+ * which closes an idle connection anyway; it is also how long a shutdown
+ * waits on idle browser connections.
+ */
+export const DEFAULT_IDLE_GRACE_MS = 1000;
 
-export class IdleCloser {
-  readonly #server: { closeIdleConnections?: () => void };
-  readonly #left: () => number;
-  #waiting = 0;
+// Published by http's parserOnIncoming for every request, with the
+// response already made (shouldKeepAlive set) and before any 'request',
+// 'checkContinue' or 'checkExpectation' listener runs: Node 20 to 26.
+const REQUEST_START = 'http.server.request.start';
+
+interface HttpResponse {
+  headersSent: boolean;
+  shouldKeepAlive: boolean;
+}
+
+interface HttpSocket extends net.Socket {
+  _httpMessage?: HttpResponse | null;
+}
+
+interface Seen {
+  read: number;
+  since: number;
+  busy: boolean;
+}
+
+// A response whose head is not written yet says `Connection: close`, and
+// http closes the connection once it is sent (res._last, destroySoon).
+// A handler's own `Connection: keep-alive` header still wins, as it does
+// everywhere in Node's http.
+function closeAfter(res: HttpResponse | null | undefined): void {
+  if (res != null && !res.headersSent) res.shouldKeepAlive = false;
+}
+
+/** The drain of one HTTP/1 server; `sockets()` lists the connections http still manages. */
+export class Drain {
+  readonly #server: net.Server;
+  readonly #sockets: () => Iterable<net.Socket>;
+  readonly #seen = new Map<net.Socket, Seen>();
+  // One grace per waiting shutdown(); the shortest applies.
+  readonly #graces: number[] = [];
+  #started = false;
+  #ended = false;
   #timer: NodeJS.Timeout | undefined;
+  readonly #onRequest = (msg: unknown) => {
+    const m = msg as { server: net.Server; response: HttpResponse; socket: net.Socket };
+    if (m.server !== this.#server) return;
+    closeAfter(m.response);
+  };
 
-  /** `left()`: connections still open. */
-  constructor(server: net.Server, left: () => number) {
-    this.#server = server as { closeIdleConnections?: () => void };
-    this.#left = left;
+  constructor(server: net.Server, sockets: () => Iterable<net.Socket>) {
+    this.#server = server;
+    this.#sockets = sockets;
   }
 
-  /** One more shutdown() waiting; starts polling (servers with closeIdleConnections only). */
-  hold(): void {
-    this.#waiting++;
-    if (this.#timer === undefined && typeof this.#server.closeIdleConnections === 'function') this.#tick(POLL_MIN);
+  /**
+   * From the first shutdown() on, as Go's inShutdown: every response not
+   * yet begun says `Connection: close`, until the last connection ends or
+   * close() is called (an aborted shutdown() does not undo it).
+   */
+  start(): void {
+    if (this.#started || this.#ended) return;
+    this.#started = true;
+    dc.subscribe(REQUEST_START, this.#onRequest);
+    // Requests already received: the one each connection is answering.
+    // One pipelined behind it is dropped with the connection (the client
+    // retries it, RFC 9112 9.3.2), as Go, which reads it only afterwards.
+    for (const s of this.#sockets()) closeAfter((s as HttpSocket)._httpMessage);
   }
 
-  /** That shutdown() is done (resolved or aborted); the last one stops the poll. */
-  release(): void {
-    if (--this.#waiting === 0) this.stop();
+  /** A shutdown() waits with this grace: silent connections are closed while one does. */
+  hold(grace: number): void {
+    if (this.#ended) return;
+    this.#graces.push(grace);
+    clearTimeout(this.#timer);
+    this.#tick();
   }
 
-  stop(): void {
+  /** That shutdown() is done (resolved or aborted). */
+  release(grace: number): void {
+    const i = this.#graces.indexOf(grace);
+    if (i >= 0) this.#graces.splice(i, 1);
+    if (this.#graces.length === 0) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /** Every connection has ended, or close() was called. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#started) dc.unsubscribe(REQUEST_START, this.#onRequest);
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#seen.clear();
   }
 
-  #tick(delay: number): void {
+  // Silence is counted from the last tick that saw a byte read or a
+  // response under way (or saw one under way the tick before): never
+  // shorter than the true silence, at most one step longer.
+  #tick(): void {
     this.#timer = undefined;
-    if (this.#waiting === 0 || this.#left() === 0) return;
-    this.#server.closeIdleConnections!();
-    const next = Math.min(delay * 2, POLL_MAX);
+    if (this.#graces.length === 0 || this.#ended) return;
+    const grace = Math.min(...this.#graces);
+    const now = performance.now();
+    const quiet: [net.Socket, Seen][] = [];
+    const live = new Set<net.Socket>();
+    for (const s of this.#sockets()) {
+      if (s.destroyed) continue;
+      live.add(s);
+      const read = s.bytesRead;
+      const busy = (s as HttpSocket)._httpMessage != null;
+      const e = this.#seen.get(s);
+      if (e === undefined) {
+        this.#seen.set(s, { read, since: now, busy });
+      } else if (busy || e.busy || read !== e.read) {
+        e.read = read;
+        e.since = now;
+        e.busy = busy;
+      }
+      const seen = this.#seen.get(s)!;
+      if (!busy && now - seen.since >= grace) quiet.push([s, seen]);
+    }
+    for (const s of this.#seen.keys()) if (!live.has(s)) this.#seen.delete(s);
+    if (quiet.length > 0) {
+      // Closed only after one more poll phase: bytes already in the
+      // kernel's buffer are read first, and such a connection is spared.
+      setImmediate(() => {
+        for (const [s, e] of quiet) {
+          if (this.#ended || s.destroyed) continue;
+          if (s.bytesRead === e.read && (s as HttpSocket)._httpMessage == null) s.destroy();
+        }
+      }).unref();
+    }
+    const step = Math.min(Math.max(grace / 4, 1), 250);
     // Unref'd: open connections keep the process alive, the poll need not.
-    this.#timer = setTimeout(() => this.#tick(next), next * (0.9 + Math.random() * 0.2)).unref();
+    this.#timer = setTimeout(() => this.#tick(), step).unref();
   }
 }
 

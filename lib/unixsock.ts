@@ -74,7 +74,19 @@ export function boundFileOf(ln: UnixListener<unknown>): BoundFile | undefined {
  */
 export function claimBoundFile(ln: UnixListener<unknown>, file: BoundFile): void {
   boundFiles.set(ln, file);
+  // The owner's own setUnlinkOnClose() is kept.
+  if (unlinkChosen.has(ln)) return;
   ln.setUnlinkOnClose(true);
+  unlinkChosen.delete(ln);
+}
+
+// Listeners whose owner called setUnlinkOnClose(): an Upgrader does not
+// override that choice when it hands the file over (#19).
+const unlinkChosen = new WeakSet<UnixListener<unknown>>();
+
+/** @internal The package's own setUnlinkOnClose() default (fileListener's) is not the owner's choice. */
+export function forgetUnlinkChoice(ln: UnixListener<unknown>): void {
+  unlinkChosen.delete(ln);
 }
 
 /**
@@ -99,6 +111,7 @@ export class UnixListener<C = net.Socket> extends StreamListener<UnixAddr, C> {
   setUnlinkOnClose(unlink: boolean): void {
     validateBooleanArg('unlink', unlink);
     this.#unlink = unlink;
+    unlinkChosen.add(this);
     const name = this.addr().name;
     if (unlink && !this.#warned && boundFiles.get(this) === undefined && name !== '' && name[0] !== '@') {
       // A listener from fileListener or activation: Go's would remove the

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { ErrClosed, type OpError } from './errors';
 import { type FileListener, fileListenerNamed } from './file';
 import { ListenConfig, type StreamNetwork } from './listen-config';
-import { type BoundFile, UnixListener, boundFileOf, claimBoundFile } from './unixsock';
+import { type BoundFile, UnixListener, boundFileOf, claimBoundFile, forgetUnlinkChoice } from './unixsock';
 import { describe } from './validate';
 
 // The environment variable that tells a new copy what it inherits:
@@ -123,7 +123,9 @@ function readInheritance(): { listeners: Inherited[]; notify: number } | undefin
  * inherited listener (the same kernel socket and queue). A unix listener
  * handed on is set not to remove its socket file (setUnlinkOnClose(false))
  * once the new copy is ready; from ready() on, the inherited one removes it
- * on close, if the path still names the file the first process bound. One upgrade at a time, and none while the
+ * on close, if the path still names the file the first process bound,
+ * unless the new copy called setUnlinkOnClose() on it itself (its choice
+ * is kept). One upgrade at a time, and none while the
  * previous process has not exited, as tableflip. POSIX only (Go's File()).
  */
 export class Upgrader {
@@ -192,7 +194,10 @@ export class Upgrader {
       // ready (the parent then stops removing it), this listener removes it
       // on close if the path still names it, so a cold start after the last
       // upgraded process exits finds the path free.
-      if (file !== undefined && ln instanceof UnixListener) this.#claims.push([ln, file]);
+      if (file !== undefined && ln instanceof UnixListener) {
+        forgetUnlinkChoice(ln);
+        this.#claims.push([ln, file]);
+      }
     } else {
       ln = await this.#options.listenConfig.listen(network, address);
     }

@@ -199,6 +199,21 @@ export const generators = {
     ]);
     return table(['server', 'conn/s', 'CPU µs per connection'], rows);
   },
+  'bench-upgrade': () => {
+    const u = results().upgrade;
+    if (u === undefined) return '_Not in the committed run yet: the next `npm run bench` adds this table._';
+    if (u.skipped) return `_Skipped in the committed run: ${u.skipped}._`;
+    const rows = Object.entries(u.modes).flatMap(([mode, m]) =>
+      Object.entries(m.contenders).map(([name, c]) => [
+        mode === 'keep-alive' ? 'keep-alive' : `\`${mode}\``,
+        name === 'Upgrader + drain' ? '`Upgrader` + `shutdown()`' : name,
+        grouped(c.requests),
+        String(c.non2xx),
+        String(c.socketErrors),
+      ]),
+    );
+    return table(['mode', 'server', 'requests', 'non-2xx', 'socket errors'], rows);
+  },
   'conformance-count': () => {
     const out = execFileSync(
       process.execPath,

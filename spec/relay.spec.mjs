@@ -10,33 +10,11 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { missingTools, repoRoot, until } from './helpers.mjs';
+import { alive, readLog, skip } from './fixtures/procs.mjs';
 
 const HANDOFFS = 10;
 const SERVE_MS = 300;
 const RATE = 2000;
-
-function skip(ctx, why) {
-  console.log(`    skipped: ${why}`);
-  ctx.skip();
-}
-
-function readLog(path) {
-  if (!fs.existsSync(path)) return [];
-  return fs
-    .readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l));
-}
-
-function alive(pid) {
-  try {
-    // A zombie (exited, not yet reaped by its new parent) has exited.
-    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 // Runs one chain of `fixture` under load; returns the client's counts and
 // the log.

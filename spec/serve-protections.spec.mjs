@@ -143,9 +143,10 @@ describe('serve(): the protections listen() gives', function () {
     let arrived;
     const inFlight = new Promise((r) => (arrived = r));
     // keepAliveTimeout long, so only shutdown's idle poll can end the connection soon.
+    let answered = false;
     const server = http.createServer({ keepAliveTimeout: 30000 }, (req, res) => {
       arrived();
-      setTimeout(() => res.end('finished'), 200);
+      setTimeout(() => res.end('finished', () => (answered = true)), 200);
     });
     const s = serve(ln, server);
     const agent = new http.Agent({ keepAlive: true });
@@ -153,15 +154,20 @@ describe('serve(): the protections listen() gives', function () {
       http
         .get(`http://${ln.addr()}/`, { agent }, (res) => {
           let d = '';
-          res.on('data', (x) => (d += x)).on('end', () => resolve([res.statusCode, d]));
+          res.on('data', (x) => (d += x)).on('end', () => resolve([res.statusCode, d, res.headers.connection]));
         })
         .on('error', reject);
     });
     await within(inFlight, 5000, 'the request to arrive');
     let done = false;
-    const shut = s.shutdown().then(() => (done = true));
-    expect(await within(response, 5000, 'the response')).to.deep.equal([200, 'finished']);
+    const shut = s.shutdown().then(() => {
+      done = true;
+      expect(answered, 'shutdown waits for the request').to.equal(true);
+    });
+    await new Promise((r) => setTimeout(r, 50));
     expect(done, 'shutdown waits for the request').to.equal(false);
+    // The answer says so, and the connection closes after carrying it (issue 19).
+    expect(await within(response, 5000, 'the response')).to.deep.equal([200, 'finished', 'close']);
     await within(shut, 5000, 'shutdown() (the connection is idle once the response is done)');
     expect(server.listening).to.equal(false);
     agent.destroy();

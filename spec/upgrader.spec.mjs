@@ -8,28 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListenConfig, Upgrader } from 'listenconfig';
 import { missingTools, repoRoot, thrown, until } from './helpers.mjs';
-
-function skip(ctx, why) {
-  console.log(`    skipped: ${why}`);
-  ctx.skip();
-}
-
-function readLog(path) {
-  if (!fs.existsSync(path)) return [];
-  return fs
-    .readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l));
-}
-
-function alive(pid) {
-  try {
-    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+import { alive, readLog, skip } from './fixtures/procs.mjs';
 
 describe('Upgrader', function () {
   this.timeout(120_000);
@@ -107,6 +86,34 @@ describe('Upgrader', function () {
       expect(fs.existsSync(path)).to.equal(false);
       const cold = await new ListenConfig().listen('unix', path);
       await cold.close();
+    } finally {
+      for (const e of ready()) if (alive(e.pid)) process.kill(e.pid, 'SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("ready() keeps an inherited unix listener's own setUnlinkOnClose(false): the file outlives the last process", async function () {
+    if (process.platform !== 'linux') return skip(this, '/proc tells when the processes exited: Linux');
+    const dir = fs.mkdtempSync(join(tmpdir(), 'lc-upgrader-keep-'));
+    const log = join(dir, 'log');
+    const path = join(dir, 'app.sock');
+    const ready = () => readLog(log).filter((e) => e.event === 'ready');
+    try {
+      spawn(
+        process.execPath,
+        [join(repoRoot, 'spec/fixtures/upgrader-server.mjs'), log, join(dir, 'app.pid'), path, '600', 'keep'],
+        { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+      ).unref();
+      await until(() => ready().length === 1, 10_000, 'the first process');
+      const first = ready()[0].pid;
+      process.kill(first, 'SIGHUP');
+      await until(() => ready().length === 2, 15_000, 'the upgrade');
+      const next = ready()[1].pid;
+      await until(() => !alive(first), 15_000, 'the old process to exit');
+      process.kill(next, 'SIGTERM');
+      await until(() => !alive(next), 10_000, 'the new process to exit');
+      // Its owner said not to remove it: ready() must not set it back to true.
+      expect(fs.lstatSync(path).isSocket()).to.equal(true);
     } finally {
       for (const e of ready()) if (alive(e.pid)) process.kill(e.pid, 'SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });

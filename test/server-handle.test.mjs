@@ -9,7 +9,9 @@ import { listen } from 'listenconfig';
 import {
   countConnection,
   hasHandle,
+  httpSockets,
   installHandle,
+  keepingIdle,
   installPipeHandle,
   overMaxConnections,
 } from '../dist/server-handle.js';
@@ -171,5 +173,40 @@ describe(`net.Server internals serve() relies on (Node ${process.version})`, fun
     expect(name(https.createServer()), changed("https.Server's 'listening' handler")).to.deep.equal(
       name(http.createServer()),
     );
+  });
+  it("http.Server keeps its connections' parsers in a list under Symbol('http.server.connections'), each with its socket", async function () {
+    const server = http.createServer((req, res) => res.end('ok'));
+    installHandle(server, standIn(), 4, '127.0.0.1', 4242);
+    server.emit('listening');
+    const { client, conn } = await acceptedPair();
+    countConnection(server, conn);
+    server.emit('connection', conn);
+    expect(httpSockets(server), changed('the connections list (http.server.connections) or its all()')).to.deep.equal([
+      conn,
+    ]);
+    client.destroy();
+    server.close();
+  });
+
+  it("http.Server#close() closes idle connections through the instance's closeIdleConnections (the drain shadows it)", async function () {
+    const server = http.createServer((req, res) => res.end('ok'));
+    installHandle(server, standIn(), 4, '127.0.0.1', 4242);
+    server.emit('listening');
+    const { client, conn } = await acceptedPair();
+    countConnection(server, conn);
+    server.emit('connection', conn);
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => client.once('data', r));
+    keepingIdle(server, () => server.close());
+    await new Promise((r) => setImmediate(r));
+    expect(
+      conn.destroyed,
+      changed('http.Server#close() (it no longer closes idle connections through this.closeIdleConnections)'),
+    ).to.equal(false);
+    expect(Object.hasOwn(server, 'closeIdleConnections')).to.equal(false);
+    server.closeIdleConnections();
+    await new Promise((r) => setImmediate(r));
+    expect(conn.destroyed).to.equal(true);
+    client.destroy();
   });
 });

@@ -227,4 +227,21 @@ export function printTable(r) {
     for (const [name, q] of Object.entries(c.ratios))
       console.log(row([name, `conn/s ${times(q.connPerSec)}`], [70, 30]));
   }
+  if (r.upgrade && !r.upgrade.skipped) {
+    const u = r.upgrade;
+    console.log('');
+    console.log(
+      `9. Upgrades under HTTP load: wrk, ${u.connections} connections, ${u.upgrades} upgrades ${u.gapMs} ms apart, ${u.rounds} rounds (totals)`,
+    );
+    const w = [20, 18, 12, 10, 14];
+    console.log(row(['mode', 'server', 'requests', 'non-2xx', 'socket errors'], w));
+    let ok = true;
+    for (const [mode, m] of Object.entries(u.modes)) {
+      for (const [name, c] of Object.entries(m.contenders)) {
+        console.log(row([mode, name, c.requests, c.non2xx, c.socketErrors], w));
+        if (name === 'Upgrader + drain' && c.non2xx + c.socketErrors > 0) ok = false;
+      }
+    }
+    console.log(`  target: Upgrader + drain, 0 non-2xx and 0 socket errors in both modes: ${verdict(ok)}`);
+  }
 }

@@ -10,33 +10,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { repoDir } from '../lib/build.mjs';
 import { rotated, summary } from '../lib/stats.mjs';
+import { alive, readLog, until } from '../../spec/fixtures/procs.mjs';
 
 const fixtures = path.join(repoDir, 'spec', 'fixtures');
-
-function readLog(file) {
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l));
-}
-
-async function until(pred, ms, what) {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`bench relay: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function alive(pid) {
-  try {
-    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 async function chain(client, fixture, { handoffs, serveMs, rate }) {
   const dir = fs.mkdtempSync(path.join(tmpdir(), 'lc-bench-relay-'));
