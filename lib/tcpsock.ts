@@ -77,12 +77,18 @@ export async function listenTCP(
   // of the MPTCP attempt, not only socket()'s refusal (ENOPROTOOPT when
   // net.mptcp.enabled = 0, EPROTONOSUPPORT without MPTCP): a Control error
   // or a bind error runs Control a second time, on the TCP socket, and the
-  // error reported is the second one. An abort is not retried.
+  // error reported is the second one. An abort is not retried, nor a
+  // failure to make the listener on a listening socket: that is this
+  // listen's error (Go's newTCPListener cannot fail).
   if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
+    let listening = false;
     try {
-      return await socket({ ...t, protocol: constants.IPPROTO_MPTCP }, (b) => tcpListener(p, la, t, b, true));
+      return await socket({ ...t, protocol: constants.IPPROTO_MPTCP }, (b) => {
+        listening = true;
+        return tcpListener(p, la, t, b, true);
+      });
     } catch (e) {
-      if (e instanceof AbortError) throw e;
+      if (e instanceof AbortError || listening) throw e;
     }
   }
   return socket(t, (b) => tcpListener(p, la, t, b, false));
@@ -100,10 +106,15 @@ export function listenTCPSync(p: TCPListenParams, network: Network, la: TCPAddrP
   if (!p.keepAliveSet) p = { ...p, connOptions: [...NO_CONN_OPTIONS] };
   const t = tcpRequest(p, network, la, undefined);
   if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
+    let listening = false;
     try {
-      return socketSync({ ...t, protocol: constants.IPPROTO_MPTCP }, (b) => tcpListener(p, la, t, b, true));
-    } catch {
+      return socketSync({ ...t, protocol: constants.IPPROTO_MPTCP }, (b) => {
+        listening = true;
+        return tcpListener(p, la, t, b, true);
+      });
+    } catch (e) {
       // Go's fallback to plain TCP, as above.
+      if (listening) throw e;
     }
   }
   return socketSync(t, (b) => tcpListener(p, la, t, b, false));
