@@ -10,7 +10,7 @@ import { ipString } from './ip';
 import type { Listener } from './listener';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { binding } from './native';
-import { listenQueue, socket, socketSync, type BoundSocket, type Control, type SocketRequest } from './sock';
+import { listenQueue, socket, socketSync, type Control, type ListeningSocket, type ListenSocketRequest } from './sock';
 import { constants } from './sockopt';
 import { listenMultipathTCP } from './godebug';
 
@@ -125,7 +125,7 @@ function tcpRequest(
   network: Network,
   la: TCPAddrParts,
   signal: AbortSignal | undefined,
-): SocketRequest {
+): ListenSocketRequest {
   const { family, v6only } = favoriteAddrFamily(network, la);
   const domain = family === 6 ? constants.AF_INET6 : constants.AF_INET;
   return {
@@ -157,8 +157,8 @@ function tcpRequest(
 function tcpListener(
   p: TCPListenParams,
   la: TCPAddrParts,
-  req: SocketRequest,
-  { sock, name, backlog }: BoundSocket,
+  req: ListenSocketRequest,
+  { sock, name, backlog }: ListeningSocket,
   mptcp: boolean,
 ): TCPListener {
   return new TCPListener(
@@ -167,7 +167,7 @@ function tcpListener(
       network: req.network,
       // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
       addr: new TCPAddr(ipString(name.host), name.port, name.zone),
-      backlog: backlog!,
+      backlog,
       connOptions: p.connOptions,
       queue: () => listenQueue(sock)?.[0],
       adopt,

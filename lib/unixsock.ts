@@ -326,7 +326,7 @@ export async function listenUnix(
           // With a temporary name, getsockname() names it: the listener's
           // address is the path it now has.
           addr: temp !== undefined ? new UnixAddr(fsPath, network) : new UnixAddr(name.raw ?? name.host, network),
-          backlog: backlog!,
+          backlog,
           connOptions: NO_CONN_OPTIONS,
           queue: () => undefined,
           adopt: (network === 'unixpacket' ? adoptUnixpacket(network) : adoptUnix) as StreamListenerInit<
@@ -339,7 +339,8 @@ export async function listenUnix(
       },
     );
   } catch (e) {
-    // A failed listen(2) after link leaves no file behind: only ours.
+    // A listen that fails after link (listen(2), or making the listener)
+    // leaves no file behind: only ours.
     if (linked && bound !== undefined) unlinkIfSame(fsPath, bound);
     throw e;
   } finally {
