@@ -48,9 +48,10 @@ export interface Listener extends AsyncIterable<net.Socket> {
 }
 
 /**
- * The value of the interface's name: `x instanceof Listener` says whether x implements the interface (accept,
- * close and addr methods and an async iterator), as a Go type assertion to
- * net.Listener would; `Listener.acceptBatch` is the accept batch size.
+ * The value of the interface's name: `x instanceof Listener` says whether
+ * x implements the interface (accept, close and addr methods and an async
+ * iterator), as a Go type assertion to net.Listener would;
+ * `Listener.acceptBatch` is the accept batch size.
  */
 export const Listener: {
   readonly acceptBatch: number;

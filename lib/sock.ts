@@ -46,10 +46,19 @@ export interface SocketRequest {
    * between bind() and listen() (options the kernel copies into accepted
    * sockets). Absent for a datagram socket, which is bound only.
    */
-  listen?: { backlog: number; beforeListen?: (sock: Sock) => void };
+  listen?: ListenRequest;
   /** A datagram socket bound to a multicast group's port (Go's listenDatagram). */
   multicast?: boolean;
 }
+
+/** @internal A stream listener's part of a SocketRequest (SocketRequest.listen). */
+export interface ListenRequest {
+  backlog: number;
+  beforeListen?: (sock: Sock) => void;
+}
+
+/** @internal A SocketRequest for a stream listener: socket() then gives a ListeningSocket. */
+export type ListenSocketRequest = SocketRequest & { listen: ListenRequest };
 
 /**
  * @internal What every AF_UNIX request shares: Control is told the network
@@ -71,15 +80,28 @@ export interface BoundSocket {
   backlog?: { requested: number; effective: number };
 }
 
+/** @internal A BoundSocket from a ListenSocketRequest: the backlog is always there. */
+export type ListeningSocket = BoundSocket & Required<Pick<BoundSocket, 'backlog'>>;
+
 /**
  * Go's socket(): every error is `OpError('listen', network, laddr, …)`
- * but an AbortError, which is thrown as it is. `make` turns the bound
- * socket into what the caller returns (a listener); the socket is closed
- * if anything from the default options to `make` fails.
+ * but an AbortError, which is thrown as it is. The steps: socket(), the
+ * default options, Control, bind(), connect() for a dial; for a listener
+ * the backlog worked out (listenBacklog), `beforeListen`, listen(), and the
+ * backlog read back where the kernel reports it (TCP on Linux); then
+ * getsockname() and `make`.
+ *
+ * `make` turns the bound socket into what the caller returns (a listener);
+ * the socket is closed if anything from the default options to `make`
+ * throws. So the statement in `make` that hands the descriptor to an owner
+ * (the native Acceptor, a dgram handle) must be its last that can throw:
+ * a throw after it would close a descriptor the owner still holds.
  */
+export async function socket<T>(req: ListenSocketRequest, make: (bound: ListeningSocket) => T): Promise<T>;
+export async function socket<T = BoundSocket>(req: SocketRequest, make?: (bound: BoundSocket) => T): Promise<T>;
 export async function socket<T = BoundSocket>(
   req: SocketRequest,
-  make: (bound: BoundSocket) => T = (b) => b as T,
+  make: (bound: ListeningSocket) => T = (b) => b as T,
 ): Promise<T> {
   const sock = create(req);
   try {
@@ -97,7 +119,12 @@ export async function socket<T = BoundSocket>(
  * hook (register.ts) binds this way, so `address()` answers right after
  * `listen()`, as Node's own handle does.
  */
-export function socketSync<T = BoundSocket>(req: SocketRequest, make: (bound: BoundSocket) => T = (b) => b as T): T {
+export function socketSync<T>(req: ListenSocketRequest, make: (bound: ListeningSocket) => T): T;
+export function socketSync<T = BoundSocket>(req: SocketRequest, make?: (bound: BoundSocket) => T): T;
+export function socketSync<T = BoundSocket>(
+  req: SocketRequest,
+  make: (bound: ListeningSocket) => T = (b) => b as T,
+): T {
   if (req.control !== undefined) throw new Error('socketSync: a request with Control must use socket()');
   const sock = create(req);
   try {
@@ -159,7 +186,9 @@ async function runControl(req: SocketRequest, sock: Sock): Promise<void> {
 }
 
 // bind(), connect() for a dial, listen() for a listener, getsockname().
-function complete(req: SocketRequest, sock: Sock): BoundSocket {
+// The type is the overloads' promise: only a ListenSocketRequest's `make`
+// is told of the backlog, which is there whenever req.listen is.
+function complete(req: SocketRequest, sock: Sock): ListeningSocket {
   if (req.signal?.aborted) throw new AbortError(req.signal);
   if (req.bind !== undefined) {
     check('bind', binding.bind(sock, req.domain, req.bind.host, req.bind.zone, req.bind.port));
@@ -174,11 +203,13 @@ function complete(req: SocketRequest, sock: Sock): BoundSocket {
     const { requested, arg, effective } = listenBacklog(req.listen.backlog);
     req.listen.beforeListen?.(sock);
     check('listen', binding.listen(sock, arg));
-    // Without a kernel report, the clamp is computed: BSD and macOS clamp
-    // to somaxconn as Linux does; Windows to 65535 (SOMAXCONN_HINT).
-    backlog = { requested, effective: listenQueue(sock)?.[1] ?? effective };
+    // The kernel reports a TCP listener's queue (TCP_INFO on Linux); an
+    // AF_UNIX one's is computed, as is TCP's elsewhere: BSD and macOS
+    // clamp to somaxconn as Linux does; Windows to 65535 (SOMAXCONN_HINT).
+    const inet = req.domain === constants.AF_INET || req.domain === constants.AF_INET6;
+    backlog = { requested, effective: (inet ? listenQueue(sock)?.[1] : undefined) ?? effective };
   }
   const name = binding.getsockname(sock);
   if (typeof name === 'number') throw new SyscallError('getsockname', name);
-  return backlog === undefined ? { sock, name } : { sock, name, backlog };
+  return (backlog === undefined ? { sock, name } : { sock, name, backlog }) as ListeningSocket;
 }

@@ -115,12 +115,11 @@ export abstract class StreamListener<A extends Addr = Addr, C = net.Socket> {
     this.backlog = Object.freeze({ ...init.backlog });
     this.#queue = init.queue;
     this.#connOptions = init.connOptions;
+    const what = `${init.network} ${String(init.addr)}`;
+    // The Acceptor owns the socket once made: nothing after it may throw,
+    // or socket()'s failure tail (sock.ts) would close the Acceptor's socket.
     this.#acceptor = new binding.Acceptor(init.sock, init.connOptions, this.#out, this.#onAccept);
-    dropped.register(
-      this,
-      { acceptor: new WeakRef(this.#acceptor), what: `${init.network} ${String(init.addr)}` },
-      this,
-    );
+    dropped.register(this, { acceptor: new WeakRef(this.#acceptor), what }, this);
   }
 
   /**

@@ -10,7 +10,7 @@ import { ipString } from './ip';
 import type { Listener } from './listener';
 import { StreamListener, type StreamListenerInit } from './stream-listener';
 import { binding } from './native';
-import { listenQueue, socket, socketSync, type BoundSocket, type Control, type SocketRequest } from './sock';
+import { listenQueue, socket, socketSync, type Control, type ListeningSocket, type ListenSocketRequest } from './sock';
 import { constants } from './sockopt';
 import { listenMultipathTCP } from './godebug';
 
@@ -77,12 +77,18 @@ export async function listenTCP(
   // of the MPTCP attempt, not only socket()'s refusal (ENOPROTOOPT when
   // net.mptcp.enabled = 0, EPROTONOSUPPORT without MPTCP): a Control error
   // or a bind error runs Control a second time, on the TCP socket, and the
-  // error reported is the second one. An abort is not retried.
+  // error reported is the second one. An abort is not retried, nor a
+  // failure to make the listener on a listening socket: that is this
+  // listen's error (Go's newTCPListener cannot fail).
   if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
+    let listening = false;
     try {
-      return await socket({ ...t, protocol: constants.IPPROTO_MPTCP }, (b) => tcpListener(p, la, t, b, true));
+      return await socket({ ...t, protocol: constants.IPPROTO_MPTCP }, (b) => {
+        listening = true;
+        return tcpListener(p, la, t, b, true);
+      });
     } catch (e) {
-      if (e instanceof AbortError) throw e;
+      if (e instanceof AbortError || listening) throw e;
     }
   }
   return socket(t, (b) => tcpListener(p, la, t, b, false));
@@ -100,10 +106,15 @@ export function listenTCPSync(p: TCPListenParams, network: Network, la: TCPAddrP
   if (!p.keepAliveSet) p = { ...p, connOptions: [...NO_CONN_OPTIONS] };
   const t = tcpRequest(p, network, la, undefined);
   if (listenMultipathTCP(p.multipathTCP) && constants.IPPROTO_MPTCP !== undefined) {
+    let listening = false;
     try {
-      return socketSync({ ...t, protocol: constants.IPPROTO_MPTCP }, (b) => tcpListener(p, la, t, b, true));
-    } catch {
+      return socketSync({ ...t, protocol: constants.IPPROTO_MPTCP }, (b) => {
+        listening = true;
+        return tcpListener(p, la, t, b, true);
+      });
+    } catch (e) {
       // Go's fallback to plain TCP, as above.
+      if (listening) throw e;
     }
   }
   return socketSync(t, (b) => tcpListener(p, la, t, b, false));
@@ -114,7 +125,7 @@ function tcpRequest(
   network: Network,
   la: TCPAddrParts,
   signal: AbortSignal | undefined,
-): SocketRequest {
+): ListenSocketRequest {
   const { family, v6only } = favoriteAddrFamily(network, la);
   const domain = family === 6 ? constants.AF_INET6 : constants.AF_INET;
   return {
@@ -146,8 +157,8 @@ function tcpRequest(
 function tcpListener(
   p: TCPListenParams,
   la: TCPAddrParts,
-  req: SocketRequest,
-  { sock, name, backlog }: BoundSocket,
+  req: ListenSocketRequest,
+  { sock, name, backlog }: ListeningSocket,
   mptcp: boolean,
 ): TCPListener {
   return new TCPListener(
@@ -156,7 +167,7 @@ function tcpListener(
       network: req.network,
       // getsockname's text is inet_ntop's; Go prints ::102:304 where it says ::1.2.3.4.
       addr: new TCPAddr(ipString(name.host), name.port, name.zone),
-      backlog: backlog!,
+      backlog,
       connOptions: p.connOptions,
       queue: () => listenQueue(sock)?.[0],
       adopt,

@@ -68,16 +68,18 @@ export async function listenUDP(
     },
     ({ sock, name }) => {
       const ds = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+      rememberPacketSocket(ds, sock, network);
+      closeOnce(ds, network, new UDPAddr(name.host === '' ? '' : ipString(name.host), name.port, name.zone));
       try {
         // Node's documented way to wrap a bound descriptor: bind({ fd })
-        // opens its UDP handle on it and starts receiving at once.
+        // opens its UDP handle on it and starts receiving at once. The
+        // handle owns the socket from then on, so this is the last step
+        // that may throw (socket()'s failure tail would close it).
         ds.bind({ fd: sock });
       } catch (e) {
         ds.close();
         throw e;
       }
-      rememberPacketSocket(ds, sock, network);
-      closeOnce(ds, network, new UDPAddr(name.host === '' ? '' : ipString(name.host), name.port, name.zone));
       return ds;
     },
   );

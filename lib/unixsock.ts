@@ -426,7 +426,7 @@ export async function listenUnix(
           // With a temporary name, getsockname() names it: the listener's
           // address is the path it now has.
           addr: temp !== undefined ? new UnixAddr(fsPath, network) : new UnixAddr(name.raw ?? name.host, network),
-          backlog: backlog!,
+          backlog,
           connOptions: NO_CONN_OPTIONS,
           queue: () => undefined,
           adopt: (network === 'unixpacket' ? adoptUnixpacket(network) : adoptUnix) as StreamListenerInit<

@@ -318,10 +318,7 @@ export function findGo() {
  */
 export function goOrSkip(ctx) {
   const found = findGo();
-  if (found.why !== undefined) {
-    console.log(`    skipped: ${found.why}`);
-    ctx.skip();
-  }
+  if (found.why !== undefined) skip(ctx, found.why);
   return found.go;
 }
 

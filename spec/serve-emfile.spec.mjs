@@ -11,8 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { listen, serve, OpError, SyscallError } from 'listenconfig';
 import { until, within, skip } from './helpers.mjs';
 
-// mocha's skip() takes no reason; print it, as the other specs do.
-
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const child = path.join(here, 'fixtures', 'serve-emfile-child.cjs');

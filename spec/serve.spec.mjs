@@ -18,8 +18,6 @@ import { listen, serve } from 'listenconfig';
 import { within, skip } from './helpers.mjs';
 import { localhostCert, certSkipReason } from './tls-cert.mjs';
 
-// mocha's skip() takes no reason; print it, as the other specs do.
-
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // Resolves with the body of one h2 request on `client`.
