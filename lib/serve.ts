@@ -432,7 +432,8 @@ class ServeLoop implements Serving {
         `The "options.signal" property must be an instance of AbortSignal. Received ${describe(signal)}`,
       );
     }
-    const grace = options.idleGrace ?? DEFAULT_IDLE_GRACE_MS;
+    // Only undefined is the default: null is refused as by Node's validators.
+    const grace = options.idleGrace === undefined ? DEFAULT_IDLE_GRACE_MS : options.idleGrace;
     if (typeof grace !== 'number') {
       throw argError(
         TypeError,
@@ -454,18 +455,26 @@ class ServeLoop implements Serving {
       typeof (server as HttpServerLike).closeIdleConnections === 'function'
     ) {
       const conns = this.#conns;
-      // https reads through a TLSSocket made from ours: http's own list
-      // has it. A plain socket http manages has its parser.
+      // Only this loop's connections: the server may listen again (another
+      // serve()) while they drain. https reads through a TLSSocket made
+      // from ours (its _parent).
+      const owns = (c: net.Socket) => conns.has(c) || conns.has((c as { _parent?: net.Socket })._parent as net.Socket);
+      // http's list exists from 'listening' on, which precedes the first
+      // accept: the fallback serves a shutdown() before it (no connection
+      // yet), and sees no TLSSocket (the raw socket has no parser).
       this.#drain = new Drain(
         server,
-        () => httpSockets(server) ?? [...conns].filter((c) => (c as { parser?: unknown }).parser != null),
+        () => httpSockets(server)?.filter(owns) ?? [...conns].filter((c) => (c as { parser?: unknown }).parser != null),
+        owns,
       );
     }
     const drain = this.#drain;
-    drain?.start();
-    // http.Server#close() would close the idle connections at once.
+    // http.Server#close() would close the idle connections at once. The
+    // drain starts once the close went through: a throwing close() (an
+    // override) leaves nothing subscribed.
     if (drain !== undefined) keepingIdle(server, () => this.#stopServer());
     else this.#stopServer();
+    drain?.start();
     for (const s of this.#sessions) s.close();
     drain?.hold(grace);
     const done = Promise.all([this.#lnClosed, untilAborted(this.#drained, signal)])

@@ -52,29 +52,61 @@ interface Seen {
 // http closes the connection once it is sent (res._last, destroySoon).
 // A handler's own `Connection: keep-alive` header still wins, as it does
 // everywhere in Node's http.
-function closeAfter(res: HttpResponse | null | undefined): void {
-  if (res != null && !res.headersSent) res.shouldKeepAlive = false;
+// Returns whether it turned a keep-alive response into a closing one.
+function closeAfter(res: HttpResponse | null | undefined): boolean {
+  if (res == null || res.headersSent || !res.shouldKeepAlive) return false;
+  res.shouldKeepAlive = false;
+  return true;
 }
 
-/** The drain of one HTTP/1 server; `sockets()` lists the connections http still manages. */
+/**
+ * The drain of one serve() loop of an HTTP/1 server: `sockets()` lists the
+ * connections http still manages, `owns(s)` whether one is this loop's (a
+ * server served again after shutdown() has the next loop's connections
+ * too, and they are not drained).
+ */
 export class Drain {
   readonly #server: net.Server;
   readonly #sockets: () => Iterable<net.Socket>;
+  readonly #owns: (s: net.Socket) => boolean;
+  // Per connection, the last response this drain made say close whose head
+  // is not sent yet (see #onRequest).
+  readonly #closing = new WeakMap<net.Socket, HttpResponse>();
   readonly #seen = new Map<net.Socket, Seen>();
   // One grace per waiting shutdown(); the shortest applies.
   readonly #graces: number[] = [];
   #started = false;
   #ended = false;
   #timer: NodeJS.Timeout | undefined;
+  // Every http server in the process publishes here while a drain lasts:
+  // only this loop's own connections are answered with close.
   readonly #onRequest = (msg: unknown) => {
     const m = msg as { server: net.Server; response: HttpResponse; socket: net.Socket };
-    if (m.server !== this.#server) return;
-    closeAfter(m.response);
+    if (m.server !== this.#server || !this.#owns(m.socket)) return;
+    // Node runs a pipelined request's handler at once and queues its
+    // response behind the one under way (its head is built as the handler
+    // ends, often before the next request is parsed): a close after the
+    // earlier answer would drop answers whose work is done. So a request
+    // pipelined behind an unsent answer keeps the connection open for all
+    // of them (the earlier one back to keep-alive), and the connection
+    // ends as a silent one after idleGrace, or with the answer to the next
+    // request that arrives once the queue is empty.
+    const under = (m.socket as HttpSocket)._httpMessage;
+    if (under != null && under !== m.response) {
+      const prev = this.#closing.get(m.socket);
+      if (prev === under && !prev.headersSent) {
+        prev.shouldKeepAlive = true;
+        this.#closing.delete(m.socket);
+      }
+      return;
+    }
+    if (closeAfter(m.response)) this.#closing.set(m.socket, m.response);
   };
 
-  constructor(server: net.Server, sockets: () => Iterable<net.Socket>) {
+  constructor(server: net.Server, sockets: () => Iterable<net.Socket>, owns: (s: net.Socket) => boolean) {
     this.#server = server;
     this.#sockets = sockets;
+    this.#owns = owns;
   }
 
   /**
@@ -87,9 +119,15 @@ export class Drain {
     this.#started = true;
     dc.subscribe(REQUEST_START, this.#onRequest);
     // Requests already received: the one each connection is answering.
-    // One pipelined behind it is dropped with the connection (the client
-    // retries it, RFC 9112 9.3.2), as Go, which reads it only afterwards.
-    for (const s of this.#sockets()) closeAfter((s as HttpSocket)._httpMessage);
+    // A response queued behind it (a pipelined request whose handler Node
+    // has already run) is out of reach: its answer is dropped with the
+    // connection, and a retrying client repeats the request (RFC 9112
+    // 9.3.2). Go reads a pipelined request only afterwards, so there it
+    // never ran.
+    for (const s of this.#sockets()) {
+      const res = (s as HttpSocket)._httpMessage;
+      if (closeAfter(res)) this.#closing.set(s, res!);
+    }
   }
 
   /** A shutdown() waits with this grace: silent connections are closed while one does. */
