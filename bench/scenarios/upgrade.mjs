@@ -7,7 +7,7 @@
 // does, the next process retries listen() every 2 ms).
 import { rotated, summary } from '../lib/stats.mjs';
 import { haveWrk, WRK_MISSING } from './http.mjs';
-import { upgradesUnderWrk } from '../../spec/fixtures/upgrade-load.mjs';
+import { closeModeSkipReason, upgradesUnderWrk } from '../../spec/fixtures/upgrade-load.mjs';
 
 export async function upgrade(ctx) {
   const { quick, log } = ctx;
@@ -22,6 +22,11 @@ export async function upgrade(ctx) {
   const result = { tool: 'wrk', ...params, rounds, modes: {} };
   for (const closeMode of [false, true]) {
     const mode = closeMode ? 'Connection: close' : 'keep-alive';
+    if (closeMode && closeModeSkipReason() !== undefined) {
+      result.modes[mode] = { skipped: closeModeSkipReason() };
+      log(`upgrade ${mode}: skipped: ${closeModeSkipReason()}`);
+      continue;
+    }
     const runs = Object.fromEntries(contenders.map((c) => [c.name, []]));
     for (let r = 0; r < rounds; r++) {
       for (const c of rotated(contenders, r)) {
