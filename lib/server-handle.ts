@@ -123,6 +123,11 @@ export function countConnection(server: net.Server, socket: net.Socket): void {
 //   on 'listening'; its all() lists the parser of every connection http
 //   still manages (a connection upgraded or detached by CONNECT leaves it),
 //   each parser's `socket` the one http reads (the TLSSocket for https).
+// - parserOnIncoming publishes `http.server.request.start` with { server,
+//   socket, response } before any 'request' listener runs and before the
+//   response is assigned or written: a subscriber's
+//   `response.shouldKeepAlive = false` makes the head say `Connection:
+//   close` and the connection end after it.
 // - http.Server#close() first calls `this.closeIdleConnections()`, looked
 //   up on the instance, then clears its timeout checks and calls
 //   net.Server#close().

@@ -1,6 +1,7 @@
 // lib/server-handle.ts: the net.Server internals serve() relies on, checked
 // by behaviour on the running Node. A failure here names the internal a
 // Node release changed; lib/server-handle.ts (and only it) must follow.
+import * as dc from 'node:diagnostics_channel';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
@@ -186,6 +187,47 @@ describe(`net.Server internals serve() relies on (Node ${process.version})`, fun
     ]);
     client.destroy();
     server.close();
+  });
+
+  it('http.server.request.start carries the server, socket and a response whose shouldKeepAlive, set there, makes the answer say close and ends the connection', async function () {
+    const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => res.end('ok'));
+    installHandle(server, standIn(), 4, '127.0.0.1', 4242);
+    server.emit('listening');
+    const { client, conn } = await acceptedPair();
+    countConnection(server, conn);
+    let seen;
+    // The drain's use of the message (lib/shutdown.ts): before any handler.
+    const onStart = (m) => {
+      if (m.server !== server) return;
+      seen = { socket: m.socket === conn, keepAlive: m.response.shouldKeepAlive, sent: m.response.headersSent };
+      m.response.shouldKeepAlive = false;
+    };
+    dc.subscribe('http.server.request.start', onStart);
+    try {
+      server.emit('connection', conn);
+      let text = '';
+      client.setEncoding('latin1');
+      client.on('data', (d) => (text += d));
+      const ended = new Promise((r) => client.on('end', r));
+      const answered = new Promise((r) => client.on('data', () => text.endsWith('ok') && r()));
+      client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      await answered;
+      expect(
+        seen,
+        changed('the http.server.request.start message (server, socket, response before its head)'),
+      ).to.deep.equal({ socket: true, keepAlive: true, sent: false });
+      expect(text, changed("http (a subscriber's response.shouldKeepAlive = false no longer says close)")).to.match(
+        /\r\nConnection: close\r\n/i,
+      );
+      const end = await Promise.race([ended.then(() => 'ended'), new Promise((r) => setTimeout(r, 2000, 'open'))]);
+      expect(end, changed('http (a response with shouldKeepAlive false no longer ends the connection)')).to.equal(
+        'ended',
+      );
+    } finally {
+      dc.unsubscribe('http.server.request.start', onStart);
+      client.destroy();
+      server.close();
+    }
   });
 
   it("http.Server#close() closes idle connections through the instance's closeIdleConnections (the drain shadows it)", async function () {
