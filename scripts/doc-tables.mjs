@@ -19,6 +19,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { relayTotals } from '../bench/lib/table.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const results = () => JSON.parse(fs.readFileSync(path.join(root, 'bench', 'results', 'latest.json'), 'utf8'));
@@ -199,17 +200,29 @@ export const generators = {
     ]);
     return table(['server', 'conn/s', 'CPU µs per connection'], rows);
   },
+  'bench-relay': () => {
+    const x = results().relay;
+    if (x === undefined) return '_No figures yet: the next full `npm run bench` adds this table._';
+    if (x.skipped) return `_Skipped in the committed run: ${x.skipped}._`;
+    const rows = Object.entries(relayTotals(x)).map(([name, t]) => [
+      name.startsWith('handed on')
+        ? 'handed on (`ln.file()` → `fileListener(3)`)'
+        : 'naive restart (close, retry `listen()`)',
+      grouped(t.connections),
+      String(t.failed),
+      `${t.refused} / ${t.reset}`,
+    ]);
+    return table(['restart', 'connections', 'failed', 'refused / reset'], rows);
+  },
   'bench-upgrade': () => {
     const u = results().upgrade;
-    if (u === undefined) return '_Not in the committed run yet: the next `npm run bench` adds this table._';
+    if (u === undefined) return '_No figures yet: the next full `npm run bench` adds this table._';
     if (u.skipped) return `_Skipped in the committed run: ${u.skipped}._`;
     const rows = Object.entries(u.modes).flatMap(([mode, m]) =>
-      Object.entries(m.contenders).map(([name, c]) => [
+      Object.entries(m.contenders ?? { [`skipped: ${m.skipped}`]: null }).map(([name, c]) => [
         mode === 'keep-alive' ? 'keep-alive' : `\`${mode}\``,
         name === 'Upgrader + drain' ? '`Upgrader` + `shutdown()`' : name,
-        grouped(c.requests),
-        String(c.non2xx),
-        String(c.socketErrors),
+        ...(c === null ? ['', '', ''] : [grouped(c.requests), String(c.non2xx), String(c.socketErrors)]),
       ]),
     );
     return table(['mode', 'server', 'requests', 'non-2xx', 'socket errors'], rows);

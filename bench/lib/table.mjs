@@ -227,6 +227,21 @@ export function printTable(r) {
     for (const [name, q] of Object.entries(c.ratios))
       console.log(row([name, `conn/s ${times(q.connPerSec)}`], [70, 30]));
   }
+  if (r.relay && !r.relay.skipped) {
+    const x = r.relay;
+    console.log('');
+    console.log(
+      `8. Relay: ${x.rate} connects/s, ${x.handoffs} restarts in a chain, ${x.rounds} rounds (totals; failed = refused + reset + other)`,
+    );
+    const w = [38, 12, 8, 10, 8];
+    console.log(row(['restart', 'connections', 'failed', 'refused', 'reset'], w));
+    let ok = true;
+    for (const [name, t] of Object.entries(relayTotals(x))) {
+      console.log(row([name, t.connections, t.failed, t.refused, t.reset], w));
+      if (name.startsWith('handed on') && t.failed > 0) ok = false;
+    }
+    console.log(`  target: handed on, 0 failed connections: ${verdict(ok)}`);
+  }
   if (r.upgrade && !r.upgrade.skipped) {
     const u = r.upgrade;
     console.log('');
@@ -237,6 +252,10 @@ export function printTable(r) {
     console.log(row(['mode', 'server', 'requests', 'non-2xx', 'socket errors'], w));
     let ok = true;
     for (const [mode, m] of Object.entries(u.modes)) {
+      if (m.skipped) {
+        console.log(`  ${mode}: skipped: ${m.skipped}`);
+        continue;
+      }
       for (const [name, c] of Object.entries(m.contenders)) {
         console.log(row([mode, name, c.requests, c.non2xx, c.socketErrors], w));
         if (name === 'Upgrader + drain' && c.non2xx + c.socketErrors > 0) ok = false;
@@ -244,4 +263,19 @@ export function printTable(r) {
     }
     console.log(`  target: Upgrader + drain, 0 non-2xx and 0 socket errors in both modes: ${verdict(ok)}`);
   }
+}
+
+/** The relay scenario's totals over its rounds, per restart kind. */
+export function relayTotals(relay) {
+  const out = {};
+  for (const [name, c] of Object.entries(relay.contenders)) {
+    const sum = (k) => c.runs.reduce((a, x) => a + (x[k] ?? 0), 0);
+    out[name] = {
+      connections: sum('connections'),
+      failed: sum('failed'),
+      refused: sum('refused'),
+      reset: sum('reset'),
+    };
+  }
+  return out;
 }
