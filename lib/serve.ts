@@ -90,9 +90,14 @@ export interface Serving {
    * As in Go, an aborted `signal` stops the waiting (and the closing of
    * silent connections) and leaves connections open, responses keep saying
    * `Connection: close`, and close() is the hard close. A handler's own
-   * `Connection: keep-alive` header is kept (Go replaces it); a request
-   * pipelined behind one being answered is dropped with the connection, for
-   * the client to retry, as in Go.
+   * `Connection: keep-alive` header is kept (Go replaces it). Node runs the
+   * handlers of pipelined requests at once: a request pipelined behind an
+   * answer not yet begun keeps the connection open, so every answer
+   * arrives (the connection then ends as a silent one, or with the next
+   * request's answer); one pipelined behind an answer already saying close
+   * (begun before shutdown() or before it arrived) has had its handler run,
+   * but its answer is dropped with the connection, and a retrying client
+   * repeats it. Go never reads such a request.
    */
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
