@@ -6,7 +6,8 @@
 //   …written by this script…
 //   <!-- /generated:NAME -->
 //
-// The benchmark tables of docs/benchmarks.md and the burst figures of
+// The benchmark tables of docs/benchmarks.md, the sentences there that give
+// the committed run's ratios and whether it met each target, and the burst figures of
 // README.md come from the committed bench/results/latest.json; the count of behaviours in docs/cli.md from
 // `listenconfig conformance --list` (the shipped spec files, this OS).
 //
@@ -81,6 +82,26 @@ const ratioNames = {
   'listenconfig / net.Server+ka+nodelay': 'ListenConfig / net.Server with the same options',
   'listenconfig { fd } / net.Server': 'ListenConfig `{ fd }` / net.Server',
 };
+
+// The sentences of docs/benchmarks.md that state a target and whether the
+// committed run met it, with the thresholds bench/lib/table.mjs prints.
+const verdict = (ok) => (ok ? 'met' : '**not met**');
+const x2 = (s) => `${fixed(s.median, 2)}×`;
+const runOf = (r) => `In the committed run (${r.date.slice(0, 10)})`;
+
+function burstVerdict(b, upTo) {
+  const lc = b.cases.filter((c) => c.contender === 'listenconfig');
+  const ok = lc.every((c) => c.failed.max === 0 && c.delayed.max === 0);
+  const worst = (name) => {
+    const cs = b.cases.filter((c) => c.contender === name);
+    return cs.length ? Math.max(...cs.map((c) => c.delayed.max)) : 0;
+  };
+  return (
+    `Target: with its default configuration, no failed and no delayed connect ${upTo} in any of ` +
+    `${b.rounds} rounds: ${verdict(ok)}. The most delayed connects in a round: ListenConfig ${worst('listenconfig')}, ` +
+    `net.Server (511) ${worst('net.Server')}, net.Server with backlog 4096 ${worst('net.Server backlog 4096')}.`
+  );
+}
 
 /** NAME -> () => the text between its markers. */
 export const generators = {
@@ -226,6 +247,109 @@ export const generators = {
       ]),
     );
     return table(['mode', 'server', 'requests', 'non-2xx', 'socket errors'], rows);
+  },
+  'bench-burst-verdict': () => {
+    const b = results().burst;
+    return burstVerdict(b, `up to the effective backlog (N = ${Math.max(...b.ns)})`);
+  },
+  'bench-burst-scale-verdict': () => burstVerdict(results()['burst-scale'], 'at any N'),
+  'bench-accept-verdict': () => {
+    const r = results();
+    const a = r.accept;
+    const q = a.ratios['listenconfig / net.Server'];
+    const same = a.ratios['listenconfig / net.Server+ka+nodelay'];
+    const cpu = (k) => a.contenders[k]?.cpuUsPerConn.median;
+    const lc = cpu('listenconfig');
+    const of = (k, name) => (cpu(k) ? `${name} spent ${fixed(cpu(k) / lc, 2)}×` : null);
+    const others = [of('Go', 'the Go accept loop'), of('C epoll', 'the C epoll loop')].filter(Boolean);
+    return (
+      `${runOf(r)}, over ${a.rounds} rounds, ListenConfig's \`accept()\` loop made ${times(q.connPerSec)} the ` +
+      `connections per second and spent ${times(q.cpuUsPerConn)} the CPU per connection of \`net.Server\`. ` +
+      `The floor, ≥ 0.95× the throughput: ${verdict(q.connPerSec.median >= 0.95)}; ≤ 1.05× the CPU: ` +
+      `${verdict(q.cpuUsPerConn.median <= 1.05)}. The aim, ≤ 0.85× the CPU: ${verdict(q.cpuUsPerConn.median <= 0.85)}. ` +
+      `Against \`net.Server\` with the same options the CPU ratio was ${times(same.cpuUsPerConn)}.` +
+      (others.length ? ` Per connection, ${others.join(' and ')} of ListenConfig's CPU (ratios of the medians).` : '')
+    );
+  },
+  'bench-accept-fd': () => {
+    const r = results();
+    const q = r.accept.ratios['listenconfig / listenconfig { fd }'];
+    if (!q) return '_The committed run has no `{ fd }` comparison._';
+    return `${runOf(r)} the handle path spent ${times(q.cpuUsPerConn)} the CPU per connection of the public \`{ fd }\` path.`;
+  },
+  'bench-accept-for-await': () => {
+    const r = results();
+    const q = r.accept.ratios;
+    const fa = q['listenconfig for await / listenconfig'];
+    const fn = q['listenconfig for await / net.Server'];
+    if (!fa || !fn) return '_The committed run has no `for await` contender._';
+    return (
+      `${runOf(r)}, \`for await\` spent ${times(fa.cpuUsPerConn)} the CPU per connection of the ` +
+      `\`accept()\` loop and ${times(fn.cpuUsPerConn)} \`net.Server\`'s, rounds run one after another.`
+    );
+  },
+  'bench-overload-verdict': () => {
+    const r = results();
+    const o = r.overload;
+    const [lc, ...rest] = Object.entries(o.contenders);
+    const q = Object.values(o.ratios);
+    const first = q[0];
+    const both = (k) => q.map((x) => times(x[k])).join(' and ');
+    const unserved = rest.map(([name, c]) => `${name} ${c.unserved.max}`).join(', ');
+    return (
+      `${runOf(r)}, \`serve()\` against net.Server (511) and (4096): RSS growth ${both('rssGrowth')}, ` +
+      `live heap growth ${both('liveHeapGrowth')}, p99 ${both('p99')}. Targets: every client served ` +
+      `${verdict(lc[1].unserved.max === 0)}; peak open exactly K = ${o.limit} ` +
+      `${verdict(lc[1].peakOpen.min === o.limit && lc[1].peakOpen.max === o.limit)}; RSS growth at most ` +
+      `\`net.Server\`'s ${verdict(first.rssGrowth.median <= 1)}; live heap growth at most 0.5× of it ` +
+      `${verdict(first.liveHeapGrowth.median <= 0.5)}. Most clients left unserved in a round: ${unserved}.`
+    );
+  },
+  'bench-http-verdict': () => {
+    const r = results();
+    const h = r.http;
+    const modes = Object.entries(h.modes);
+    const ok = modes.every(([, m]) => m.ratio.median >= 1.0);
+    const each = modes.map(([mode, m]) => `${mode} ${times(m.ratio)}`).join(', ');
+    return `${runOf(r)}, ${h.rounds} rounds: ${each}. Goal ≥ 1.0× in both modes: ${verdict(ok)}.`;
+  },
+  'bench-growth-verdict': () => {
+    const r = results();
+    const g = r.growth;
+    const vs = (name, level) => g.contenders[name][level].vs32.median;
+    const rest = g.levels.filter((l) => l !== '1' && l !== '32');
+    const range = (name) => {
+      const xs = rest.map((l) => vs(name, l));
+      return `${fixed(Math.min(...xs), 2)}–${fixed(Math.max(...xs), 2)}×`;
+    };
+    const heaps = g.levels.map((l) => g.contenders.listenconfig[l].heapBytesPerConn.median);
+    const ok = g.levels.every((l) => vs('listenconfig', l) <= 1.1);
+    const lc = g.contenders.listenconfig;
+    return (
+      `${runOf(r)}, above 32 clients and with ${g.idle.toLocaleString('en-US')} idle connections ListenConfig measured ` +
+      `${range('listenconfig')} its 32-client figure, \`net.Server\` ${range('net.Server')} its own; ListenConfig's heap ` +
+      `bytes per connection ranged ${grouped(Math.min(...heaps))}–${grouped(Math.max(...heaps))} over all levels. At one client ` +
+      `ListenConfig measured ${x2(lc['1'].vs32)} (${fixed(lc['1'].cpuUsPerConn.median, 1)} µs against ` +
+      `${fixed(lc['32'].cpuUsPerConn.median, 1)}) and \`net.Server\` ${x2(g.contenders['net.Server']['1'].vs32)}. ` +
+      `Goal, within 10% at every level: ${verdict(ok)}.`
+    );
+  },
+  'bench-cores-ratios': () => {
+    const r = results();
+    const c = r.cores;
+    const q = (k) => c.ratios[k]?.connPerSec;
+    const n = c.cores;
+    const threads = q(`listenconfig, ${n} worker threads / Node cluster, ${n} workers`);
+    const cluster = q(`listenconfig, ${n} cluster workers / Node cluster, ${n} workers`);
+    const go = q(`listenconfig, ${n} worker threads / Go, ${n} listeners`);
+    const parts = [];
+    if (threads)
+      parts.push(
+        `ListenConfig's worker threads made ${times(threads)} the connections per second of Node's \`cluster\``,
+      );
+    if (cluster) parts.push(`its cluster workers ${times(cluster)}`);
+    if (go) parts.push(`and the worker threads ${times(go)} Go's`);
+    return `${runOf(r)}, ${parts.join(', ')}.`;
   },
   'conformance-count': () => {
     const out = execFileSync(
