@@ -10,8 +10,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { listen, serve } from 'listenconfig';
-import { fdCount, thrown, until, within } from './helpers.mjs';
-import { skip } from './fixtures/procs.mjs';
+import { fdCount, skip, thrown, until, within } from './helpers.mjs';
 import { certSkipReason, localhostCert } from './tls-cert.mjs';
 
 // A raw HTTP/1.1 client on one connection: send() writes a request, next()

@@ -2,6 +2,7 @@
 // events instead of fixed sleeps wherever an event exists.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as dns from 'node:dns';
@@ -137,6 +138,28 @@ export function missingTools(...names) {
   if (missing.length === 0) return undefined;
   const pkgs = [...new Set(missing.map((n) => debianPackage[n] ?? n))].join(' ');
   return `no ${missing.map((n) => `\`${n}\``).join(', ')} on PATH (Debian: apt-get install ${pkgs})`;
+}
+
+/**
+ * Linux only: compiles spec/fixtures/NAME.c for each name into a fresh
+ * temporary directory (prefix `prefix`), for a mocha `before` hook `ctx`;
+ * skips, saying why, elsewhere or without gcc. Returns the directory and
+ * the binaries' paths by name; remove the directory in `after`.
+ */
+export function buildCFixtures(ctx, prefix, ...names) {
+  if (process.platform !== 'linux') return skip(ctx, 'the C client and /proc are Linux');
+  const missing = missingTools('gcc');
+  if (missing !== undefined) return skip(ctx, missing);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const bins = {};
+  for (const name of names) {
+    bins[name] = path.join(dir, name);
+    const r = spawnSync('gcc', ['-O2', '-o', bins[name], path.join(repoRoot, 'spec/fixtures', `${name}.c`)], {
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`gcc ${name}.c: ${r.stderr}`);
+  }
+  return { dir, bins };
 }
 
 /**

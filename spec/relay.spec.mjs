@@ -5,12 +5,11 @@
 // server's answer. Beside it, the naive restart (net.Server closes, a new
 // process retries listen() every 2 ms) for the figure the relay removes.
 import { expect } from './expect.mjs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { missingTools, repoRoot, until } from './helpers.mjs';
-import { alive, readLog, skip } from './fixtures/procs.mjs';
+import { buildCFixtures, repoRoot, until } from './helpers.mjs';
+import { alive, readLog } from './fixtures/procs.mjs';
 
 const HANDOFFS = 10;
 const SERVE_MS = 300;
@@ -52,15 +51,10 @@ describe('relay: a listener handed on ten times under load', function () {
   let dir;
   let client;
   before(function () {
-    if (process.platform !== 'linux') return skip(this, 'the C client and /proc are Linux');
-    const missing = missingTools('gcc');
-    if (missing !== undefined) return skip(this, missing);
-    dir = fs.mkdtempSync(join(tmpdir(), 'lc-relay-'));
-    client = join(dir, 'relay_client');
-    const r = spawnSync('gcc', ['-O2', '-o', client, join(repoRoot, 'spec/fixtures/relay_client.c')], {
-      encoding: 'utf8',
-    });
-    if (r.status !== 0) throw new Error(`gcc: ${r.stderr}`);
+    ({
+      dir,
+      bins: { relay_client: client },
+    } = buildCFixtures(this, 'lc-relay-', 'relay_client'));
   });
   after(() => {
     if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
@@ -126,19 +120,10 @@ describe('relay: what loses connections on a shared listener', function () {
   let client;
   let shutdownFd;
   before(function () {
-    if (process.platform !== 'linux') return skip(this, 'the C client and /proc are Linux');
-    const missing = missingTools('gcc');
-    if (missing !== undefined) return skip(this, missing);
-    dir = fs.mkdtempSync(join(tmpdir(), 'lc-teardown-'));
-    client = join(dir, 'relay_client');
-    shutdownFd = join(dir, 'shutdown_fd');
-    for (const [out, src] of [
-      [client, 'relay_client.c'],
-      [shutdownFd, 'shutdown_fd.c'],
-    ]) {
-      const r = spawnSync('gcc', ['-O2', '-o', out, join(repoRoot, 'spec/fixtures', src)], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`gcc: ${r.stderr}`);
-    }
+    ({
+      dir,
+      bins: { relay_client: client, shutdown_fd: shutdownFd },
+    } = buildCFixtures(this, 'lc-teardown-', 'relay_client', 'shutdown_fd'));
   });
   after(() => {
     if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });

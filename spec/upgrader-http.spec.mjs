@@ -5,8 +5,7 @@
 // case: a request may be on its way to a connection that looks idle) and
 // in `Connection: close` mode (a new connection per request: the queue).
 import { expect } from './expect.mjs';
-import { missingTools } from './helpers.mjs';
-import { skip } from './fixtures/procs.mjs';
+import { missingTools, skip } from './helpers.mjs';
 import { closeModeSkipReason, upgradesUnderWrk } from './fixtures/upgrade-load.mjs';
 
 const UPGRADES = 10;

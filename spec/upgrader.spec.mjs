@@ -1,14 +1,14 @@
 // Upgrader (tableflip's shape): a server upgraded in place on SIGHUP, under
 // a C client's continuous connects; every connection must read an answer.
 import { expect } from './expect.mjs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListenConfig, Upgrader } from 'listenconfig';
-import { missingTools, repoRoot, thrown, until } from './helpers.mjs';
-import { alive, readLog, skip } from './fixtures/procs.mjs';
+import { buildCFixtures, repoRoot, skip, thrown, until } from './helpers.mjs';
+import { alive, readLog } from './fixtures/procs.mjs';
 
 describe('Upgrader', function () {
   this.timeout(120_000);
@@ -124,15 +124,10 @@ describe('Upgrader', function () {
     let dir;
     let client;
     before(function () {
-      if (process.platform !== 'linux') return skip(this, 'the C client and /proc are Linux');
-      const missing = missingTools('gcc');
-      if (missing !== undefined) return skip(this, missing);
-      dir = fs.mkdtempSync(join(tmpdir(), 'lc-upgrader-'));
-      client = join(dir, 'relay_client');
-      const r = spawnSync('gcc', ['-O2', '-o', client, join(repoRoot, 'spec/fixtures/relay_client.c')], {
-        encoding: 'utf8',
-      });
-      if (r.status !== 0) throw new Error(`gcc: ${r.stderr}`);
+      ({
+        dir,
+        bins: { relay_client: client },
+      } = buildCFixtures(this, 'lc-upgrader-', 'relay_client'));
     });
     after(() => {
       if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
